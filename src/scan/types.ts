@@ -1,0 +1,50 @@
+// The contract between the proxy's verdict gate and the scanner. The proxy only ever sees
+// `Scanner`; everything under src/scan/ may change behind it.
+
+/** clean → allow, suspicious → quarantine, malicious → block, error → quarantine (fail closed). */
+export type Verdict = 'clean' | 'suspicious' | 'malicious' | 'error';
+
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+export interface Finding {
+  /** Stable rule id, e.g. "exfil-webhook". */
+  rule: string;
+  severity: Severity;
+  /** Member path inside the archive ("" for the archive itself). */
+  path: string;
+  /** 1-based line, when the finding points into a text member. */
+  line?: number;
+  /** A short excerpt (one line, at most ~200 chars) for reviewers. */
+  snippet?: string;
+  /** A sentence a reviewer understands. */
+  message: string;
+}
+
+export interface ScanResult {
+  verdict: Verdict;
+  /** Risk in [0, 1]. */
+  score: number;
+  findings: Finding[];
+  /** Version of rules + model that produced this result; cached verdicts with another version are re-evaluated. */
+  scannerVersion: string;
+  /** Wall-clock milliseconds spent scanning. */
+  ms: number;
+  /** Why the verdict is `error` (corrupt archive, limit exceeded, ...). */
+  reason?: string;
+}
+
+export interface ScanInput {
+  /** A complete, hash-verified file on local disk. The scanner only reads it. */
+  path: string;
+  /** The distribution's file name as published (may lie about the format). */
+  filename: string;
+  sha256: string;
+  /** Normalized project name when known (from the index page). */
+  project?: string;
+}
+
+export interface Scanner {
+  readonly version: string;
+  scan(input: ScanInput): Promise<ScanResult>;
+  close?(): Promise<void>;
+}
