@@ -17,6 +17,10 @@ export interface ArchiveMember {
   head: Buffer;
   /** Whole content, present only when `wantsContent(path, size)` said yes and it fit the limits. */
   data?: Buffer;
+  /** True when `wantsContent` said yes but the member was larger than `maxContentBytes`. */
+  contentOmitted?: boolean;
+  /** Unix permission bits when the archive records them (tar mode, zip external attributes). */
+  mode?: number;
 }
 
 export interface Distribution {
@@ -42,6 +46,8 @@ export interface ArchiveLimits {
   timeoutMs: number;
   /** Largest member whose content is kept in memory for analysis. */
   maxContentBytes: number;
+  /** All kept content together (default 128 MiB); past it the file is unscannable. */
+  maxTotalContentBytes?: number;
 }
 
 /** Raised for anything that makes a file unscannable; the verdict becomes `error` (held). */

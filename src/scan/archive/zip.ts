@@ -1,0 +1,118 @@
+// Zip reader (wheels, eggs, zip sdists) on yauzl, reading from the file descriptor so a 100 MB
+// wheel is never held whole. Names are decoded and kept raw (no validation by yauzl): a hostile
+// name is a finding for the rules, not a reason to stop reading.
+import yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import type { Readable } from 'node:stream';
+import type { Collector } from './collector.js';
+import { ArchiveError, type MemberType } from './types.js';
+
+const S_IFMT = 0o170000;
+const LINK_TARGET_MAX = 4096;
+
+function openZip(path: string): Promise<ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(
+      path,
+      // decodeStrings off: yauzl would reject "../x" or "/x" names outright; we decode ourselves.
+      { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false },
+      (err, zip) => (err ? reject(err) : resolve(zip)),
+    );
+  });
+}
+
+function decodeName(raw: Buffer | string, flags: number): string {
+  if (typeof raw === 'string') return raw;
+  // Bit 11: the name is UTF-8 (APPNOTE 4.4.4). Without it the name is CP437 by the spec, but in
+  // practice most tools write UTF-8 anyway; fall back to latin1 only when UTF-8 does not decode.
+  if (flags & 0x800) return raw.toString('utf8');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    return raw.toString('latin1');
+  }
+}
+
+function entryType(name: string, entry: Entry): { type: MemberType; mode?: number } {
+  const madeBy = entry.versionMadeBy >> 8;
+  const unixMode = entry.externalFileAttributes >>> 16;
+  // 3 = Unix, 19 = OS X: the high 16 bits of the external attributes are st_mode.
+  if ((madeBy === 3 || madeBy === 19) && unixMode !== 0) {
+    const mode = unixMode & 0o7777;
+    switch (unixMode & S_IFMT) {
+      case 0o120000:
+        return { type: 'symlink', mode };
+      case 0o040000:
+        return { type: 'dir', mode };
+      case 0o020000:
+      case 0o060000:
+      case 0o010000:
+        return { type: 'device', mode };
+      case 0o140000:
+        return { type: 'other', mode };
+      default:
+        return { type: name.endsWith('/') ? 'dir' : 'file', mode };
+    }
+  }
+  return { type: name.endsWith('/') || name.endsWith('\\') ? 'dir' : 'file' };
+}
+
+function openStream(zip: ZipFile, entry: Entry): Promise<Readable> {
+  return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))));
+}
+
+async function readEntry(zip: ZipFile, entry: Entry, collector: Collector): Promise<void> {
+  const path = decodeName(entry.fileName as unknown as Buffer, entry.generalPurposeBitFlag);
+  const { type, mode } = entryType(path, entry);
+  if (entry.isEncrypted()) {
+    // Encrypted content cannot be read, so it cannot be cleared.
+    throw new ArchiveError('corrupt', `${path} is encrypted`);
+  }
+  if (type === 'symlink') {
+    if (entry.uncompressedSize > LINK_TARGET_MAX) throw new ArchiveError('corrupt', `${path}: symlink target too long`);
+    const chunks: Buffer[] = [];
+    for await (const c of await openStream(zip, entry)) chunks.push(c as Buffer);
+    const linkTarget = Buffer.concat(chunks).toString('utf8');
+    collector.begin({ path, type, claimedSize: 0, linkTarget, mode }).end();
+    return;
+  }
+  const writer = collector.begin({
+    path,
+    type,
+    claimedSize: entry.uncompressedSize,
+    compressedSize: entry.compressedSize,
+    mode,
+  });
+  if (entry.uncompressedSize > 0 || entry.compressedSize > 0) {
+    for await (const chunk of await openStream(zip, entry)) writer.write(chunk as Buffer);
+  }
+  writer.end(entry.compressedSize);
+}
+
+export async function readZip(path: string, collector: Collector, fileBytes: number): Promise<void> {
+  const zip = await openZip(path);
+  try {
+    collector.checkAnnouncedCount(zip.entryCount);
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (err: unknown) => {
+        if (failed) return;
+        failed = true;
+        reject(err);
+      };
+      zip.on('entry', (entry: Entry) => {
+        readEntry(zip, entry, collector).then(() => {
+          if (!failed) zip.readEntry();
+        }, fail);
+      });
+      zip.on('end', () => {
+        if (!failed) resolve();
+      });
+      zip.on('error', fail);
+      zip.readEntry();
+    });
+    collector.checkTotalRatio(collector.totalBytes, fileBytes);
+  } finally {
+    zip.close();
+  }
+}
