@@ -1,0 +1,30 @@
+// Hash names and values as the simple API writes them: `sha256=<hex>` in HTML fragments and
+// metadata attributes, `{"sha256": "<hex>"}` in JSON.
+
+const HASH_NAME = /^[a-z0-9_]+$/i;
+const HEX = /^[0-9a-f]+$/i;
+
+export function validHash(name: string, value: string): boolean {
+  return HASH_NAME.test(name) && HEX.test(value);
+}
+
+/** "sha256=abc" → {sha256: "abc"} (lowercased); undefined if the text is not one hash. */
+export function parseHashPair(text: string): Record<string, string> | undefined {
+  const eq = text.indexOf('=');
+  if (eq <= 0) return undefined;
+  const name = text.slice(0, eq).trim();
+  const value = text.slice(eq + 1).trim();
+  if (!validHash(name, value)) return undefined;
+  return { [name.toLowerCase()]: value.toLowerCase() };
+}
+
+// HTML carries one hash per link: the strongest we have that pip knows. sha256 is what PEP 503
+// recommends and what pip, uv and PyPI use.
+const PREFERENCE = ['sha256', 'sha512', 'sha384', 'sha3_256', 'blake2b', 'sha224', 'sha1', 'md5'];
+
+/** The single hash to write into an HTML fragment, or undefined when there is none. */
+export function primaryHash(hashes: Record<string, string>): [string, string] | undefined {
+  for (const name of PREFERENCE) if (hashes[name]) return [name, hashes[name]];
+  const first = Object.entries(hashes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[0];
+  return first;
+}

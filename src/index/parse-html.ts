@@ -1,0 +1,174 @@
+// PEP 503 HTML pages (with PEP 592, 629, 658/714, 740, 792 attributes) → the domain model.
+import { IndexParseError } from './errors.js';
+import { findEndTag, scanTags, textContent, type Tag } from './html-tokenizer.js';
+import { normalizeName } from './names.js';
+import { checkApiVersion } from './api-version.js';
+import { parseHashPair } from './hashes.js';
+import type { IndexFile, ProjectPage, ProjectStatus, RootPage } from './types.js';
+
+interface RawAnchor {
+  attrs: Record<string, string>;
+  text: string;
+}
+
+interface RawPage {
+  anchors: RawAnchor[];
+  baseHref?: string;
+  metas: Map<string, string>;
+}
+
+// Where an anchor's text stops: at its </a>, or at the next <a> when the author forgot to close
+// it (so an unclosed anchor never swallows the links after it).
+const NEXT_ANCHOR = /<a(?=[\s/>])/gi;
+
+function collect(html: string): RawPage {
+  const page: RawPage = { anchors: [], metas: new Map() };
+  scanTags(html, (tag: Tag) => {
+    if (tag.name === 'a') {
+      const end = findEndTag(html, 'a', tag.end);
+      NEXT_ANCHOR.lastIndex = tag.end;
+      const next = NEXT_ANCHOR.exec(html);
+      if (next && next.index < end.stop) {
+        page.anchors.push({ attrs: tag.attrs, text: textContent(html.slice(tag.end, next.index)) });
+        return next.index;
+      }
+      page.anchors.push({ attrs: tag.attrs, text: textContent(html.slice(tag.end, end.stop)) });
+      return end.after;
+    }
+    if (tag.name === 'base') {
+      // HTML: the first <base> with an href sets the document base URL.
+      if (page.baseHref === undefined && 'href' in tag.attrs) page.baseHref = tag.attrs.href.trim();
+    } else if (tag.name === 'meta') {
+      const name = tag.attrs.name?.toLowerCase();
+      if (name && 'content' in tag.attrs && !page.metas.has(name)) page.metas.set(name, tag.attrs.content);
+    }
+  });
+  return page;
+}
+
+function absolute(pageUrl: string): URL {
+  try {
+    return new URL(pageUrl);
+  } catch {
+    throw new IndexParseError(`page URL is not absolute: ${JSON.stringify(pageUrl)}`);
+  }
+}
+
+function resolveBase(raw: RawPage, page: URL): URL {
+  if (raw.baseHref) {
+    try {
+      return new URL(raw.baseHref, page);
+    } catch {
+      // An unusable <base> is ignored, as browsers do.
+    }
+  }
+  return page;
+}
+
+// Only fetchable, non-local schemes: a page served over HTTP(S) must not be able to point the
+// proxy at file:, data: or javascript: URLs. A file: page (local folder upstream) may link file:.
+function allowedProtocol(url: URL, page: URL): boolean {
+  return url.protocol === 'https:' || url.protocol === 'http:' || url.protocol === page.protocol;
+}
+
+function coreMetadataAttr(value: string | undefined): IndexFile['coreMetadata'] {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (v.toLowerCase() === 'false') return undefined;
+  if (v === '' || v.toLowerCase() === 'true') return true;
+  // PEP 714: the attribute's presence says the metadata exists, even if its hash is unreadable.
+  return parseHashPair(v) ?? true;
+}
+
+function filenameFromUrl(url: URL): string {
+  const last = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+function fileFromAnchor(a: RawAnchor, base: URL, page: URL): IndexFile | undefined {
+  const href = a.attrs.href;
+  if (href === undefined || href.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(href.trim(), base);
+  } catch {
+    return undefined;
+  }
+  if (!allowedProtocol(url, page)) return undefined;
+  const hashes: Record<string, string> = {};
+  if (url.hash.length > 1) {
+    let frag = url.hash.slice(1);
+    try {
+      frag = decodeURIComponent(frag);
+    } catch {
+      // keep it raw
+    }
+    Object.assign(hashes, parseHashPair(frag));
+  }
+  url.hash = '';
+  // PEP 503: the anchor text is the file name; fall back to the URL's last segment, which is
+  // what pip itself uses.
+  const filename = a.text || filenameFromUrl(url);
+  if (!filename) return undefined;
+  const file: IndexFile = { filename, url: url.href, hashes };
+  const attrs = a.attrs;
+  const rp = attrs['data-requires-python'];
+  if (rp !== undefined && rp.trim() !== '') file.requiresPython = rp;
+  // PEP 592: present = yanked; a non-empty value is the reason.
+  if ('data-yanked' in attrs) file.yanked = attrs['data-yanked'] === '' ? true : attrs['data-yanked'];
+  // PEP 714 renamed data-dist-info-metadata to data-core-metadata; read either, prefer the new one.
+  const cm = coreMetadataAttr(attrs['data-core-metadata'] ?? attrs['data-dist-info-metadata']);
+  if (cm !== undefined) file.coreMetadata = cm;
+  if ('data-gpg-sig' in attrs) file.gpgSig = attrs['data-gpg-sig'].trim().toLowerCase() === 'true';
+  // PEP 740 HTML form.
+  const prov = attrs['data-provenance'];
+  if (prov !== undefined && prov.trim() !== '') file.provenance = prov.trim();
+  return file;
+}
+
+function nameFromUrl(page: URL): string {
+  const segments = page.pathname.split('/').filter((s) => s !== '');
+  const last = segments[segments.length - 1] ?? '';
+  let name = last;
+  try {
+    name = decodeURIComponent(last);
+  } catch {
+    // keep it raw
+  }
+  return normalizeName(name);
+}
+
+export function parseProjectHtml(html: string, pageUrl: string): ProjectPage {
+  if (typeof html !== 'string') throw new IndexParseError('project page is not text');
+  const page = absolute(pageUrl);
+  const raw = collect(html);
+  checkApiVersion(raw.metas.get('pypi:repository-version'), 'project page');
+  const base = resolveBase(raw, page);
+  const files: IndexFile[] = [];
+  for (const a of raw.anchors) {
+    const f = fileFromAnchor(a, base, page);
+    if (f) files.push(f);
+  }
+  const result: ProjectPage = { name: nameFromUrl(page), files };
+  const status = raw.metas.get('pypi:project-status');
+  if (status !== undefined && status.trim() !== '') {
+    const s: ProjectStatus = { status: status.trim() };
+    const reason = raw.metas.get('pypi:project-status-reason');
+    if (reason !== undefined && reason !== '') s.reason = reason;
+    result.status = s;
+  }
+  return result;
+}
+
+export function parseRootHtml(html: string): RootPage {
+  if (typeof html !== 'string') throw new IndexParseError('root page is not text');
+  const raw = collect(html);
+  checkApiVersion(raw.metas.get('pypi:repository-version'), 'root page');
+  const projects: string[] = [];
+  for (const a of raw.anchors) if (a.text) projects.push(a.text);
+  return { projects };
+}
