@@ -1,0 +1,207 @@
+// pywarden scan [--jsonl] [--fail-on malicious|suspicious] [--workers N] PATH...
+// Scans distribution files, or folders searched recursively for files whose first bytes are an
+// archive (names lie, so they are not used to pick files). Runs on a worker pool, one per core.
+import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { sniffFile } from '../scan/archive/index.js';
+import { createScanner } from '../scan/scan.js';
+import type { ScanResult, Verdict } from '../scan/types.js';
+
+const HELP = `usage: pywarden scan [options] PATH...
+
+Scan Python distributions (wheels, sdists, eggs) or folders of them, without running any code.
+
+options:
+  --jsonl               one JSON object per file on stdout and nothing else
+  --fail-on LEVEL       exit 1 when a file's verdict is at or above LEVEL:
+                        malicious (default) or suspicious (an unreadable file, verdict
+                        "error", counts as suspicious: it would be held)
+  --workers N           scan on N worker threads (default: number of cores)
+  -h, --help            show this help
+
+exit status: 0 no verdict at or above --fail-on, 1 at least one, 2 usage error`;
+
+// error ranks with suspicious: the proxy holds both.
+const RANK: Record<Verdict, number> = { clean: 0, suspicious: 1, error: 1, malicious: 2 };
+
+export async function run(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        jsonl: { type: 'boolean', default: false },
+        'fail-on': { type: 'string', default: 'malicious' },
+        workers: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`pywarden scan: ${(err as Error).message}\n${HELP}\n`);
+    return 2;
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const failOn = values['fail-on'];
+  if (failOn !== 'malicious' && failOn !== 'suspicious') {
+    process.stderr.write(`pywarden scan: --fail-on must be "malicious" or "suspicious", got "${failOn}"\n`);
+    return 2;
+  }
+  const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    process.stderr.write(`pywarden scan: --workers must be a whole number from 1 to 256, got "${values.workers}"\n`);
+    return 2;
+  }
+  if (positionals.length === 0) {
+    process.stderr.write(`pywarden scan: give at least one file or folder\n${HELP}\n`);
+    return 2;
+  }
+
+  const files: string[] = [];
+  let sawFolder = false;
+  for (const p of positionals) {
+    let st;
+    try {
+      st = await stat(p);
+    } catch (err) {
+      process.stderr.write(`pywarden scan: cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      return 2;
+    }
+    if (st.isDirectory()) {
+      sawFolder = true;
+      await collect(p, files);
+    } else {
+      // Named explicitly: scan it whatever it is (a non-archive yields verdict error).
+      files.push(p);
+    }
+  }
+
+  const scanner = createScanner({ workers });
+  const threshold = RANK[failOn];
+  const progress = !values.jsonl && sawFolder && process.stderr.isTTY ? new Progress(files.length) : undefined;
+  const counts: Record<Verdict, number> = { clean: 0, suspicious: 0, malicious: 0, error: 0 };
+  let failed = false;
+  const started = performance.now();
+  try {
+    // Keep every worker busy: hash the next files while the pool scans the current ones.
+    let next = 0;
+    const lane = async () => {
+      while (next < files.length) {
+        const file = files[next++];
+        const result = await scanPath(scanner, file);
+        counts[result.verdict]++;
+        if (RANK[result.verdict] >= threshold) failed = true;
+        progress?.tick();
+        if (values.jsonl) process.stdout.write(JSON.stringify(jsonLine(file, result)) + '\n');
+        else if (result.verdict !== 'clean') report(file, result, progress);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(files.length, workers * 2) }, lane));
+  } finally {
+    progress?.done();
+    await scanner.close?.();
+  }
+  if (!values.jsonl) {
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `${files.length} file(s) scanned in ${secs} s: ${counts.malicious} malicious, ${counts.suspicious} suspicious, ` +
+        `${counts.error} unreadable, ${counts.clean} clean\n`,
+    );
+  }
+  return failed ? 1 : 0;
+}
+
+/** Recursively list regular files that start like an archive; symlinks are not followed. */
+async function collect(dir: string, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await collect(p, out);
+    else if (e.isFile() && (await lstat(p)).size > 0 && (await sniffFile(p).catch(() => undefined))) out.push(p);
+  }
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function scanPath(scanner: ReturnType<typeof createScanner>, file: string): Promise<ScanResult & { sha256: string }> {
+  let sha256: string;
+  try {
+    sha256 = await sha256File(file);
+  } catch (err) {
+    return {
+      sha256: '',
+      verdict: 'error',
+      score: 0.5,
+      findings: [],
+      scannerVersion: scanner.version,
+      ms: 0,
+      reason: `cannot read file: ${(err as Error).message}`,
+    };
+  }
+  const result = await scanner.scan({ path: file, filename: basename(file), sha256 });
+  return { ...result, sha256 };
+}
+
+function jsonLine(file: string, r: ScanResult & { sha256: string }) {
+  return {
+    file,
+    sha256: r.sha256,
+    verdict: r.verdict,
+    score: Math.round(r.score * 1000) / 1000,
+    ms: r.ms,
+    findings: r.findings.map((f) => ({ rule: f.rule, severity: f.severity, path: f.path, line: f.line ?? null, message: f.message })),
+    ...(r.reason ? { reason: r.reason } : {}),
+  };
+}
+
+const LABEL: Record<Verdict, string> = { malicious: 'MALICIOUS ', suspicious: 'SUSPICIOUS', error: 'UNREADABLE', clean: 'clean     ' };
+
+function report(file: string, r: ScanResult, progress?: Progress): void {
+  progress?.clear();
+  const rel = relative(process.cwd(), file) || file;
+  const lines = [`${LABEL[r.verdict]} ${rel}  score ${r.score.toFixed(2)}  (${r.ms.toFixed(0)} ms)`];
+  if (r.reason) lines.push(`    reason: ${r.reason}`);
+  for (const f of r.findings.slice(0, 20)) {
+    const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}` : '(archive)';
+    lines.push(`    [${f.severity}] ${f.rule}  ${where}`);
+    lines.push(`        ${f.message}`);
+    if (f.snippet) lines.push(`        > ${f.snippet.slice(0, 160)}`);
+  }
+  if (r.findings.length > 20) lines.push(`    ... and ${r.findings.length - 20} more findings`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** A one-line progress bar on stderr (only when stderr is a terminal). */
+class Progress {
+  private n = 0;
+  private last = 0;
+  constructor(private readonly total: number) {}
+  tick(): void {
+    this.n++;
+    const now = Date.now();
+    if (now - this.last < 100 && this.n < this.total) return;
+    this.last = now;
+    const width = 30;
+    const filled = this.total ? Math.round((this.n / this.total) * width) : width;
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.n}/${this.total}`);
+  }
+  clear(): void {
+    process.stderr.write('\r\x1b[K');
+  }
+  done(): void {
+    this.clear();
+  }
+}

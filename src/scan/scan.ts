@@ -1,0 +1,131 @@
+// Scan orchestration: read the file once, hand the Distribution to the analysis, turn anything
+// that goes wrong into verdict `error` (the proxy holds it: fail closed). `createScanner` is the
+// object the proxy's verdict gate and `pywarden scan` use; with `workers` it runs scans on a
+// worker-thread pool so the event loop never waits on a parser.
+import { readDistribution, toArchiveError, ArchiveError, type Distribution } from './archive/index.js';
+import type { ArchiveLimits } from './archive/types.js';
+import { resolveLimits } from './limits.js';
+import type { Finding, ScanInput, ScanResult, Scanner, Verdict } from './types.js';
+import { SCANNER_VERSION } from './version.js';
+
+export interface Analysis {
+  verdict: Verdict;
+  score: number;
+  findings: Finding[];
+}
+
+/** What the analysis (src/scan/analyze/, the rules) offers the orchestration. */
+export interface Analyzer {
+  analyze(dist: Distribution): Analysis | Promise<Analysis>;
+  /** Which members' content the analysis reads; everything else keeps only its first 64 bytes. */
+  wantsContent(memberPath: string, size: number): boolean;
+}
+
+export interface ScannerOptions {
+  /** Worker threads (0 or absent: scan in this thread). The proxy and the CLI pass the core count. */
+  workers?: number;
+  limits?: Partial<ArchiveLimits>;
+  /** In-thread only: a different analysis (tests). Default: src/scan/analyze/index.ts. */
+  analyzer?: Analyzer;
+  /** Pool only: URL of a module exporting `analyze` and `wantsContent`, loaded in each worker (tests). */
+  analyzerModule?: string;
+  /** Overrides the version stamped on results (defaults to the rules' SCANNER_VERSION). */
+  version?: string;
+}
+
+// The rules helper's module; loaded lazily so a missing or broken analysis fails each scan
+// closed (verdict error) instead of failing the process that embeds the scanner.
+const DEFAULT_ANALYZER = './analyze/index.js';
+
+export async function loadAnalyzer(specifier: string = DEFAULT_ANALYZER): Promise<Analyzer> {
+  const mod = (await import(specifier)) as Partial<Analyzer>;
+  if (typeof mod.analyze !== 'function' || typeof mod.wantsContent !== 'function') {
+    throw new Error(`${specifier} does not export analyze() and wantsContent()`);
+  }
+  return { analyze: mod.analyze.bind(mod), wantsContent: mod.wantsContent.bind(mod) };
+}
+
+/** One scan in this thread. Never throws: every failure is a ScanResult with verdict `error`. */
+export async function scanOne(
+  input: ScanInput,
+  analyzer: Analyzer | Promise<Analyzer>,
+  limits: ArchiveLimits,
+  version: string,
+): Promise<ScanResult> {
+  const started = performance.now();
+  const ms = () => Math.round((performance.now() - started) * 100) / 100;
+  let a: Analyzer;
+  try {
+    a = await analyzer;
+  } catch (err) {
+    return errorResult(new Error(`analysis unavailable: ${(err as Error)?.message ?? String(err)}`), version, ms(), 'analyze');
+  }
+  let dist: Distribution | undefined;
+  try {
+    dist = await readDistribution(input.path, {
+      filename: input.filename,
+      sha256: input.sha256,
+      limits,
+      wantsContent: a.wantsContent,
+    });
+    const result = await a.analyze(dist);
+    return { verdict: result.verdict, score: clamp01(result.score), findings: result.findings, scannerVersion: version, ms: ms() };
+  } catch (err) {
+    return errorResult(err, version, ms(), dist ? 'analyze' : 'read');
+  }
+}
+
+/**
+ * The `error` result for a failure. While reading, any exception is the archive's fault (mapped to
+ * an ArchiveError code); later ('analyze', 'worker') only a real ArchiveError (timeout) is.
+ */
+export function errorResult(err: unknown, version: string, ms: number, phase: 'read' | 'analyze' | 'worker' = 'read'): ScanResult {
+  const archiveErr = err instanceof ArchiveError ? err : phase === 'read' ? toArchiveError(err) : undefined;
+  const reason = archiveErr
+    ? `${archiveErr.code}: ${archiveErr.message}`
+    : `analysis failed: ${(err as Error)?.message ?? String(err)}`;
+  const finding: Finding = {
+    rule: archiveErr ? `archive-${archiveErr.code}` : 'scan-failed',
+    severity: 'medium',
+    path: '',
+    message: archiveErr
+      ? `The archive could not be read safely (${reason}); it is held until a person looks at it.`
+      : `The scanner failed on this file (${reason}); it is held until a person looks at it.`,
+  };
+  return { verdict: 'error', score: 0.5, findings: [finding], scannerVersion: version, ms, reason };
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1;
+}
+
+export function createScanner(opts: ScannerOptions = {}): Scanner {
+  const limits = resolveLimits(opts.limits);
+  const version = opts.version ?? SCANNER_VERSION;
+  const workers = opts.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0) throw new Error(`workers must be a whole number ≥ 0, got ${workers}`);
+  if (workers > 0) {
+    // Loaded on demand: the in-thread scanner should not pay for worker_threads machinery.
+    const poolReady = import('./pool.js').then(
+      ({ ScanPool }) => new ScanPool({ size: workers, limits, version, analyzerModule: opts.analyzerModule }),
+    );
+    return {
+      version,
+      async scan(input) {
+        return (await poolReady).scan(input);
+      },
+      async close() {
+        await (await poolReady).close();
+      },
+    };
+  }
+  let analyzer: Promise<Analyzer> | undefined;
+  const getAnalyzer = () => {
+    analyzer ??= opts.analyzer ? Promise.resolve(opts.analyzer) : loadAnalyzer(opts.analyzerModule);
+    return analyzer;
+  };
+  return {
+    version,
+    scan: (input) => scanOne(input, getAnalyzer(), limits, version),
+  };
+}
