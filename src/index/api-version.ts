@@ -28,7 +28,7 @@ export function apiVersion(page: ProjectPage, format: Format): string {
   return page.files.some((f) => typeof f.provenance === 'string') ? '1.3' : '1.0';
 }
 
-/** Root pages carry none of the later features. */
-export function rootApiVersion(format: Format): string {
-  return format === 'json' ? '1.1' : '1.0';
+/** Root pages carry none of the later features, in either form. */
+export function rootApiVersion(_format: Format): string {
+  return '1.0';
 }

@@ -1,11 +1,13 @@
 // Hash names and values as the simple API writes them: `sha256=<hex>` in HTML fragments and
 // metadata attributes, `{"sha256": "<hex>"}` in JSON.
 
-const HASH_NAME = /^[a-z0-9_]+$/i;
+// hashlib.algorithms_guaranteed minus the variable-length shake_*: the names pip can verify.
+// Anything else in a fragment ("#egg=foo", "#md5-1") is not a hash.
+const HASH_NAMES = new Set(['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'sha3_224', 'sha3_256', 'sha3_384', 'sha3_512', 'blake2b', 'blake2s']);
 const HEX = /^[0-9a-f]+$/i;
 
 export function validHash(name: string, value: string): boolean {
-  return HASH_NAME.test(name) && HEX.test(value);
+  return HASH_NAMES.has(name.toLowerCase()) && HEX.test(value);
 }
 
 /** "sha256=abc" → {sha256: "abc"} (lowercased); undefined if the text is not one hash. */
