@@ -1,0 +1,81 @@
+// createApp(deps): mounts the routes and the one error handler. Dependencies come in as
+// arguments so tests call app.request() in-process (STYLE.md habit 5).
+import { Hono } from 'hono';
+import { randomBytes } from 'node:crypto';
+import { requestId } from 'hono/request-id';
+import type { Config } from './config.js';
+import type { Gate } from './gate/gate.js';
+import { NotListedError } from './gate/gate.js';
+import type { ScanAhead } from './gate/scan-ahead.js';
+import type { Logger } from './log.js';
+import type { PageCache } from './pages/cache.js';
+import type { PageRenderer } from './pages/render.js';
+import type { BlobStore } from './store/blobs.js';
+import type { MetadataStore } from './store/metadata.js';
+import type { Upstream } from './upstream/types.js';
+import { UpstreamError } from './upstream/types.js';
+import { mountFiles } from './server/files.js';
+import { HttpError, problem } from './server/problem.js';
+import { mountSimple } from './server/simple.js';
+import type { Scanner } from './scan/types.js';
+
+export interface AppDeps {
+  config: Config;
+  store: MetadataStore;
+  blobs: BlobStore;
+  upstream: Upstream;
+  scanner: Scanner;
+  pages: PageCache;
+  renderer: PageRenderer;
+  gate: Gate;
+  scanAhead?: ScanAhead;
+  log: Logger;
+}
+
+const MAX_URL_LENGTH = 4096;
+
+export function createApp(d: AppDeps): Hono {
+  const app = new Hono({ strict: true });
+
+  // Short ids: they appear in pip's one-line error, in problem bodies and in the logs.
+  app.use('*', requestId({ limitLength: 64, generator: () => randomBytes(6).toString('hex') }));
+  app.use('*', async function guard(c, next) {
+    if (c.req.url.length > MAX_URL_LENGTH) throw new HttpError(414, 'uri-too-long', 'URI Too Long');
+    // The index is read-only: no state change through anything but the review API.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !c.req.path.startsWith('/-/api/')) {
+      c.header('allow', 'GET, HEAD');
+      throw new HttpError(405, 'method-not-allowed', 'Method Not Allowed', `${c.req.method} is not supported here`);
+    }
+    await next();
+  });
+
+  app.get('/', (c) => c.redirect('/simple/', 302));
+  app.get('/-/health', (c) => c.json({ status: 'ok', upstream: d.upstream.description, scanner: d.scanner.version }));
+
+  mountSimple(app, {
+    pages: d.pages,
+    renderer: d.renderer,
+    pageTtlSeconds: d.config.pageTtl,
+    onProjectServed: d.scanAhead
+      ? (project, ua) => {
+          void d.pages.project(project).then((r) => r && d.scanAhead!.offer(r.page, ua)).catch(() => undefined);
+        }
+      : undefined,
+  });
+  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, upstream: d.upstream, log: d.log });
+
+  app.notFound((c) => problem(c, new HttpError(404, 'not-found', 'Not Found', `nothing at ${c.req.path}`)));
+
+  app.onError(function handleError(err, c) {
+    if (err instanceof HttpError) return problem(c, err);
+    if (err instanceof NotListedError) return problem(c, new HttpError(404, 'not-listed', 'Not Found', err.message));
+    if (err instanceof UpstreamError) {
+      d.log.warn('upstream error', { path: c.req.path, code: err.code, reason: err.message, requestId: c.get('requestId') });
+      return problem(c, new HttpError(err.status, `upstream-${err.code}`, err.status === 504 ? 'Upstream Timeout' : 'Bad Gateway', err.message));
+    }
+    d.log.error('unhandled error', { path: c.req.path, reason: (err as Error).stack ?? String(err), requestId: c.get('requestId') });
+    return problem(c, new HttpError(500, 'internal', 'Internal Server Error', 'unexpected error; see the server log'));
+  });
+
+  return app;
+}

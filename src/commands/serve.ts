@@ -1,0 +1,64 @@
+// pywarden serve --host H --port P --upstream URL_OR_FOLDER --data DIR [--config FILE] [...]
+import { parseArgs } from 'node:util';
+import { ConfigError, DEFAULTS, flagName, loadConfig, type Config } from '../config.js';
+import { startServer } from '../main.js';
+
+const usage = `usage: pywarden serve [options]
+
+  --host H                 address to listen on (default ${DEFAULTS.host})
+  --port P                 port (default ${DEFAULTS.port})
+  --upstream URL|FOLDER    upstream simple index URL or a local folder of distributions
+                           (default ${DEFAULTS.upstream})
+  --data DIR               SQLite file and blob store (default ${DEFAULTS.data})
+  --config FILE            YAML or JSON config file (see config/pywarden.yaml)
+  --mode enforce|monitor   monitor logs what would be refused and serves it
+  --page-ttl SECONDS       freshness of cached index pages (default ${DEFAULTS.pageTtl})
+  --cooldown-hours N       hold uploads younger than N hours (default 0: off)
+  --refused-listing hide|yank|show
+  --log-level debug|info|warn|error|silent
+Every option also has an environment variable (PYWARDEN_UPSTREAM, PYWARDEN_PAGE_TTL, ...).`;
+
+const STRING_FLAGS: (keyof Config)[] = [
+  'host', 'port', 'upstream', 'data', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
+  'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'requireTokenForDownloads', 'logLevel',
+];
+
+export async function run(argv: string[]): Promise<number> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' }, help: { type: 'boolean' } };
+  for (const k of STRING_FLAGS) options[flagName(k)] = { type: 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    process.stderr.write(`pywarden serve: ${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  const flags: Record<string, unknown> = {};
+  for (const k of STRING_FLAGS) {
+    const v = parsed.values[flagName(k)];
+    if (v !== undefined) flags[k] = v;
+  }
+  let config: Config;
+  try {
+    config = loadConfig({ flags: flags as Partial<Record<keyof Config, unknown>>, file: parsed.values.config as string | undefined });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pywarden serve: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const running = await startServer(config);
+  const stop = (signal: string) => {
+    running.deps.log.info('shutting down', { signal });
+    void running.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  await new Promise(() => undefined); // serve until a signal
+  return 0;
+}

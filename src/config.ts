@@ -1,0 +1,229 @@
+// Configuration: defaults < config file (YAML or JSON) < environment (PYWARDEN_*) < command line.
+// Parsed and validated once, here; every message says what to fix (STYLE.md habit 6).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export type Mode = 'enforce' | 'monitor';
+export type RefusedListing = 'hide' | 'yank' | 'show';
+
+export interface Lists {
+  /** Normalized project names. */
+  projects: string[];
+  /** "project==version" with a normalized project name. */
+  versions: string[];
+  /** Lower-case hex sha256 digests. */
+  sha256: string[];
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  /** An http(s) simple index URL ending in "/", or an absolute folder path. */
+  upstream: string;
+  data: string;
+  /** Seconds a cached index page is fresh before it is revalidated upstream. */
+  pageTtl: number;
+  /** Seconds a cached "not found" from upstream is kept. */
+  negativeTtl: number;
+  /** Milliseconds to wait for upstream headers and between body chunks. */
+  upstreamTimeout: number;
+  mode: Mode;
+  refusedListing: RefusedListing;
+  /** Hours a new upload is held back (PEP 700 upload-time); 0 disables. */
+  cooldownHours: number;
+  scanAhead: boolean;
+  scanAheadConcurrency: number;
+  scanWorkers: number;
+  requireTokenForDownloads: boolean;
+  allow: Lists;
+  deny: Lists;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const DEFAULTS: Config = {
+  host: '127.0.0.1',
+  port: 3141,
+  upstream: 'https://pypi.org/simple/',
+  data: './data',
+  pageTtl: 600,
+  negativeTtl: 60,
+  upstreamTimeout: 30_000,
+  mode: 'enforce',
+  refusedListing: 'hide',
+  cooldownHours: 0,
+  scanAhead: true,
+  scanAheadConcurrency: 2,
+  scanWorkers: 0,
+  requireTokenForDownloads: false,
+  allow: { projects: [], versions: [], sha256: [] },
+  deny: { projects: [], versions: [], sha256: [] },
+  logLevel: 'info',
+};
+
+type Kind = 'string' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level';
+const KEYS: Record<keyof Config, Kind> = {
+  host: 'string',
+  port: 'port',
+  upstream: 'string',
+  data: 'string',
+  pageTtl: 'int',
+  negativeTtl: 'int',
+  upstreamTimeout: 'int',
+  mode: 'mode',
+  refusedListing: 'listing',
+  cooldownHours: 'int',
+  scanAhead: 'bool',
+  scanAheadConcurrency: 'int',
+  scanWorkers: 'int',
+  requireTokenForDownloads: 'bool',
+  allow: 'lists',
+  deny: 'lists',
+  logLevel: 'level',
+};
+
+/** camelCase key → PYWARDEN_SNAKE_CASE environment variable. */
+export function envName(key: string): string {
+  return 'PYWARDEN_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+/** camelCase key → --kebab-case flag. */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+function coerce(key: keyof Config, kind: Kind, value: unknown, source: string): unknown {
+  const bad = (want: string) =>
+    new ConfigError(`${source}: "${key}" must be ${want}, got ${JSON.stringify(value)}`);
+  switch (kind) {
+    case 'string':
+      if (typeof value !== 'string' || value === '') throw bad('a non-empty string');
+      return value;
+    case 'port':
+    case 'int': {
+      const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw bad('a non-negative integer');
+      if (kind === 'port' && n > 65535) throw bad('a port number between 0 and 65535');
+      return n;
+    }
+    case 'bool':
+      if (typeof value === 'boolean') return value;
+      if (value === 'true' || value === '1' || value === 'yes') return true;
+      if (value === 'false' || value === '0' || value === 'no') return false;
+      throw bad('true or false');
+    case 'mode':
+      if (value !== 'enforce' && value !== 'monitor') throw bad('"enforce" or "monitor"');
+      return value;
+    case 'listing':
+      if (value !== 'hide' && value !== 'yank' && value !== 'show') throw bad('"hide", "yank" or "show"');
+      return value;
+    case 'level':
+      if (!['debug', 'info', 'warn', 'error', 'silent'].includes(value as string))
+        throw bad('one of debug, info, warn, error, silent');
+      return value;
+    case 'lists': {
+      const v = typeof value === 'string' ? JSON.parse(value) : value;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('a map with projects, versions, sha256 lists');
+      const out: Lists = { projects: [], versions: [], sha256: [] };
+      for (const [k, list] of Object.entries(v as Record<string, unknown>)) {
+        if (!(k in out)) throw new ConfigError(`${source}: "${key}.${k}" is not a known key (use projects, versions, sha256)`);
+        if (list == null) continue;
+        if (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))
+          throw new ConfigError(`${source}: "${key}.${k}" must be a list of strings`);
+        out[k as keyof Lists] = normalizeList(k as keyof Lists, list as string[], `${source}: "${key}.${k}"`);
+      }
+      return out;
+    }
+  }
+}
+
+const normName = (s: string) => s.replace(/[-_.]+/g, '-').toLowerCase();
+
+function normalizeList(kind: keyof Lists, list: string[], where: string): string[] {
+  return list.map((item) => {
+    if (kind === 'sha256') {
+      if (!/^[0-9a-fA-F]{64}$/.test(item)) throw new ConfigError(`${where}: "${item}" is not a sha256 hex digest`);
+      return item.toLowerCase();
+    }
+    if (kind === 'versions') {
+      const m = /^\s*([A-Za-z0-9._-]+)\s*==\s*([^\s]+)\s*$/.exec(item);
+      if (!m) throw new ConfigError(`${where}: "${item}" must look like "project==1.2.3"`);
+      return `${normName(m[1])}==${m[2]}`;
+    }
+    return normName(item);
+  });
+}
+
+export interface ConfigSources {
+  /** Parsed command-line flags, camelCase keys. */
+  flags?: Partial<Record<keyof Config, unknown>>;
+  env?: NodeJS.ProcessEnv;
+  /** Config file path (YAML or JSON). */
+  file?: string;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  const merged: Record<string, unknown> = { ...DEFAULTS };
+  const file = (sources.flags as Record<string, unknown> | undefined)?.['config'] ?? sources.file ?? env.PYWARDEN_CONFIG;
+  if (typeof file === 'string' && file) Object.assign(merged, readConfigFile(file));
+  for (const key of Object.keys(KEYS) as (keyof Config)[]) {
+    const v = env[envName(key)];
+    if (v !== undefined && v !== '') merged[key] = coerce(key, KEYS[key], v, `environment ${envName(key)}`);
+  }
+  for (const [key, v] of Object.entries(sources.flags ?? {})) {
+    if (key === 'config' || v === undefined) continue;
+    if (!(key in KEYS)) throw new ConfigError(`unknown option --${flagName(key)}`);
+    merged[key] = coerce(key as keyof Config, KEYS[key as keyof Config], v, `option --${flagName(key)}`);
+  }
+  return validate(merged as unknown as Config);
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text); // YAML is a superset of JSON, so one parser reads both.
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid YAML or JSON: ${(err as Error).message}`);
+  }
+  if (doc == null) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${file} must hold a map of keys`);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (!(key in KEYS)) {
+      throw new ConfigError(`config file ${file}: unknown key "${key}" (known keys: ${Object.keys(KEYS).join(', ')})`);
+    }
+    out[key] = coerce(key as keyof Config, KEYS[key as keyof Config], value, `config file ${file}`);
+  }
+  return out;
+}
+
+function validate(c: Config): Config {
+  if (/^https?:\/\//i.test(c.upstream)) {
+    let u: URL;
+    try {
+      u = new URL(c.upstream);
+    } catch {
+      throw new ConfigError(`upstream "${c.upstream}" is not a valid URL`);
+    }
+    if (!u.pathname.endsWith('/')) u.pathname += '/';
+    c.upstream = u.href;
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(c.upstream)) {
+    throw new ConfigError(`upstream "${c.upstream}" must be an http(s) URL or a local folder`);
+  } else {
+    c.upstream = path.resolve(c.upstream);
+  }
+  c.data = path.resolve(c.data);
+  if (c.scanAheadConcurrency < 1) throw new ConfigError('scanAheadConcurrency must be at least 1');
+  return c;
+}

@@ -1,0 +1,158 @@
+// The verdict gate: the only way a distribution's bytes reach a client.
+// A file: known verdict? decide : single-flight(download → verify hash → store → scan → record) → decide.
+// Fail closed: a download that is not whole or does not match its listed sha256 leaves nothing
+// behind and records no verdict; a scan error is a verdict of `error`, which policy holds.
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { BlobStore } from '../store/blobs.js';
+import type { FileRow, MetadataStore, ReviewRow, ReviewState, VerdictRow } from '../store/metadata.js';
+import type { Scanner } from '../scan/types.js';
+import type { Upstream } from '../upstream/types.js';
+import { UpstreamError } from '../upstream/types.js';
+import { decide, type Decision, type PolicyOptions } from '../policy/decide.js';
+import type { Logger } from '../log.js';
+
+export interface GateDeps {
+  store: MetadataStore;
+  blobs: BlobStore;
+  upstream: Upstream;
+  scanner: Scanner;
+  policy: () => PolicyOptions;
+  log: Logger;
+  /** Called when something that changes how a project's page renders was recorded. */
+  onChange?: (project: string) => void;
+  /** Observers for metrics. */
+  onScan?: (verdict: string, ms: number) => void;
+  onDownload?: (bytes: number, ms: number) => void;
+}
+
+export interface GateResult {
+  file: FileRow;
+  decision: Decision;
+  verdict?: VerdictRow;
+  review?: ReviewRow;
+}
+
+const HELD_STATE: Record<'quarantine' | 'block', ReviewState> = { quarantine: 'quarantined', block: 'blocked' };
+
+export class Gate {
+  /** Single-flight: one download and one scan per sha256 however many clients ask (undici's dedup pattern). */
+  private readonly inflight = new Map<string, Promise<void>>();
+
+  constructor(private readonly d: GateDeps) {}
+
+  /** What policy says about a listed file right now, without fetching anything. */
+  peek(file: FileRow): { decision: Decision; verdict?: VerdictRow; review?: ReviewRow } {
+    const verdict = this.d.store.getVerdict(file.sha256, this.d.scanner.version);
+    const review = this.d.store.getReview(file.sha256);
+    const decision = decide(
+      { sha256: file.sha256, project: file.project, version: file.version, uploadTime: file.upload_time },
+      { verdict: verdict?.verdict, review: review?.state, projectStatus: this.d.store.projectStatus(file.project) },
+      this.d.policy(),
+    );
+    return { decision, verdict, review };
+  }
+
+  /**
+   * Makes sure the file's verdict is known (downloading and scanning it if needed) and returns the decision.
+   * Throws NotListedError for a sha256 no upstream page listed, UpstreamError when the bytes cannot be had.
+   */
+  async ensure(sha256: string): Promise<GateResult> {
+    const file = this.d.store.getFile(sha256);
+    if (!file) throw new NotListedError(sha256);
+    let state = this.peek(file);
+    // Refused whatever the bytes say (deny list, upstream quarantine, cooldown, confirmed block):
+    // no need to fetch, unless monitor mode will serve it anyway.
+    const refusedWithoutBytes = state.decision.action !== 'allow' && state.decision.source !== 'pending' && state.decision.source !== 'verdict';
+    const needBytes = !(refusedWithoutBytes && state.decision.enforced);
+    if (needBytes && (!state.verdict || !file.stored)) {
+      await this.fetchAndScan(file);
+      state = this.peek(this.d.store.getFile(sha256)!);
+    }
+    const review = this.recordHold(file, state.decision, state.review);
+    return { file: this.d.store.getFile(sha256)!, decision: state.decision, verdict: state.verdict, review };
+  }
+
+  private recordHold(file: FileRow, decision: Decision, review: ReviewRow | undefined): ReviewRow | undefined {
+    // Cooldown is temporary and not a finding: it opens no review item.
+    if (decision.action === 'allow' || decision.source === 'cooldown') return review;
+    if (review && (review.state === 'released' || review.state === 'confirmed')) return review;
+    const state: ReviewState = decision.source === 'verdict' && this.d.store.getVerdict(file.sha256, this.d.scanner.version)?.verdict === 'error'
+      ? 'error'
+      : HELD_STATE[decision.action];
+    if (review?.state === state) return review;
+    const row = this.d.store.holdForReview(file.sha256, state);
+    this.d.onChange?.(file.project);
+    return row;
+  }
+
+  private fetchAndScan(file: FileRow): Promise<void> {
+    let p = this.inflight.get(file.sha256);
+    if (!p) {
+      p = this.doFetchAndScan(file).finally(() => this.inflight.delete(file.sha256));
+      this.inflight.set(file.sha256, p);
+    }
+    return p;
+  }
+
+  private async doFetchAndScan(file: FileRow): Promise<void> {
+    const present = file.stored === 1 && (await this.d.blobs.size(file.sha256)) !== null;
+    if (!present) await this.download(file);
+    if (this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
+    const result = await this.d.scanner.scan({
+      path: this.d.blobs.path(file.sha256),
+      filename: file.filename,
+      sha256: file.sha256,
+      project: file.project,
+    });
+    // The verdict is recorded before any byte is served.
+    this.d.store.putVerdict(file.sha256, result);
+    this.d.onScan?.(result.verdict, result.ms);
+    this.d.log.info('scanned', { sha256: file.sha256, filename: file.filename, verdict: result.verdict, score: result.score, ms: Math.round(result.ms), findings: result.findings.length, reason: result.reason });
+    this.d.onChange?.(file.project);
+  }
+
+  private async download(file: FileRow): Promise<void> {
+    const started = performance.now();
+    const tmp = this.d.blobs.createTemp();
+    const hash = createHash('sha256');
+    let bytes = 0;
+    try {
+      const { body, length } = await this.d.upstream.open(file.upstream_url);
+      await pipeline(
+        body,
+        new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            hash.update(chunk);
+            bytes += chunk.length;
+            cb(null, chunk);
+          },
+        }),
+        tmp.stream,
+      );
+      if (length !== null && bytes !== length) {
+        throw new UpstreamError('truncated', `upstream sent ${bytes} of ${length} bytes for ${file.filename}`);
+      }
+      const got = hash.digest('hex');
+      if (got !== file.sha256) {
+        throw new UpstreamError('hash-mismatch', `${file.filename}: upstream bytes hash to ${got}, the index listed ${file.sha256}`);
+      }
+      await this.d.blobs.commit(tmp.path, file.sha256);
+      this.d.store.markStored(file.sha256);
+      this.d.onDownload?.(bytes, performance.now() - started);
+    } catch (err) {
+      tmp.stream.destroy();
+      await this.d.blobs.discard(tmp.path);
+      if (err instanceof UpstreamError) throw err;
+      throw new UpstreamError('truncated', `download of ${file.filename} failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+export class NotListedError extends Error {
+  override name = 'NotListedError';
+  constructor(readonly sha256: string) {
+    super(`no upstream page listed a file with sha256 ${sha256}`);
+  }
+}

@@ -1,0 +1,88 @@
+// The only wiring: config → store → upstream → scanner → gate → app → listen.
+import { serve, type ServerType } from '@hono/node-server';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { createApp, type AppDeps } from './app.js';
+import { Gate } from './gate/gate.js';
+import { ScanAhead } from './gate/scan-ahead.js';
+import { createLogger, type Logger } from './log.js';
+import { PageCache } from './pages/cache.js';
+import { PageRenderer } from './pages/render.js';
+import { decide, policyOptions } from './policy/decide.js';
+import { FsBlobStore } from './store/blobs.js';
+import { openDatabase } from './store/db.js';
+import { SqliteMetadataStore } from './store/metadata.js';
+import { createUpstream } from './upstream/index.js';
+import { createScanner } from './scan/scan.js';
+import type { Scanner } from './scan/types.js';
+
+export interface Running {
+  url: string;
+  port: number;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  log?: Logger;
+  /** A scanner to use instead of the default one (tests that need a controlled verdict). */
+  scanner?: Scanner;
+}
+
+export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const store = new SqliteMetadataStore(openDatabase(path.join(config.data, 'pywarden.db')));
+  const blobs = new FsBlobStore(config.data);
+  const upstream = createUpstream(config.upstream, config.upstreamTimeout);
+  const scanner = opts.scanner ?? createScanner({ workers: config.scanWorkers || availableParallelism() });
+  const policy = () => policyOptions(config);
+  const renderer = new PageRenderer(
+    (page) => {
+      // One query per render of a project, not one per file.
+      const states = store.projectStates(page.project);
+      const projectStatus = page.status?.status ?? null;
+      const o = policy();
+      return (f) => {
+        const s = states.get(f.sha256);
+        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus }, o);
+      };
+    },
+    () => config.refusedListing,
+  );
+  const pages = new PageCache(upstream, store, log, { ttlMs: config.pageTtl * 1000, negativeTtlMs: config.negativeTtl * 1000 });
+  const gate = new Gate({ store, blobs, upstream, scanner, policy, log, onChange: (p) => renderer.invalidate(p) });
+  const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
+  return { config, store, blobs, upstream, scanner, pages, renderer, gate, scanAhead, log };
+}
+
+export async function startServer(config: Config, opts: BuildOptions = {}): Promise<Running> {
+  const deps = buildDeps(config, opts);
+  const app = createApp(deps);
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  deps.log.info('pywarden listening', { url: `${url}/simple/`, upstream: deps.upstream.description, data: config.data, mode: config.mode, scanner: deps.scanner.version });
+  let closed = false;
+  return {
+    url,
+    port,
+    deps,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await deps.scanAhead?.idle();
+      await deps.scanner.close?.();
+      await deps.upstream.close?.();
+      deps.store.close();
+    },
+  };
+}

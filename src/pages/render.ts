@@ -1,0 +1,100 @@
+// Rendered index pages, kept as bytes (and gzip bytes) until the upstream page or a verdict in
+// the project changes: a cached page is a Map lookup, never a re-render (issue 2's 3,000-file aim).
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
+import { CONTENT_TYPE, renderProjectHtml, renderProjectJson, renderRootHtml, renderRootJson } from '../index/index.js';
+import type { Format, IndexFile, ProjectPage, RootPage } from '../index/types.js';
+import type { CachedProject } from './cache.js';
+import type { Decision } from '../policy/decide.js';
+import type { RefusedListing } from '../config.js';
+
+export interface Rendered {
+  body: Buffer;
+  etag: string;
+  contentType: string;
+  gzipped(): Buffer;
+}
+
+/** Policy for one listed file at render time (no fetching): the server wires store + policy in. */
+export type ListingDecider = (page: CachedProject) => (file: CachedProject['files'][number]) => Decision;
+
+export class PageRenderer {
+  private readonly cache = new LRUCache<string, Rendered & { key: string }>({
+    maxSize: 128 * 1024 * 1024,
+    sizeCalculation: (r) => r.body.length * 2 + 64,
+  });
+  private readonly generation = new Map<string, number>();
+
+  constructor(
+    private readonly decider: ListingDecider,
+    private readonly listing: () => RefusedListing,
+  ) {}
+
+  /** Something changed how the project's files are listed (a verdict, a review decision). */
+  invalidate(project: string): void {
+    this.generation.set(project, (this.generation.get(project) ?? 0) + 1);
+  }
+
+  invalidateAll(): void {
+    this.cache.clear();
+  }
+
+  project(page: CachedProject, format: Format): Rendered {
+    const key = `${page.project}\0${format}`;
+    const stamp = `${page.revision}:${this.generation.get(page.project) ?? 0}:${this.listing()}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.key === stamp) return hit; // fast path
+    const out: ProjectPage = {
+      name: page.name,
+      files: this.visibleFiles(page),
+      versions: page.versions ?? deriveVersions(page),
+      lastSerial: page.lastSerial,
+      status: page.status,
+    };
+    const text = format === 'json' ? renderProjectJson(out) : renderProjectHtml(out);
+    const rendered = make(text, CONTENT_TYPE[format], stamp);
+    this.cache.set(key, rendered);
+    return rendered;
+  }
+
+  root(page: RootPage & { revision: number }, format: Format): Rendered {
+    const key = `\0root\0${format}`;
+    const stamp = String(page.revision);
+    const hit = this.cache.get(key);
+    if (hit && hit.key === stamp) return hit;
+    const rendered = make(format === 'json' ? renderRootJson(page) : renderRootHtml(page), CONTENT_TYPE[format], stamp);
+    this.cache.set(key, rendered);
+    return rendered;
+  }
+
+  private visibleFiles(page: CachedProject): IndexFile[] {
+    const decide = this.decider(page);
+    const mode = this.listing();
+    const files: IndexFile[] = [];
+    for (const f of page.files) {
+      const { sha256: _sha, version: _v, ...file } = f;
+      const d = decide(f);
+      // Known-refused files leave the listing so resolvers pick another version (verdaccio's
+      // denied-version filter); exact pins still get the clear 403 at the file URL.
+      const refused = d.action !== 'allow' && d.enforced && d.source !== 'pending';
+      if (refused && mode === 'hide') continue;
+      if (refused && mode === 'yank') file.yanked = `pywarden: ${d.reason}`;
+      files.push(file);
+    }
+    return files;
+  }
+}
+
+function deriveVersions(page: CachedProject): string[] {
+  const seen = new Set<string>();
+  for (const f of page.files) if (f.version) seen.add(f.version);
+  return [...seen];
+}
+
+function make(text: string, contentType: string, key: string): Rendered & { key: string } {
+  const body = Buffer.from(text, 'utf8');
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  let gz: Buffer | null = null;
+  return { body, etag, contentType, key, gzipped: () => (gz ??= gzipSync(body, { level: 6 })) };
+}

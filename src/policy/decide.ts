@@ -1,0 +1,96 @@
+// Policy: turns what is known about a file into allow | quarantine | block, with the reason.
+// Pure: no I/O, so every branch is a unit test.
+import type { Verdict } from '../scan/types.js';
+import type { Config, Lists, Mode } from '../config.js';
+import type { ReviewState } from '../store/metadata.js';
+
+export type Action = 'allow' | 'quarantine' | 'block';
+
+export type DecisionSource =
+  | 'verdict'
+  | 'allowlist'
+  | 'denylist'
+  | 'review'
+  | 'cooldown'
+  | 'upstream-quarantine'
+  | 'pending';
+
+export interface Decision {
+  action: Action;
+  source: DecisionSource;
+  /** A short human reason, used in the 403 reason phrase. */
+  reason: string;
+  /** False in monitor mode: the action is logged but the file is served. */
+  enforced: boolean;
+}
+
+export interface FileFacts {
+  sha256: string;
+  project: string;
+  version: string | null;
+  uploadTime?: string | null;
+}
+
+export interface Knowledge {
+  verdict?: Verdict;
+  review?: ReviewState;
+  projectStatus?: string | null;
+}
+
+export interface PolicyOptions {
+  mode: Mode;
+  allow: Lists;
+  deny: Lists;
+  cooldownHours: number;
+}
+
+export function policyOptions(c: Config): PolicyOptions {
+  return { mode: c.mode, allow: c.allow, deny: c.deny, cooldownHours: c.cooldownHours };
+}
+
+const VERDICT_ACTION: Record<Verdict, { action: Action; reason: string }> = {
+  clean: { action: 'allow', reason: 'no findings' },
+  suspicious: { action: 'quarantine', reason: 'held for review' },
+  malicious: { action: 'block', reason: 'malware detected' },
+  // Fail closed: a file that could not be scanned is never served as clean.
+  error: { action: 'quarantine', reason: 'could not be scanned' },
+};
+
+function listed(l: Lists, f: FileFacts, bySha: boolean): boolean {
+  return (
+    (bySha && l.sha256.includes(f.sha256)) ||
+    l.projects.includes(f.project) ||
+    (f.version !== null && l.versions.includes(`${f.project}==${f.version}`))
+  );
+}
+
+/** True when the upload is younger than the cooldown (most malware is removed within a day or two). */
+export function inCooldown(uploadTime: string | null | undefined, hours: number, now = Date.now()): boolean {
+  if (!hours || !uploadTime) return false;
+  const t = Date.parse(uploadTime);
+  return Number.isFinite(t) && now - t < hours * 3_600_000;
+}
+
+/**
+ * Precedence, strongest first: a denied sha256 / project / version; upstream quarantine (PEP 792);
+ * a reviewer's decision or an allow-list entry; the cooldown; the scanner's verdict.
+ * `verdict` undefined means "not scanned yet": the caller must scan before serving (action 'quarantine', source 'pending').
+ */
+export function decide(f: FileFacts, k: Knowledge, o: PolicyOptions, now = Date.now()): Decision {
+  const enforced = o.mode === 'enforce';
+  const d = (action: Action, source: DecisionSource, reason: string): Decision => ({
+    action,
+    source,
+    reason,
+    enforced: action === 'allow' ? true : enforced,
+  });
+  if (listed(o.deny, f, true)) return d('block', 'denylist', 'denied by policy');
+  if (k.projectStatus === 'quarantined') return d('block', 'upstream-quarantine', 'project quarantined upstream');
+  if (k.review === 'confirmed') return d('block', 'review', 'block confirmed by a reviewer');
+  if (k.review === 'released') return d('allow', 'review', 'released by a reviewer');
+  if (listed(o.allow, f, true)) return d('allow', 'allowlist', 'allowed by policy');
+  if (inCooldown(f.uploadTime, o.cooldownHours, now)) return d('quarantine', 'cooldown', `uploaded less than ${o.cooldownHours} h ago`);
+  if (!k.verdict) return d('quarantine', 'pending', 'not scanned yet');
+  const v = VERDICT_ACTION[k.verdict];
+  return d(v.action, 'verdict', v.reason);
+}

@@ -1,0 +1,212 @@
+// /files/<sha256>/<filename> and its PEP 658 twin <filename>.metadata.
+// Every byte goes through the verdict gate first; refusals are a 403 whose reason phrase names
+// the file, the reason and the review id (pip prints only that), with a problem+json body (uv).
+import { createHash } from 'node:crypto';
+import type { Context, Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { Readable } from 'node:stream';
+import type { ServerResponse } from 'node:http';
+import { isWheel } from '../index/index.js';
+import type { Gate, GateResult } from '../gate/gate.js';
+import { extractWheelMetadata } from '../gate/wheel-metadata.js';
+import type { BlobStore } from '../store/blobs.js';
+import type { FileRow, MetadataStore } from '../store/metadata.js';
+import type { Upstream } from '../upstream/types.js';
+import { UpstreamError } from '../upstream/types.js';
+import type { Decision } from '../policy/decide.js';
+import type { Logger } from '../log.js';
+import { HttpError, problem } from './problem.js';
+import { parseRange } from './range.js';
+
+export interface FilesDeps {
+  gate: Gate;
+  store: MetadataStore;
+  blobs: BlobStore;
+  upstream: Upstream;
+  log: Logger;
+  onBytesServed?: (bytes: number) => void;
+}
+
+const SHA_RE = /^[0-9a-f]{64}$/;
+
+export function mountFiles(app: Hono, d: FilesDeps): void {
+  const metadataInflight = new Map<string, Promise<string>>();
+
+  app.get('/files/:sha256/:filename', async (c) => {
+    const sha256 = c.req.param('sha256');
+    let filename = c.req.param('filename');
+    const wantsMetadata = filename.endsWith('.metadata');
+    if (wantsMetadata) filename = filename.slice(0, -'.metadata'.length);
+    const file = d.store.getFile(sha256);
+    // Only files an upstream page listed, under the name it listed: no open proxy.
+    if (!SHA_RE.test(sha256) || !file || file.filename !== filename) {
+      throw new HttpError(404, 'not-listed', 'Not Found', 'no upstream index page lists this file');
+    }
+    d.store.touchFile(sha256);
+    return wantsMetadata ? serveMetadata(c, file) : serveFile(c, file);
+  });
+
+  async function serveFile(c: Context, file: FileRow): Promise<Response> {
+    const result = await ensure(file);
+    const refused = refusal(c, result);
+    if (refused) return refused;
+    return sendBlob(c, file.sha256, 'application/octet-stream');
+  }
+
+  async function serveMetadata(c: Context, file: FileRow): Promise<Response> {
+    // A file already known to be refused keeps its metadata too.
+    const known = d.gate.peek(file);
+    if (known.decision.action !== 'allow' && known.decision.source !== 'pending' && known.decision.enforced) {
+      const refused = refusal(c, await ensure(file));
+      if (refused) return refused;
+    }
+    let metaSha = file.metadata_sha256;
+    if (metaSha && (await d.blobs.size(metaSha)) === null) {
+      metaSha = await once(`up:${file.sha256}`, () => fetchUpstreamMetadata(file, metaSha!));
+    } else if (!metaSha) {
+      if (!isWheel(file.filename)) throw new HttpError(404, 'no-metadata', 'Not Found', 'no core metadata for this file');
+      // Extracted from the wheel once it is fetched, verified and scanned.
+      const refused = refusal(c, await ensure(file));
+      if (refused) return refused;
+      metaSha = await once(`wheel:${file.sha256}`, () => extractMetadata(file));
+    }
+    return sendBlob(c, metaSha, 'application/octet-stream');
+  }
+
+  function once(key: string, fn: () => Promise<string>): Promise<string> {
+    let p = metadataInflight.get(key);
+    if (!p) {
+      p = fn().finally(() => metadataInflight.delete(key));
+      metadataInflight.set(key, p);
+    }
+    return p;
+  }
+
+  async function fetchUpstreamMetadata(file: FileRow, want: string): Promise<string> {
+    const { body } = await d.upstream.open(file.upstream_url + '.metadata');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > 16 * 1024 * 1024) {
+        body.destroy();
+        throw new UpstreamError('too-large', `metadata of ${file.filename} is over 16 MiB`);
+      }
+      chunks.push(chunk);
+    }
+    return storeBuffer(Buffer.concat(chunks), want, file.filename + '.metadata');
+  }
+
+  async function extractMetadata(file: FileRow): Promise<string> {
+    const data = await extractWheelMetadata(d.blobs.path(file.sha256), file.filename);
+    if (!data) throw new HttpError(404, 'no-metadata', 'Not Found', `${file.filename} has no .dist-info/METADATA`);
+    const sha = await storeBuffer(data, null, file.filename + '.metadata');
+    d.store.setMetadataSha256(file.sha256, sha);
+    return sha;
+  }
+
+  async function storeBuffer(data: Buffer, want: string | null, what: string): Promise<string> {
+    const sha = createHash('sha256').update(data).digest('hex');
+    if (want && sha !== want) throw new UpstreamError('hash-mismatch', `${what}: upstream bytes hash to ${sha}, the index listed ${want}`);
+    const tmp = d.blobs.createTemp();
+    await new Promise<void>((resolve, reject) => tmp.stream.end(data, (err?: Error | null) => (err ? reject(err) : resolve())));
+    await d.blobs.commit(tmp.path, sha);
+    return sha;
+  }
+
+  async function ensure(file: FileRow): Promise<GateResult> {
+    return d.gate.ensure(file.sha256);
+  }
+
+  function refusal(c: Context, r: GateResult): Response | null {
+    const { decision, file, review } = r;
+    if (decision.action === 'allow') return null;
+    const conn = clientOf(c);
+    const requestId = c.get('requestId' as never) as string | undefined;
+    const reviewId = review ? `Q-${review.id}` : undefined;
+    const event = {
+      sha256: file.sha256,
+      filename: file.filename,
+      client: conn,
+      userAgent: c.req.header('user-agent') ?? null,
+      requestId,
+      detail: { action: decision.action, source: decision.source, reason: decision.reason, reviewId },
+    };
+    if (!decision.enforced) {
+      // Monitor mode: record what would have been refused, and serve.
+      d.store.addEvent({ kind: 'would-refuse', ...event });
+      d.log.warn('monitor mode: would refuse', { filename: file.filename, action: decision.action, reason: decision.reason, reviewId, requestId });
+      return null;
+    }
+    d.store.addEvent({ kind: 'refused', ...event });
+    d.log.warn('refused', { filename: file.filename, action: decision.action, reason: decision.reason, reviewId, requestId });
+    const verb = decision.action === 'block' ? 'Blocked by policy' : 'Held for review';
+    const ids = [reviewId, requestId && `request ${requestId}`].filter(Boolean).join(', ');
+    const phrase = `${verb}: ${decision.reason} in ${file.filename}${ids ? ` (${ids})` : ''}`;
+    return problem(c, new HttpError(403, decision.action === 'block' ? 'blocked' : 'quarantined', verb, describe(decision, file.filename, reviewId), phrase), {
+      file: file.filename,
+      sha256: file.sha256,
+      reviewId,
+      action: decision.action,
+      reason: decision.reason,
+    });
+  }
+
+  async function sendBlob(c: Context, sha256: string, contentType: string): Promise<Response> {
+    const size = await d.blobs.size(sha256);
+    if (size === null) throw new HttpError(500, 'blob-missing', 'Internal Server Error', 'the stored file is missing');
+    const etag = `"${sha256}"`;
+    const headers: Record<string, string> = {
+      'content-type': contentType,
+      etag,
+      'accept-ranges': 'bytes',
+      // Content-addressed: the bytes behind this URL never change.
+      'cache-control': 'max-age=365000000, immutable, public',
+    };
+    const ifRange = c.req.header('if-range');
+    const range = ifRange && ifRange !== etag ? ({ kind: 'none' } as const) : parseRange(c.req.header('range'), size);
+    if (range.kind === 'unsatisfiable') {
+      return c.body(null, 416, { ...headers, 'content-range': `bytes */${size}` });
+    }
+    if (c.req.header('if-none-match')?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+      return c.body(null, 304, headers);
+    }
+    let status: 200 | 206 = 200;
+    let start = 0;
+    let end = size - 1;
+    if (range.kind === 'ok') {
+      status = 206;
+      ({ start, end } = range);
+      headers['content-range'] = `bytes ${start}-${end}/${size}`;
+    }
+    const length = size === 0 ? 0 : end - start + 1;
+    headers['content-length'] = String(length);
+    if (c.req.method === 'HEAD' || length === 0) return c.body(null, status, headers);
+    d.onBytesServed?.(length);
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const stream = d.blobs.read(sha256, { start, end });
+    if (outgoing) {
+      // Fast path: pipe the file straight into the socket, no web-stream adaptation.
+      outgoing.writeHead(status, headers);
+      stream.pipe(outgoing);
+      stream.on('error', () => outgoing.destroy());
+      return RESPONSE_ALREADY_SENT;
+    }
+    return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
+  }
+}
+
+function describe(d: Decision, filename: string, reviewId?: string): string {
+  const what = d.action === 'block' ? `${filename} is blocked` : `${filename} is held for review`;
+  const ask = reviewId ? ` Ask your security team to review ${reviewId}.` : '';
+  return `${what}: ${d.reason}.${ask}`;
+}
+
+function clientOf(c: Context): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,85 @@
+// Content-addressed blob store on the local file system. Files arrive in tmp/, are hashed while
+// written, and are renamed into blobs/ only once verified, so a blob path never holds partial bytes.
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+
+export interface TempBlob {
+  path: string;
+  stream: WriteStream;
+}
+
+/** The seam for a later shared backend: routes and the gate use only these operations. */
+export interface BlobStore {
+  /** Local path of a committed blob (the scanner reads it there). */
+  path(sha256: string): string;
+  size(sha256: string): Promise<number | null>;
+  createTemp(): TempBlob;
+  /** Atomically moves a verified temporary file into place. */
+  commit(tempPath: string, sha256: string): Promise<void>;
+  discard(tempPath: string): Promise<void>;
+  read(sha256: string, range?: { start: number; end: number }): Readable;
+}
+
+export class FsBlobStore implements BlobStore {
+  private readonly blobs: string;
+  private readonly tmp: string;
+
+  constructor(root: string) {
+    this.blobs = path.join(root, 'blobs');
+    this.tmp = path.join(root, 'tmp');
+    mkdirSync(this.blobs, { recursive: true });
+    // Anything left in tmp/ is from a crash mid-download: never trusted, always removed.
+    rmSync(this.tmp, { recursive: true, force: true });
+    mkdirSync(this.tmp, { recursive: true });
+  }
+
+  path(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    return path.join(this.blobs, sha256.slice(0, 2), sha256);
+  }
+
+  async size(sha256: string): Promise<number | null> {
+    try {
+      return (await stat(this.path(sha256))).size;
+    } catch {
+      return null;
+    }
+  }
+
+  createTemp(): TempBlob {
+    const p = path.join(this.tmp, randomBytes(12).toString('hex'));
+    return { path: p, stream: createWriteStream(p, { flags: 'wx' }) };
+  }
+
+  async commit(tempPath: string, sha256: string): Promise<void> {
+    const dest = this.path(sha256);
+    mkdirSync(path.dirname(dest), { recursive: true });
+    await rename(tempPath, dest);
+  }
+
+  async discard(tempPath: string): Promise<void> {
+    await rm(tempPath, { force: true });
+  }
+
+  read(sha256: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.path(sha256), range ? { start: range.start, end: range.end } : {});
+  }
+
+  /** Number of blobs (for tests and metrics). */
+  count(): number {
+    let n = 0;
+    for (const d of readdirSync(this.blobs)) n += readdirSync(path.join(this.blobs, d)).length;
+    return n;
+  }
+
+  exists(sha256: string): boolean {
+    try {
+      return statSync(this.path(sha256)).isFile();
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,228 @@
+// The metadata store: projects, files, verdicts, review items, decisions and the event log.
+// SQLite through better-sqlite3, every statement prepared once (STYLE.md habit 7).
+import type { DB } from './db.js';
+import type { ScanResult, Verdict, Finding } from '../scan/types.js';
+
+export interface FileRow {
+  sha256: string;
+  filename: string;
+  project: string;
+  version: string | null;
+  size: number | null;
+  upstream_url: string;
+  upload_time: string | null;
+  metadata_sha256: string | null;
+  first_seen: number;
+  last_requested: number | null;
+  requests: number;
+  stored: number;
+}
+
+export interface VerdictRow {
+  sha256: string;
+  scanner_version: string;
+  verdict: Verdict;
+  score: number;
+  findings: Finding[];
+  reason: string | null;
+  ms: number | null;
+  decided_at: number;
+}
+
+export type ReviewState = 'quarantined' | 'blocked' | 'error' | 'released' | 'confirmed';
+
+export interface ReviewRow {
+  id: number;
+  sha256: string;
+  state: ReviewState;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventInput {
+  kind: string;
+  sha256?: string | null;
+  filename?: string | null;
+  client?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  detail?: unknown;
+}
+
+export interface NewFile {
+  sha256: string;
+  filename: string;
+  version: string | null;
+  size: number | null;
+  upstreamUrl: string;
+  uploadTime: string | null;
+  metadataSha256: string | null;
+}
+
+/** What the proxy needs from storage; the SQLite class below is the embedded backend. */
+export interface MetadataStore {
+  readonly db: DB;
+  upsertProject(name: string, status: string | null): void;
+  projectStatus(name: string): string | null;
+  upsertFiles(project: string, files: NewFile[]): void;
+  getFile(sha256: string): FileRow | undefined;
+  markStored(sha256: string): void;
+  setMetadataSha256(sha256: string, metadataSha256: string): void;
+  touchFile(sha256: string): void;
+  getVerdict(sha256: string, scannerVersion: string): VerdictRow | undefined;
+  latestVerdict(sha256: string): VerdictRow | undefined;
+  putVerdict(sha256: string, result: ScanResult): void;
+  /** Latest verdict and review state of every file of a project that has either. */
+  projectStates(project: string): Map<string, { verdict?: Verdict; review?: ReviewState }>;
+  getReview(sha256: string): ReviewRow | undefined;
+  /** Opens (or moves) the review item for a held file; returns its id. */
+  holdForReview(sha256: string, state: ReviewState): ReviewRow;
+  addEvent(e: EventInput): void;
+  getPage(project: string): { body: string; etag: string | null; serial: number | null; fetched_at: number } | undefined;
+  putPage(project: string, body: string, etag: string | null, serial: number | null): void;
+  close(): void;
+}
+
+export class SqliteMetadataStore implements MetadataStore {
+  private readonly s;
+
+  constructor(readonly db: DB) {
+    this.s = {
+      upsertProject: db.prepare(
+        `INSERT INTO projects (name, first_seen, last_seen, status) VALUES (?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen, status = excluded.status`,
+      ),
+      upsertFile: db.prepare(
+        `INSERT INTO files (sha256, filename, project, version, size, upstream_url, upload_time, metadata_sha256, first_seen)
+         VALUES (@sha256, @filename, @project, @version, @size, @upstreamUrl, @uploadTime, @metadataSha256, @now)
+         ON CONFLICT(sha256) DO UPDATE SET upstream_url = excluded.upstream_url,
+           size = coalesce(excluded.size, size), upload_time = coalesce(excluded.upload_time, upload_time),
+           metadata_sha256 = coalesce(excluded.metadata_sha256, metadata_sha256)
+         WHERE upstream_url IS NOT excluded.upstream_url OR metadata_sha256 IS NOT excluded.metadata_sha256
+           OR size IS NOT excluded.size OR upload_time IS NOT excluded.upload_time`,
+      ),
+      projectStatus: db.prepare(`SELECT status FROM projects WHERE name = ?`).pluck(),
+      getFile: db.prepare(`SELECT * FROM files WHERE sha256 = ?`),
+      markStored: db.prepare(`UPDATE files SET stored = 1 WHERE sha256 = ?`),
+      setMetadataSha256: db.prepare(`UPDATE files SET metadata_sha256 = ? WHERE sha256 = ?`),
+      touchFile: db.prepare(`UPDATE files SET requests = requests + 1, last_requested = ? WHERE sha256 = ?`),
+      getVerdict: db.prepare(`SELECT * FROM verdicts WHERE sha256 = ? AND scanner_version = ?`),
+      latestVerdict: db.prepare(`SELECT * FROM verdicts WHERE sha256 = ? ORDER BY decided_at DESC, rowid DESC LIMIT 1`),
+      putVerdict: db.prepare(
+        `INSERT OR REPLACE INTO verdicts (sha256, scanner_version, verdict, score, findings, reason, ms, decided_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      projectStates: db.prepare(
+        `SELECT f.sha256,
+                (SELECT v.verdict FROM verdicts v WHERE v.sha256 = f.sha256 ORDER BY v.decided_at DESC, v.rowid DESC LIMIT 1) AS verdict,
+                r.state AS review
+         FROM files f LEFT JOIN reviews r ON r.sha256 = f.sha256
+         WHERE f.project = ? AND (r.state IS NOT NULL OR EXISTS (SELECT 1 FROM verdicts v WHERE v.sha256 = f.sha256))`,
+      ),
+      getReview: db.prepare(`SELECT * FROM reviews WHERE sha256 = ?`),
+      insertReview: db.prepare(`INSERT INTO reviews (sha256, state, created_at, updated_at) VALUES (?, ?, ?, ?)`),
+      updateReview: db.prepare(`UPDATE reviews SET state = ?, updated_at = ? WHERE sha256 = ?`),
+      addEvent: db.prepare(
+        `INSERT INTO events (at, kind, sha256, filename, client, user_agent, request_id, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      getPage: db.prepare(`SELECT body, etag, serial, fetched_at FROM pages WHERE project = ?`),
+      putPage: db.prepare(`INSERT OR REPLACE INTO pages (project, body, etag, serial, fetched_at) VALUES (?, ?, ?, ?, ?)`),
+    };
+  }
+
+  upsertProject(name: string, status: string | null): void {
+    const now = Date.now();
+    this.s.upsertProject.run(name, now, now, status);
+  }
+
+  projectStatus(name: string): string | null {
+    return (this.s.projectStatus.get(name) as string | undefined) ?? null;
+  }
+
+  upsertFiles(project: string, files: NewFile[]): void {
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const f of files) this.s.upsertFile.run({ ...f, project, now });
+    })();
+  }
+
+  getFile(sha256: string): FileRow | undefined {
+    return this.s.getFile.get(sha256) as FileRow | undefined;
+  }
+
+  markStored(sha256: string): void {
+    this.s.markStored.run(sha256);
+  }
+
+  setMetadataSha256(sha256: string, metadataSha256: string): void {
+    this.s.setMetadataSha256.run(metadataSha256, sha256);
+  }
+
+  touchFile(sha256: string): void {
+    this.s.touchFile.run(Date.now(), sha256);
+  }
+
+  getVerdict(sha256: string, scannerVersion: string): VerdictRow | undefined {
+    return rowToVerdict(this.s.getVerdict.get(sha256, scannerVersion));
+  }
+
+  latestVerdict(sha256: string): VerdictRow | undefined {
+    return rowToVerdict(this.s.latestVerdict.get(sha256));
+  }
+
+  putVerdict(sha256: string, r: ScanResult): void {
+    this.s.putVerdict.run(sha256, r.scannerVersion, r.verdict, r.score, JSON.stringify(r.findings), r.reason ?? null, r.ms, Date.now());
+  }
+
+  projectStates(project: string): Map<string, { verdict?: Verdict; review?: ReviewState }> {
+    const out = new Map<string, { verdict?: Verdict; review?: ReviewState }>();
+    for (const row of this.s.projectStates.all(project) as { sha256: string; verdict: Verdict | null; review: ReviewState | null }[]) {
+      out.set(row.sha256, { verdict: row.verdict ?? undefined, review: row.review ?? undefined });
+    }
+    return out;
+  }
+
+  getReview(sha256: string): ReviewRow | undefined {
+    return this.s.getReview.get(sha256) as ReviewRow | undefined;
+  }
+
+  holdForReview(sha256: string, state: ReviewState): ReviewRow {
+    const now = Date.now();
+    const existing = this.getReview(sha256);
+    if (!existing) this.s.insertReview.run(sha256, state, now, now);
+    else if (existing.state !== state) this.s.updateReview.run(state, now, sha256);
+    return this.getReview(sha256)!;
+  }
+
+  addEvent(e: EventInput): void {
+    this.s.addEvent.run(
+      Date.now(),
+      e.kind,
+      e.sha256 ?? null,
+      e.filename ?? null,
+      e.client ?? null,
+      e.userAgent ?? null,
+      e.requestId ?? null,
+      e.detail === undefined ? null : JSON.stringify(e.detail),
+    );
+  }
+
+  getPage(project: string) {
+    return this.s.getPage.get(project) as { body: string; etag: string | null; serial: number | null; fetched_at: number } | undefined;
+  }
+
+  putPage(project: string, body: string, etag: string | null, serial: number | null): void {
+    this.s.putPage.run(project, body, etag, serial, Date.now());
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function rowToVerdict(row: unknown): VerdictRow | undefined {
+  if (!row) return undefined;
+  const r = row as Omit<VerdictRow, 'findings'> & { findings: string };
+  return { ...r, findings: JSON.parse(r.findings) as Finding[] };
+}

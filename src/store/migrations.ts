@@ -1,0 +1,89 @@
+// Numbered schema migrations. Append only: never edit a migration that has shipped.
+// The applied version is kept in SQLite's user_version pragma (STYLE.md habit 7).
+
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+      CREATE TABLE projects (
+        name        TEXT PRIMARY KEY,          -- PEP 503 normalized
+        first_seen  INTEGER NOT NULL,
+        last_seen   INTEGER NOT NULL,
+        status      TEXT                        -- PEP 792 status from upstream
+      );
+      CREATE TABLE files (
+        sha256          TEXT PRIMARY KEY,       -- as listed upstream, verified on download
+        filename        TEXT NOT NULL,
+        project         TEXT NOT NULL,
+        version         TEXT,
+        size            INTEGER,
+        upstream_url    TEXT NOT NULL,          -- the only URL ever fetched for this file
+        upload_time     TEXT,
+        metadata_sha256 TEXT,                   -- PEP 658 hash listed upstream, if any
+        first_seen      INTEGER NOT NULL,
+        last_requested  INTEGER,
+        requests        INTEGER NOT NULL DEFAULT 0,
+        stored          INTEGER NOT NULL DEFAULT 0   -- 1 once the verified blob is in the store
+      );
+      CREATE INDEX files_project ON files(project);
+      CREATE TABLE verdicts (
+        sha256          TEXT NOT NULL,
+        scanner_version TEXT NOT NULL,
+        verdict         TEXT NOT NULL CHECK (verdict IN ('clean','suspicious','malicious','error')),
+        score           REAL NOT NULL,
+        findings        TEXT NOT NULL,          -- JSON array of findings
+        reason          TEXT,
+        ms              REAL,
+        decided_at      INTEGER NOT NULL,
+        PRIMARY KEY (sha256, scanner_version)
+      );
+      -- One review item per held file; its id is the review id users see (Q-<id>).
+      CREATE TABLE reviews (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        sha256      TEXT NOT NULL UNIQUE,
+        state       TEXT NOT NULL,              -- quarantined | blocked | error | released | confirmed
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+      -- Human decisions on a file (release, confirm block, waive ...). Append only.
+      CREATE TABLE decisions (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        sha256      TEXT,
+        project     TEXT,
+        version     TEXT,
+        action      TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        reason      TEXT,
+        previous    TEXT,
+        expires_at  INTEGER,
+        decided_at  INTEGER NOT NULL
+      );
+      -- Append-only event log: refusals and other security-relevant events.
+      CREATE TABLE events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        at          INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        sha256      TEXT,
+        filename    TEXT,
+        client      TEXT,
+        user_agent  TEXT,
+        request_id  TEXT,
+        detail      TEXT
+      );
+      CREATE INDEX events_at ON events(at);
+      CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+      CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+      CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+      CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+      -- Upstream index pages, kept for revalidation and for serving stale when upstream is down.
+      CREATE TABLE pages (
+        project     TEXT PRIMARY KEY,           -- '' for the root page
+        body        TEXT NOT NULL,              -- the parsed page as JSON (our own model)
+        etag        TEXT,
+        serial      INTEGER,
+        fetched_at  INTEGER NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,129 @@
+// The one HTTP client (undici) for an upstream simple index (PyPI, a company index, a mirror).
+import { Agent, request, errors } from 'undici';
+import type { Readable } from 'node:stream';
+import { parseProjectHtml, parseProjectJson, parseRootHtml, parseRootJson } from '../index/index.js';
+import type { ProjectPage, RootPage } from '../index/types.js';
+import { UpstreamError, type PageResult, type Upstream } from './types.js';
+
+// Ask for JSON first (PEP 691), HTML as the fallback for older indexes.
+const ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
+const USER_AGENT = 'pywarden (+https://github.com/pywarden/pywarden)';
+
+export interface HttpUpstreamOptions {
+  timeoutMs: number;
+  /** Largest index page accepted, in bytes. */
+  maxPageBytes?: number;
+}
+
+export class HttpUpstream implements Upstream {
+  readonly description: string;
+  private readonly agent: Agent;
+  private readonly maxPageBytes: number;
+
+  constructor(
+    private readonly base: string,
+    private readonly opts: HttpUpstreamOptions,
+  ) {
+    this.description = base;
+    this.maxPageBytes = opts.maxPageBytes ?? 256 * 1024 * 1024;
+    this.agent = new Agent({
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connectTimeout: Math.min(opts.timeoutMs, 10_000),
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  project(name: string, etag?: string | null): Promise<PageResult<ProjectPage>> {
+    const url = new URL(`${encodeURIComponent(name)}/`, this.base).href;
+    return this.page(url, etag, (body, json) => (json ? parseProjectJson(body, url) : parseProjectHtml(body, url)));
+  }
+
+  root(etag?: string | null): Promise<PageResult<RootPage>> {
+    return this.page(this.base, etag, (body, json) => (json ? parseRootJson(body) : parseRootHtml(body)));
+  }
+
+  private async page<T>(url: string, etag: string | null | undefined, parse: (body: string, json: boolean) => T): Promise<PageResult<T>> {
+    const headers: Record<string, string> = { accept: ACCEPT, 'user-agent': USER_AGENT, 'accept-encoding': 'identity' };
+    if (etag) headers['if-none-match'] = etag;
+    const res = await this.send(url, headers);
+    if (res.statusCode === 304) {
+      res.body.resume();
+      return { status: 'not-modified' };
+    }
+    if (res.statusCode === 404 || res.statusCode === 410) {
+      res.body.resume();
+      return { status: 'not-found' };
+    }
+    this.expectOk(url, res.statusCode, res.body);
+    const declared = Number(res.headers['content-length']);
+    if (declared > this.maxPageBytes) {
+      res.body.destroy();
+      throw new UpstreamError('too-large', `upstream page ${url} is ${declared} bytes, over the ${this.maxPageBytes} byte limit`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.maxPageBytes) {
+          res.body.destroy();
+          throw new UpstreamError('too-large', `upstream page ${url} exceeds the ${this.maxPageBytes} byte limit`);
+        }
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      throw toUpstreamError(err, url);
+    }
+    const contentType = String(res.headers['content-type'] ?? '');
+    const json = /json/i.test(contentType);
+    let page: T;
+    try {
+      page = parse(Buffer.concat(chunks).toString('utf8'), json);
+    } catch (err) {
+      throw new UpstreamError('invalid-page', `upstream page ${url} could not be parsed: ${(err as Error).message}`);
+    }
+    const serialHeader = Number(res.headers['x-pypi-last-serial']);
+    const serial = Number.isFinite(serialHeader) ? serialHeader : ((page as { lastSerial?: number }).lastSerial ?? null);
+    const tag = res.headers['etag'];
+    return { status: 'ok', page, etag: typeof tag === 'string' ? tag : null, serial };
+  }
+
+  async open(url: string): Promise<{ body: Readable; length: number | null }> {
+    const res = await this.send(url, { 'user-agent': USER_AGENT, accept: '*/*', 'accept-encoding': 'identity' });
+    this.expectOk(url, res.statusCode, res.body);
+    const length = Number(res.headers['content-length']);
+    return { body: res.body, length: Number.isFinite(length) ? length : null };
+  }
+
+  private async send(url: string, headers: Record<string, string>) {
+    try {
+      return await request(url, { method: 'GET', headers, dispatcher: this.agent });
+    } catch (err) {
+      throw toUpstreamError(err, url);
+    }
+  }
+
+  private expectOk(url: string, status: number, body: Readable): void {
+    if (status === 200) return;
+    body.resume();
+    if (status >= 300 && status < 400) {
+      // Redirects are not followed: the proxy only ever fetches URLs that a page listed.
+      throw new UpstreamError('redirect', `upstream answered ${status} (redirect) for ${url}; redirects are not followed`);
+    }
+    throw new UpstreamError('bad-status', `upstream answered ${status} for ${url}`);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function toUpstreamError(err: unknown, url: string): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError) {
+    return new UpstreamError('timeout', `upstream timed out for ${url}`);
+  }
+  const msg = (err as Error)?.message ?? String(err);
+  return new UpstreamError('unreachable', `upstream request for ${url} failed: ${msg}`);
+}
