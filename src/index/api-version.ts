@@ -25,7 +25,7 @@ export function apiVersion(page: ProjectPage, format: Format): string {
     // still counts as the PEP 740 key being emitted.
     return page.files.some((f) => f.provenance !== undefined) ? '1.3' : '1.1';
   }
-  return page.files.some((f) => typeof f.provenance === 'string') ? '1.3' : '1.0';
+  return page.files.some((f) => typeof f.provenance === 'string' && f.provenance !== '') ? '1.3' : '1.0';
 }
 
 /** Root pages carry none of the later features, in either form. */

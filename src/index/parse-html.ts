@@ -126,7 +126,7 @@ function fileFromAnchor(a: RawAnchor, base: URL, page: URL): IndexFile | undefin
   if ('data-gpg-sig' in attrs) file.gpgSig = attrs['data-gpg-sig'].trim().toLowerCase() === 'true';
   // PEP 740 HTML form.
   const prov = attrs['data-provenance'];
-  if (prov !== undefined && prov.trim() !== '') file.provenance = prov.trim();
+  if (prov !== undefined && prov !== '') file.provenance = prov;
   return file;
 }
 

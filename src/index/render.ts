@@ -27,7 +27,7 @@ function anchor(f: IndexFile): string {
     out += ' data-core-metadata="' + escapeHtml(v) + '" data-dist-info-metadata="' + escapeHtml(v) + '"';
   }
   if (f.gpgSig !== undefined) out += ' data-gpg-sig="' + (f.gpgSig ? 'true' : 'false') + '"';
-  if (typeof f.provenance === 'string') out += ' data-provenance="' + escapeHtml(f.provenance) + '"';
+  if (typeof f.provenance === 'string' && f.provenance !== '') out += ' data-provenance="' + escapeHtml(f.provenance) + '"';
   return out + '>' + escapeHtml(f.filename) + '</a><br />\n';
 }
 
