@@ -25,6 +25,8 @@ export interface GateDeps {
   /** Observers for metrics. */
   onScan?: (verdict: string, ms: number) => void;
   onDownload?: (bytes: number, ms: number) => void;
+  /** A file was newly held (or moved to another held state): the review webhook listens here. */
+  onHold?: (file: FileRow, review: ReviewRow, decision: Decision) => void;
 }
 
 export interface GateResult {
@@ -48,7 +50,7 @@ export class Gate {
     const review = this.d.store.getReview(file.sha256);
     const decision = decide(
       { sha256: file.sha256, project: file.project, version: file.version, uploadTime: file.upload_time },
-      { verdict: verdict?.verdict, review: review?.state, projectStatus: this.d.store.projectStatus(file.project) },
+      { verdict: verdict?.verdict, review: review?.state, projectStatus: this.d.store.projectStatus(file.project), rules: verdict?.findings.map((f) => f.rule) },
       this.d.policy(),
     );
     return { decision, verdict, review };
@@ -84,6 +86,7 @@ export class Gate {
     if (review?.state === state) return review;
     const row = this.d.store.holdForReview(file.sha256, state);
     this.d.onChange?.(file.project);
+    this.d.onHold?.(file, row, decision);
     return row;
   }
 
@@ -145,7 +148,9 @@ export class Gate {
       tmp.stream.destroy();
       await this.d.blobs.discard(tmp.path);
       if (err instanceof UpstreamError) throw err;
-      throw new UpstreamError('truncated', `download of ${file.filename} failed: ${(err as Error).message}`);
+      // A body that stalls past the idle timeout is a timeout (504), not a broken download (502).
+      const timedOut = (err as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT';
+      throw new UpstreamError(timedOut ? 'timeout' : 'truncated', `download of ${file.filename} failed: ${(err as Error).message}`);
     }
   }
 }
