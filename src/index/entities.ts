@@ -28,7 +28,15 @@ const NAMED: Record<string, string> = {
   ge: '\u2265', ne: '\u2260', hyphen: '\u2010', dash: '\u2010', zwj: '\u200d', zwnj: '\u200c',
 };
 
-const REFERENCE = /&(?:#(\d+);?|#[xX]([0-9a-fA-F]+);?|([A-Za-z][A-Za-z0-9]*)(;?))/g;
+const REFERENCE = /&(?:#(\d+);?|#[xX]([0-9a-fA-F]+);?|([A-Za-z][A-Za-z0-9]*)(;?))/y;
+
+// The four references that fill real index pages (`&gt;=3.8`, `&amp;`), matched without a regex.
+const COMMON: ReadonlyArray<[string, string]> = [
+  ['&gt;', '>'],
+  ['&lt;', '<'],
+  ['&amp;', '&'],
+  ['&quot;', '"'],
+];
 
 function fromCode(code: number): string {
   // Spec: NUL, surrogates and out-of-range code points become U+FFFD.
@@ -38,17 +46,43 @@ function fromCode(code: number): string {
 
 /** Decode character references. `inAttribute` applies the spec's attribute-value rule for legacy names. */
 export function decodeEntities(s: string, inAttribute = false): string {
-  if (s.indexOf('&') < 0) return s; // fast path: almost every value on a real page
-  return s.replace(REFERENCE, (whole, dec: string, hex: string, name: string, semi: string, offset: number) => {
-    if (dec !== undefined) return fromCode(dec.length > 8 ? Infinity : parseInt(dec, 10));
-    if (hex !== undefined) return fromCode(hex.length > 7 ? Infinity : parseInt(hex, 16));
-    if (semi) return NAMED[name] ?? whole;
-    const legacy = LEGACY[name];
-    if (legacy === undefined) return whole;
-    // In an attribute, "&amp=" without ";" stays literal (it is how query strings were written).
-    if (inAttribute && s.charAt(offset + whole.length) === '=') return whole;
-    return legacy;
-  });
+  let amp = s.indexOf('&');
+  if (amp < 0) return s; // fast path: almost every value on a real page
+  let out = '';
+  let last = 0;
+  while (amp >= 0) {
+    let replacement: string | undefined;
+    let length = 0;
+    for (const [ref, ch] of COMMON) {
+      if (s.startsWith(ref, amp)) {
+        replacement = ch;
+        length = ref.length;
+        break;
+      }
+    }
+    if (replacement === undefined) {
+      REFERENCE.lastIndex = amp;
+      const m = REFERENCE.exec(s);
+      if (m) {
+        const [whole, dec, hex, name, semi] = m;
+        length = whole.length;
+        if (dec !== undefined) replacement = fromCode(dec.length > 8 ? Infinity : parseInt(dec, 10));
+        else if (hex !== undefined) replacement = fromCode(hex.length > 7 ? Infinity : parseInt(hex, 16));
+        else if (semi) replacement = NAMED[name];
+        // Without ";" only legacy names decode, and in an attribute "&amp=" stays literal
+        // (it is how query strings were written).
+        else if (!(inAttribute && s.charAt(amp + length) === '=')) replacement = LEGACY[name];
+      }
+    }
+    if (replacement !== undefined) {
+      out += s.slice(last, amp) + replacement;
+      last = amp + length;
+      amp = s.indexOf('&', last);
+    } else {
+      amp = s.indexOf('&', amp + 1);
+    }
+  }
+  return out + s.slice(last);
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

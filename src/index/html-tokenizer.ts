@@ -6,8 +6,12 @@ import { decodeEntities } from './entities.js';
 export interface Tag {
   /** Lowercased tag name. */
   name: string;
-  /** Lowercased attribute names → decoded values; the first occurrence wins (as in HTML). */
-  attrs: Record<string, string>;
+  /**
+   * Lowercased attribute names → decoded values; the first occurrence wins (as in HTML). A Map,
+   * not an object: names sliced from the page would otherwise be internalized on every lookup,
+   * which was the tokenizer's largest cost.
+   */
+  attrs: Map<string, string>;
   /** Index just past the tag's `>`. */
   end: number;
 }
@@ -23,19 +27,43 @@ function isAlpha(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
-/** Read the start tag whose `<` is at `lt`; null if this `<` does not open a tag. */
-function readStartTag(html: string, lt: number): Tag | null {
+/** Index just past the name of the start tag whose `<` is at `lt`, or -1 if this `<` opens no tag. */
+function tagNameEnd(html: string, lt: number): number {
   const n = html.length;
   let i = lt + 1;
-  if (i >= n || !isAlpha(html.charCodeAt(i))) return null;
-  const nameStart = i;
+  if (i >= n || !isAlpha(html.charCodeAt(i))) return -1;
   while (i < n) {
     const c = html.charCodeAt(i);
     if (isSpace(c) || c === 0x2f /* / */ || c === 0x3e /* > */) break;
     i++;
   }
-  const name = html.slice(nameStart, i).toLowerCase();
-  const attrs: Record<string, string> = Object.create(null);
+  return i;
+}
+
+/**
+ * Index just past the `>` closing a tag we do not care about, starting inside it. Fast path:
+ * no quote before the next `>` (`<br />`, `<h1>`); otherwise the full attribute scan so that a
+ * `>` inside a quoted value does not end the tag early.
+ */
+function skipTag(html: string, from: number): number {
+  const gt = html.indexOf('>', from);
+  if (gt < 0) return html.length;
+  let quoted = false;
+  for (let i = from; i < gt; i++) {
+    const c = html.charCodeAt(i);
+    if (c === 0x22 || c === 0x27) {
+      quoted = true;
+      break;
+    }
+  }
+  if (!quoted) return gt + 1;
+  return readAttributes(html, from, 'x')?.end ?? html.length;
+}
+
+function readAttributes(html: string, from: number, name: string): Tag | null {
+  const n = html.length;
+  let i = from;
+  const attrs = new Map<string, string>();
   while (i < n) {
     let c = html.charCodeAt(i);
     if (isSpace(c) || c === 0x2f) {
@@ -74,18 +102,18 @@ function readStartTag(html: string, lt: number): Tag | null {
       }
       value = decodeEntities(value, true);
     }
-    if (!(attrName in attrs)) attrs[attrName] = value;
+    if (!attrs.has(attrName)) attrs.set(attrName, value);
   }
   // End of input inside a tag: the spec drops the tag, and so do we.
   return null;
 }
 
 /**
- * Call `onTag` for every start tag, in document order, skipping comments, doctypes, processing
+ * Call `onTag` for every start tag (or only those named in `wanted`), in document order, skipping comments, doctypes, processing
  * instructions, end tags and the content of raw-text elements. `onTag` may return an index to
  * resume scanning from (past the element's text it consumed).
  */
-export function scanTags(html: string, onTag: (tag: Tag) => number | void): void {
+export function scanTags(html: string, onTag: (tag: Tag) => number | void, wanted?: ReadonlySet<string>): void {
   const n = html.length;
   let i = 0;
   while (i < n) {
@@ -107,11 +135,23 @@ export function scanTags(html: string, onTag: (tag: Tag) => number | void): void
       i = close < 0 ? n : close + 1;
       continue;
     }
-    const tag = readStartTag(html, lt);
-    if (!tag) {
+    const nameEnd = tagNameEnd(html, lt);
+    if (nameEnd < 0) {
       i = lt + 1;
       continue;
     }
+    const name = html.slice(lt + 1, nameEnd).toLowerCase();
+    // Fast path: tags nobody asked for are skipped without building their attributes.
+    if (wanted && !wanted.has(name)) {
+      i = skipTag(html, nameEnd);
+      if (RAW_TEXT.has(name)) {
+        if (name === 'plaintext') return;
+        i = findEndTag(html, name, i).after;
+      }
+      continue;
+    }
+    const tag = readAttributes(html, nameEnd, name);
+    if (!tag) return; // input ended inside the tag
     const resume = onTag(tag);
     i = typeof resume === 'number' && resume > tag.end ? resume : tag.end;
     if (RAW_TEXT.has(tag.name) && !(typeof resume === 'number' && resume > tag.end)) {

@@ -7,7 +7,7 @@ import { parseHashPair } from './hashes.js';
 import type { IndexFile, ProjectPage, ProjectStatus, RootPage } from './types.js';
 
 interface RawAnchor {
-  attrs: Record<string, string>;
+  attrs: Map<string, string>;
   text: string;
 }
 
@@ -20,6 +20,8 @@ interface RawPage {
 // Where an anchor's text stops: at its </a>, or at the next <a> when the author forgot to close
 // it (so an unclosed anchor never swallows the links after it).
 const NEXT_ANCHOR = /<a(?=[\s/>])/gi;
+
+const WANTED: ReadonlySet<string> = new Set(['a', 'base', 'meta']);
 
 function collect(html: string): RawPage {
   const page: RawPage = { anchors: [], metas: new Map() };
@@ -37,12 +39,14 @@ function collect(html: string): RawPage {
     }
     if (tag.name === 'base') {
       // HTML: the first <base> with an href sets the document base URL.
-      if (page.baseHref === undefined && 'href' in tag.attrs) page.baseHref = tag.attrs.href.trim();
+      const href = tag.attrs.get('href');
+      if (page.baseHref === undefined && href !== undefined) page.baseHref = href.trim();
     } else if (tag.name === 'meta') {
-      const name = tag.attrs.name?.toLowerCase();
-      if (name && 'content' in tag.attrs && !page.metas.has(name)) page.metas.set(name, tag.attrs.content);
+      const name = tag.attrs.get('name')?.toLowerCase();
+      const content = tag.attrs.get('content');
+      if (name && content !== undefined && !page.metas.has(name)) page.metas.set(name, content);
     }
-  });
+  }, WANTED);
   return page;
 }
 
@@ -90,42 +94,48 @@ function filenameFromUrl(url: URL): string {
 }
 
 function fileFromAnchor(a: RawAnchor, base: URL, page: URL): IndexFile | undefined {
-  const href = a.attrs.href;
+  const href = a.attrs.get('href');
   if (href === undefined || href.trim() === '') return undefined;
+  // Split the fragment off first: cheaper than URL's hash setter, and the fragment is ours to read.
+  const trimmed = href.trim();
+  const sharp = trimmed.indexOf('#');
   let url: URL;
   try {
-    url = new URL(href.trim(), base);
+    url = new URL(sharp < 0 ? trimmed : trimmed.slice(0, sharp), base);
   } catch {
     return undefined;
   }
   if (!allowedProtocol(url, page)) return undefined;
-  const hashes: Record<string, string> = {};
-  if (url.hash.length > 1) {
-    let frag = url.hash.slice(1);
-    try {
-      frag = decodeURIComponent(frag);
-    } catch {
-      // keep it raw
+  let hashes: Record<string, string> = {};
+  if (sharp >= 0 && sharp < trimmed.length - 1) {
+    let frag = trimmed.slice(sharp + 1);
+    if (frag.indexOf('%') >= 0) {
+      try {
+        frag = decodeURIComponent(frag);
+      } catch {
+        // keep it raw
+      }
     }
-    Object.assign(hashes, parseHashPair(frag));
+    hashes = parseHashPair(frag) ?? hashes;
   }
-  url.hash = '';
   // PEP 503: the anchor text is the file name; fall back to the URL's last segment, which is
   // what pip itself uses.
   const filename = a.text || filenameFromUrl(url);
   if (!filename) return undefined;
   const file: IndexFile = { filename, url: url.href, hashes };
   const attrs = a.attrs;
-  const rp = attrs['data-requires-python'];
+  const rp = attrs.get('data-requires-python');
   if (rp !== undefined && rp.trim() !== '') file.requiresPython = rp;
   // PEP 592: present = yanked; a non-empty value is the reason.
-  if ('data-yanked' in attrs) file.yanked = attrs['data-yanked'] === '' ? true : attrs['data-yanked'];
+  const yanked = attrs.get('data-yanked');
+  if (yanked !== undefined) file.yanked = yanked === '' ? true : yanked;
   // PEP 714 renamed data-dist-info-metadata to data-core-metadata; read either, prefer the new one.
-  const cm = coreMetadataAttr(attrs['data-core-metadata'] ?? attrs['data-dist-info-metadata']);
+  const cm = coreMetadataAttr(attrs.get('data-core-metadata') ?? attrs.get('data-dist-info-metadata'));
   if (cm !== undefined) file.coreMetadata = cm;
-  if ('data-gpg-sig' in attrs) file.gpgSig = attrs['data-gpg-sig'].trim().toLowerCase() === 'true';
+  const gpg = attrs.get('data-gpg-sig');
+  if (gpg !== undefined) file.gpgSig = gpg.trim().toLowerCase() === 'true';
   // PEP 740 HTML form.
-  const prov = attrs['data-provenance'];
+  const prov = attrs.get('data-provenance');
   if (prov !== undefined && prov !== '') file.provenance = prov;
   return file;
 }
