@@ -18,6 +18,11 @@ import { mountFiles } from './server/files.js';
 import { HttpError, problem } from './server/problem.js';
 import { mountSimple } from './server/simple.js';
 import type { Scanner } from './scan/types.js';
+import type { ReviewStore } from './store/review.js';
+import type { Metrics } from './metrics/index.js';
+import { METRICS_CONTENT_TYPE } from './metrics/index.js';
+import { mountReview, type Webhook } from './review/index.js';
+import { requireRole } from './auth/middleware.js';
 
 export interface AppDeps {
   config: Config;
@@ -30,6 +35,10 @@ export interface AppDeps {
   gate: Gate;
   scanAhead?: ScanAhead;
   log: Logger;
+  /** Review queue, tokens, waivers, lists (issue 6); absent: no review API, no token checks. */
+  reviews?: ReviewStore;
+  metrics?: Metrics;
+  webhook?: Webhook;
 }
 
 const MAX_URL_LENGTH = 4096;
@@ -39,6 +48,7 @@ export function createApp(d: AppDeps): Hono {
 
   // Short ids: they appear in pip's one-line error, in problem bodies and in the logs.
   app.use('*', requestId({ limitLength: 64, generator: () => randomBytes(6).toString('hex') }));
+  if (d.metrics) app.use('*', d.metrics.middleware());
   app.use('*', async function guard(c, next) {
     if (c.req.url.length > MAX_URL_LENGTH) throw new HttpError(414, 'uri-too-long', 'URI Too Long');
     // The index is read-only: no state change through anything but the review API.
@@ -52,6 +62,16 @@ export function createApp(d: AppDeps): Hono {
   app.get('/', (c) => c.redirect('/simple/', 302));
   app.get('/-/health', (c) => c.json({ status: 'ok', upstream: d.upstream.description, scanner: d.scanner.version }));
 
+  app.get('/metrics', (c) => c.body(d.metrics ? d.metrics.render() : '', d.metrics ? 200 : 404, { 'content-type': METRICS_CONTENT_TYPE }));
+  if (d.reviews && d.config.requireTokenForDownloads) {
+    // Downloads need a token of any role; pip sends index credentials as Basic auth (token as password).
+    const auth = requireRole(d.reviews, 'reader', { allowBasic: true });
+    app.use('/simple', auth);
+    app.use('/simple/*', auth);
+    app.use('/files/*', auth);
+  }
+  if (d.reviews) mountReview(app, { reviews: d.reviews, store: d.store, blobs: d.blobs, scanner: d.scanner, renderer: d.renderer, gate: d.gate, log: d.log });
+
   mountSimple(app, {
     pages: d.pages,
     renderer: d.renderer,
@@ -62,7 +82,7 @@ export function createApp(d: AppDeps): Hono {
         }
       : undefined,
   });
-  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, upstream: d.upstream, log: d.log });
+  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed });
 
   app.notFound((c) => problem(c, new HttpError(404, 'not-found', 'Not Found', `nothing at ${c.req.path}`)));
 

@@ -2,6 +2,8 @@
 const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<number | void> }>> = {
   serve: () => import('./commands/serve.js'),
   scan: () => import('./commands/scan.js'),
+  token: () => import('./commands/token.js'),
+  rescan: () => import('./commands/rescan.js'),
 };
 
 const usage = `usage: pywarden <command> [options]
@@ -9,6 +11,8 @@ const usage = `usage: pywarden <command> [options]
 commands:
   serve     run the proxy index
   scan      scan distribution files or folders
+  token     create, list or revoke API tokens for the review API and page
+  rescan    re-scan cached files whose verdict came from another scanner version
 Run "pywarden <command> --help" for the options of one command.`;
 
 export async function main(argv: string[]): Promise<number> {

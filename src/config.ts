@@ -36,6 +36,8 @@ export interface Config {
   scanAheadConcurrency: number;
   scanWorkers: number;
   requireTokenForDownloads: boolean;
+  /** http(s) URL that receives a JSON POST for every newly held file; '' disables. */
+  webhookUrl: string;
   allow: Lists;
   deny: Lists;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -60,6 +62,7 @@ export const DEFAULTS: Config = {
   scanAheadConcurrency: 2,
   scanWorkers: 0,
   requireTokenForDownloads: false,
+  webhookUrl: '',
   allow: { projects: [], versions: [], sha256: [] },
   deny: { projects: [], versions: [], sha256: [] },
   logLevel: 'info',
@@ -81,6 +84,7 @@ const KEYS: Record<keyof Config, Kind> = {
   scanAheadConcurrency: 'int',
   scanWorkers: 'int',
   requireTokenForDownloads: 'bool',
+  webhookUrl: 'string',
   allow: 'lists',
   deny: 'lists',
   logLevel: 'level',
@@ -224,6 +228,7 @@ function validate(c: Config): Config {
     c.upstream = path.resolve(c.upstream);
   }
   c.data = path.resolve(c.data);
+  if (c.webhookUrl && !/^https?:\/\/[^/]/i.test(c.webhookUrl)) throw new ConfigError(`webhookUrl "${c.webhookUrl}" must be an http(s) URL`);
   if (c.scanAheadConcurrency < 1) throw new ConfigError('scanAheadConcurrency must be at least 1');
   return c;
 }

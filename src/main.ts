@@ -10,13 +10,16 @@ import { ScanAhead } from './gate/scan-ahead.js';
 import { createLogger, type Logger } from './log.js';
 import { PageCache } from './pages/cache.js';
 import { PageRenderer } from './pages/render.js';
-import { decide, policyOptions } from './policy/decide.js';
+import { decide, policyOptions, type PolicyOptions } from './policy/decide.js';
 import { FsBlobStore } from './store/blobs.js';
 import { openDatabase } from './store/db.js';
 import { SqliteMetadataStore } from './store/metadata.js';
 import { createUpstream } from './upstream/index.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
+import { ReviewStore } from './store/review.js';
+import { Metrics } from './metrics/index.js';
+import { Webhook } from './review/webhook.js';
 
 export interface Running {
   url: string;
@@ -34,10 +37,13 @@ export interface BuildOptions {
 export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const log = opts.log ?? createLogger(config.logLevel);
   const store = new SqliteMetadataStore(openDatabase(path.join(config.data, 'pywarden.db')));
+  const reviews = new ReviewStore(store.db);
+  const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
-  const upstream = createUpstream(config.upstream, config.upstreamTimeout);
+  const upstream = metrics.instrument(createUpstream(config.upstream, config.upstreamTimeout));
   const scanner = opts.scanner ?? createScanner({ workers: config.scanWorkers || availableParallelism() });
-  const policy = () => policyOptions(config);
+  const policy = () => withReviewPolicy(policyOptions(config), reviews);
+  const webhook = config.webhookUrl ? new Webhook({ url: config.webhookUrl, log, onOutcome: (outcome) => metrics.webhook.inc({ outcome }) }) : undefined;
   const renderer = new PageRenderer(
     (page) => {
       // One query per render of a project, not one per file.
@@ -46,15 +52,39 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
       const o = policy();
       return (f) => {
         const s = states.get(f.sha256);
-        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus }, o);
+        // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
+        const rules = o.monitoredRules?.length && (s?.verdict === 'suspicious' || s?.verdict === 'malicious') ? store.latestVerdict(f.sha256)?.findings.map((x) => x.rule) : undefined;
+        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules }, o);
       };
     },
     () => config.refusedListing,
   );
   const pages = new PageCache(upstream, store, log, { ttlMs: config.pageTtl * 1000, negativeTtlMs: config.negativeTtl * 1000 });
-  const gate = new Gate({ store, blobs, upstream, scanner, policy, log, onChange: (p) => renderer.invalidate(p) });
+  const gate = new Gate({
+    store, blobs, upstream, scanner, policy, log,
+    onChange: (p) => renderer.invalidate(p),
+    onScan: metrics.onScan,
+    onDownload: metrics.onDownload,
+    onHold: webhook
+      ? (file, review, decision) =>
+          webhook.notify({ event: 'held', reviewId: `Q-${review.id}`, state: review.state, project: file.project, version: file.version, filename: file.filename, sha256: file.sha256, action: decision.action, reason: decision.reason, at: new Date().toISOString() })
+      : undefined,
+  });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
-  return { config, store, blobs, upstream, scanner, pages, renderer, gate, scanAhead, log };
+  return { config, store, blobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook };
+}
+
+/** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */
+function withReviewPolicy(o: PolicyOptions, reviews: ReviewStore): PolicyOptions {
+  const x = reviews.policyExtras();
+  const join = (a: string[], b: string[]) => (b.length ? [...a, ...b] : a);
+  return {
+    ...o,
+    allow: { projects: join(o.allow.projects, x.allow.projects), versions: join(o.allow.versions, x.allow.versions), sha256: join(o.allow.sha256, x.allow.sha256) },
+    deny: { projects: join(o.deny.projects, x.deny.projects), versions: join(o.deny.versions, x.deny.versions), sha256: join(o.deny.sha256, x.deny.sha256) },
+    waivers: x.waivers,
+    monitoredRules: x.monitoredRules,
+  };
 }
 
 export async function startServer(config: Config, opts: BuildOptions = {}): Promise<Running> {
@@ -80,6 +110,7 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await deps.scanAhead?.idle();
+      await deps.webhook?.idle();
       await deps.scanner.close?.();
       await deps.upstream.close?.();
       deps.store.close();

@@ -13,6 +13,7 @@ export type DecisionSource =
   | 'review'
   | 'cooldown'
   | 'upstream-quarantine'
+  | 'waiver'
   | 'pending';
 
 export interface Decision {
@@ -35,6 +36,16 @@ export interface Knowledge {
   verdict?: Verdict;
   review?: ReviewState;
   projectStatus?: string | null;
+  /** Rule ids of the verdict's findings (for per-rule monitor mode). */
+  rules?: string[];
+}
+
+/** A reviewer's time-boxed exception: a project, a project version, or one sha256 of it. */
+export interface Waiver {
+  project: string;
+  version: string | null;
+  sha256: string | null;
+  expiresAt: number;
 }
 
 export interface PolicyOptions {
@@ -42,6 +53,9 @@ export interface PolicyOptions {
   allow: Lists;
   deny: Lists;
   cooldownHours: number;
+  waivers?: Waiver[];
+  /** Rules in monitor mode: a verdict resting only on them is logged, not enforced. */
+  monitoredRules?: string[];
 }
 
 export function policyOptions(c: Config): PolicyOptions {
@@ -64,6 +78,13 @@ function listed(l: Lists, f: FileFacts, bySha: boolean): boolean {
   );
 }
 
+function waives(w: Waiver, f: FileFacts, now: number): boolean {
+  if (w.expiresAt <= now || w.project !== f.project) return false;
+  if (w.sha256 && w.sha256 !== f.sha256) return false;
+  if (w.version && w.version !== f.version) return false;
+  return true;
+}
+
 /** True when the upload is younger than the cooldown (most malware is removed within a day or two). */
 export function inCooldown(uploadTime: string | null | undefined, hours: number, now = Date.now()): boolean {
   if (!hours || !uploadTime) return false;
@@ -73,7 +94,7 @@ export function inCooldown(uploadTime: string | null | undefined, hours: number,
 
 /**
  * Precedence, strongest first: a denied sha256 / project / version; upstream quarantine (PEP 792);
- * a reviewer's decision or an allow-list entry; the cooldown; the scanner's verdict.
+ * a reviewer's decision, an allow-list entry or a live waiver; the cooldown; the scanner's verdict.
  * `verdict` undefined means "not scanned yet": the caller must scan before serving (action 'quarantine', source 'pending').
  */
 export function decide(f: FileFacts, k: Knowledge, o: PolicyOptions, now = Date.now()): Decision {
@@ -89,8 +110,14 @@ export function decide(f: FileFacts, k: Knowledge, o: PolicyOptions, now = Date.
   if (k.review === 'confirmed') return d('block', 'review', 'block confirmed by a reviewer');
   if (k.review === 'released') return d('allow', 'review', 'released by a reviewer');
   if (listed(o.allow, f, true)) return d('allow', 'allowlist', 'allowed by policy');
+  if (o.waivers?.some((w) => waives(w, f, now))) return d('allow', 'waiver', 'waived by a reviewer');
   if (inCooldown(f.uploadTime, o.cooldownHours, now)) return d('quarantine', 'cooldown', `uploaded less than ${o.cooldownHours} h ago`);
   if (!k.verdict) return d('quarantine', 'pending', 'not scanned yet');
   const v = VERDICT_ACTION[k.verdict];
+  // Per-rule monitor mode (dry run): when every finding behind a held verdict comes from a
+  // monitored rule, the refusal is logged and nothing is refused.
+  if (v.action !== 'allow' && k.verdict !== 'error' && k.rules?.length && o.monitoredRules?.length && k.rules.every((r) => o.monitoredRules!.includes(r))) {
+    return { action: v.action, source: 'verdict', reason: `${v.reason} (rules in monitor mode)`, enforced: false };
+  }
   return d(v.action, 'verdict', v.reason);
 }

@@ -29,7 +29,8 @@ export interface VerdictRow {
   decided_at: number;
 }
 
-export type ReviewState = 'quarantined' | 'blocked' | 'error' | 'released' | 'confirmed';
+/** 'cleared': a rescan found the file clean; the item leaves the queue, its history stays. */
+export type ReviewState = 'quarantined' | 'blocked' | 'error' | 'released' | 'confirmed' | 'cleared';
 
 export interface ReviewRow {
   id: number;

@@ -86,4 +86,60 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'review',
+    sql: `
+      -- API tokens: only a sha256 of the token is kept (the token is printed once).
+      CREATE TABLE tokens (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        name        TEXT NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('reader','reviewer','admin')),
+        hash        TEXT NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL,
+        last_used   INTEGER,
+        revoked_at  INTEGER
+      );
+      -- Time-boxed exceptions: allow a project, a project version or one sha256 until expires_at.
+      CREATE TABLE waivers (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        project       TEXT NOT NULL,
+        version       TEXT,
+        sha256        TEXT,
+        expires_at    INTEGER NOT NULL,
+        justification TEXT NOT NULL,
+        actor         TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        revoked_at    INTEGER
+      );
+      -- Allow and deny lists held in the database (added to the ones in the config file).
+      CREATE TABLE list_entries (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        list        TEXT NOT NULL CHECK (list IN ('allow','deny')),
+        kind        TEXT NOT NULL CHECK (kind IN ('projects','versions','sha256')),
+        value       TEXT NOT NULL,
+        reason      TEXT,
+        actor       TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        UNIQUE (list, kind, value)
+      );
+      -- Per-rule policy mode: monitor logs what the rule would refuse and refuses nothing.
+      CREATE TABLE rule_modes (
+        rule        TEXT PRIMARY KEY,
+        mode        TEXT NOT NULL CHECK (mode IN ('enforce','monitor')),
+        actor       TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+      -- What the cluster analysis says about a held file (filled when available).
+      CREATE TABLE review_extra (
+        sha256          TEXT PRIMARY KEY,
+        outlier_rank    REAL,
+        family          TEXT,
+        family_distance REAL
+      );
+      CREATE INDEX decisions_sha256 ON decisions(sha256);
+      CREATE INDEX events_sha256 ON events(sha256);
+      CREATE INDEX reviews_state ON reviews(state, updated_at);
+    `,
+  },
 ];

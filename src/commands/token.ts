@@ -1,0 +1,86 @@
+// pywarden token create --role reader|reviewer|admin --name NAME [--data DIR]
+// pywarden token list [--data DIR] | pywarden token revoke ID [--data DIR]
+// The token is printed once; only its sha256 is stored.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../store/db.js';
+import { ReviewStore } from '../store/review.js';
+import { createToken, isRole, ROLES } from '../auth/tokens.js';
+
+const usage = `usage: pywarden token create --role ${ROLES.join('|')} --name NAME [--data DIR] [--config FILE]
+       pywarden token list [--data DIR]
+       pywarden token revoke ID [--data DIR]
+
+Tokens are sent as "Authorization: Bearer <token>" to /-/api/ and the review page.
+reader: read the queue and audit log; reviewer: release, confirm, waive, rescan;
+admin: also allow/deny lists, rule modes and tokens.`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { role: { type: 'string' }, name: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    process.stderr.write(`pywarden token: ${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  const [sub, arg] = parsed.positionals;
+  if (parsed.values.help || !sub) {
+    process.stdout.write(usage + '\n');
+    return parsed.values.help ? 0 : 2;
+  }
+  let data: string;
+  try {
+    data = loadConfig({ flags: parsed.values.data ? { data: parsed.values.data } : {}, file: parsed.values.config }).data;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pywarden token: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const db = openDatabase(path.join(data, 'pywarden.db'));
+  const store = new ReviewStore(db);
+  const actor = `cli:${process.env.USER ?? 'unknown'}`;
+  try {
+    if (sub === 'create') {
+      const role = parsed.values.role;
+      const name = parsed.values.name;
+      if (!isRole(role) || !name) {
+        process.stderr.write(`pywarden token create: --role (${ROLES.join(', ')}) and --name are required\n`);
+        return 2;
+      }
+      const { id, token } = createToken(store, name, role, actor);
+      process.stderr.write(`token ${id} for "${name}" (${role}); it is shown once, store it now:\n`);
+      process.stdout.write(token + '\n');
+      return 0;
+    }
+    if (sub === 'list') {
+      for (const t of store.tokens()) {
+        process.stdout.write(`${t.id}\t${t.role}\t${t.name}\tcreated ${new Date(t.created_at).toISOString()}\t${t.revoked_at ? 'revoked' : t.last_used ? `last used ${new Date(t.last_used).toISOString()}` : 'never used'}\n`);
+      }
+      return 0;
+    }
+    if (sub === 'revoke') {
+      if (!arg || !/^\d+$/.test(arg)) {
+        process.stderr.write('pywarden token revoke: give the token id (see "pywarden token list")\n');
+        return 2;
+      }
+      if (!store.revokeToken(Number(arg), actor)) {
+        process.stderr.write(`pywarden token revoke: no live token ${arg}\n`);
+        return 1;
+      }
+      process.stderr.write(`token ${arg} revoked\n`);
+      return 0;
+    }
+    process.stderr.write(`pywarden token: unknown sub-command "${sub}"\n${usage}\n`);
+    return 2;
+  } finally {
+    db.close();
+  }
+}
