@@ -1,0 +1,89 @@
+// `pywarden scan` as a user runs it: a real process on a folder of real archives.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzip, makeTar, makeZip } from '../scan/archive/fixtures.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const bin = join(repo, 'bin/pywarden.js');
+let dir: string;
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, 'scan', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(repo, 'dist/commands/scan.js'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo });
+  dir = mkdtempSync(join(tmpdir(), 'pywarden-cli-'));
+  mkdirSync(join(dir, 'sub/deeper'), { recursive: true });
+  const tar = await makeTar([
+    { name: 'demo-1.0/setup.py', data: 'from setuptools import setup\nsetup(name="demo", version="1.0")\n' },
+    { name: 'demo-1.0/demo/__init__.py', data: '"""Demo."""\n__version__ = "1.0"\n' },
+  ]);
+  writeFileSync(join(dir, 'demo-1.0.tar.gz'), gzip(tar));
+  // Picked by its bytes, whatever the name says.
+  writeFileSync(join(dir, 'sub/notes.txt'), gzip(tar));
+  const wheel = makeZip([
+    { name: 'demo/__init__.py', data: 'x = 1\n' },
+    { name: 'demo-1.0.dist-info/WHEEL', data: 'Wheel-Version: 1.0\nTag: py3-none-any\n' },
+    { name: 'demo-1.0.dist-info/METADATA', data: 'Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n' },
+  ]);
+  writeFileSync(join(dir, 'sub/deeper/demo-1.0-py3-none-any.tar.gz'), wheel);
+  // Not archives: skipped when a folder is searched.
+  writeFileSync(join(dir, 'README.md'), '# not a distribution\n');
+  writeFileSync(join(dir, 'sub/setup.py'), 'print("hi")\n');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('pywarden scan', () => {
+  it('--jsonl prints one JSON object per distribution found by its bytes, and nothing else', () => {
+    const r = cli(['--jsonl', '--workers', '2', dir]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    const rows = lines.map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.file.slice(dir.length + 1)).sort()).toEqual(
+      ['demo-1.0.tar.gz', 'sub/deeper/demo-1.0-py3-none-any.tar.gz', 'sub/notes.txt'].sort(),
+    );
+    for (const row of rows) {
+      expect(Object.keys(row).slice(0, 6)).toEqual(['file', 'sha256', 'verdict', 'score', 'ms', 'findings']);
+      expect(row.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(['clean', 'suspicious', 'malicious']).toContain(row.verdict);
+      for (const f of row.findings) expect(Object.keys(f)).toEqual(['rule', 'severity', 'path', 'line', 'message']);
+    }
+  });
+
+  it('names an unreadable file error and --fail-on suspicious makes that exit 1', () => {
+    const bad = join(dir, 'broken-1.0.tar.gz');
+    writeFileSync(bad, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]));
+    try {
+      const r = cli(['--jsonl', '--fail-on', 'suspicious', bad]);
+      expect(r.code).toBe(1);
+      const row = JSON.parse(r.stdout);
+      expect(row.verdict).toBe('error');
+      expect(row.reason).toMatch(/^(truncated|corrupt): /);
+      // The default threshold is malicious: an unreadable file alone does not fail the run.
+      expect(cli(['--jsonl', bad]).code).toBe(0);
+    } finally {
+      rmSync(bad);
+    }
+  });
+
+  it('prints a readable report with a summary line without --jsonl', () => {
+    const r = cli([join(dir, 'demo-1.0.tar.gz')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1 file\(s\) scanned in [\d.]+ s: \d+ malicious, \d+ suspicious, \d+ unreadable, \d+ clean/);
+  });
+
+  it('exits 2 on usage errors', () => {
+    expect(cli([]).code).toBe(2);
+    expect(cli(['--fail-on', 'bad', dir]).code).toBe(2);
+    expect(cli(['--workers', '0', dir]).code).toBe(2);
+    expect(cli(['--nope', dir]).code).toBe(2);
+    expect(cli([join(dir, 'does-not-exist')]).code).toBe(2);
+    expect(cli(['--help']).code).toBe(0);
+  });
+});
