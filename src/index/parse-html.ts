@@ -4,6 +4,7 @@ import { findEndTag, scanTags, textContent, type Tag } from './html-tokenizer.js
 import { normalizeName } from './names.js';
 import { checkApiVersion } from './api-version.js';
 import { parseHashPair } from './hashes.js';
+import { allowedProtocol, hrefOf, protocolOf, resolveUrl } from './resolve-url.js';
 import type { IndexFile, ProjectPage, ProjectStatus, RootPage } from './types.js';
 
 interface RawAnchor {
@@ -69,12 +70,6 @@ function resolveBase(raw: RawPage, page: URL): URL {
   return page;
 }
 
-// Only fetchable, non-local schemes: a page served over HTTP(S) must not be able to point the
-// proxy at file:, data: or javascript: URLs. A file: page (local folder upstream) may link file:.
-function allowedProtocol(url: URL, page: URL): boolean {
-  return url.protocol === 'https:' || url.protocol === 'http:' || url.protocol === page.protocol;
-}
-
 function coreMetadataAttr(value: string | undefined): IndexFile['coreMetadata'] {
   if (value === undefined) return undefined;
   const v = value.trim();
@@ -84,8 +79,9 @@ function coreMetadataAttr(value: string | undefined): IndexFile['coreMetadata'] 
   return parseHashPair(v) ?? true;
 }
 
-function filenameFromUrl(url: URL): string {
-  const last = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+function filenameFromUrl(u: URL | string): string {
+  const path = new URL(hrefOf(u)).pathname;
+  const last = path.slice(path.lastIndexOf('/') + 1);
   try {
     return decodeURIComponent(last);
   } catch {
@@ -99,13 +95,8 @@ function fileFromAnchor(a: RawAnchor, base: URL, page: URL): IndexFile | undefin
   // Split the fragment off first: cheaper than URL's hash setter, and the fragment is ours to read.
   const trimmed = href.trim();
   const sharp = trimmed.indexOf('#');
-  let url: URL;
-  try {
-    url = new URL(sharp < 0 ? trimmed : trimmed.slice(0, sharp), base);
-  } catch {
-    return undefined;
-  }
-  if (!allowedProtocol(url, page)) return undefined;
+  const url = resolveUrl(sharp < 0 ? trimmed : trimmed.slice(0, sharp), base);
+  if (url === undefined || !allowedProtocol(protocolOf(url), page)) return undefined;
   let hashes: Record<string, string> = {};
   if (sharp >= 0 && sharp < trimmed.length - 1) {
     let frag = trimmed.slice(sharp + 1);
@@ -122,7 +113,7 @@ function fileFromAnchor(a: RawAnchor, base: URL, page: URL): IndexFile | undefin
   // what pip itself uses.
   const filename = a.text || filenameFromUrl(url);
   if (!filename) return undefined;
-  const file: IndexFile = { filename, url: url.href, hashes };
+  const file: IndexFile = { filename, url: hrefOf(url), hashes };
   const attrs = a.attrs;
   const rp = attrs.get('data-requires-python');
   if (rp !== undefined && rp.trim() !== '') file.requiresPython = rp;

@@ -4,6 +4,7 @@
 import { IndexParseError } from './errors.js';
 import { checkApiVersion } from './api-version.js';
 import { parseHashPair, validHash } from './hashes.js';
+import { allowedProtocol, hrefOf, protocolOf, resolveUrl } from './resolve-url.js';
 import { normalizeName } from './names.js';
 import type { IndexFile, ProjectPage, ProjectStatus, RootPage } from './types.js';
 
@@ -79,18 +80,14 @@ function readFile(v: unknown, i: number, page: URL): IndexFile | undefined {
   const filename = v.filename;
   if (typeof filename !== 'string' || filename === '') fail(where, '"filename" must be a non-empty string');
   if (typeof v.url !== 'string' || v.url === '') fail(where, '"url" must be a non-empty string');
-  let url: URL;
-  try {
-    // PEP 691: the URL may be relative to the page.
-    url = new URL(v.url, page);
-  } catch {
-    fail(where, `unusable url ${JSON.stringify(v.url)}`);
-  }
+  // PEP 691: the URL may be relative to the page. A fragment is not part of the file's address.
+  const sharp = v.url.indexOf('#');
+  const url = resolveUrl(sharp < 0 ? v.url : v.url.slice(0, sharp), page);
+  if (url === undefined) fail(where, `unusable url ${JSON.stringify(v.url)}`);
   // Same rule as the HTML parser: a file on another scheme (file:, data:, ...) is not offered.
-  if (url.protocol !== 'https:' && url.protocol !== 'http:' && url.protocol !== page.protocol) return undefined;
-  url.hash = '';
+  if (!allowedProtocol(protocolOf(url), page)) return undefined;
   // PEP 691 makes "hashes" mandatory; a page without it is tolerated as "no known hash".
-  const file: IndexFile = { filename, url: url.href, hashes: v.hashes === undefined ? {} : readHashes(v.hashes, where) };
+  const file: IndexFile = { filename, url: hrefOf(url), hashes: v.hashes === undefined ? {} : readHashes(v.hashes, where) };
   const rp = optString(v, 'requires-python', where);
   if (rp !== undefined && rp.trim() !== '') file.requiresPython = rp;
   // PEP 592 / 691: false, true, or a non-empty reason ("" means yanked without reason).
