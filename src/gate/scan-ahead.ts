@@ -73,8 +73,19 @@ export class ScanAhead {
     private readonly maxQueue = 256,
   ) {}
 
+  /** Pages (by identity: a new upstream copy is a new object) and the client kinds already offered for them. */
+  private readonly offered = new WeakMap<CachedProject, Set<string>>();
+
   offer(page: CachedProject, userAgent: string | undefined): void {
-    for (const f of likelyNext(page, clientFromUserAgent(userAgent))) {
+    const client = clientFromUserAgent(userAgent);
+    // Fast path: every cached page request offers, but picking the likely files walks the whole
+    // file list (3,000 files: ~1 ms), so do it once per page copy and kind of client.
+    const key = `${client.python}/${client.system}/${client.cpu}`;
+    let seen = this.offered.get(page);
+    if (!seen) this.offered.set(page, (seen = new Set()));
+    if (seen.has(key)) return;
+    seen.add(key);
+    for (const f of likelyNext(page, client)) {
       if (this.queued.has(f.sha256) || this.queue.length >= this.maxQueue) continue;
       this.queued.add(f.sha256);
       this.queue.push(f.sha256);
