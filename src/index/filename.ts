@@ -2,6 +2,16 @@
 // `versions` for HTML upstreams, and by policy (deny by version, "newest release" scan-ahead).
 import { normalizeName } from './names.js';
 
+// No path separators, no control characters, not "." or "..", at most 255 characters (a file
+// name on every file system). Distribution names are far tamer than this; the check exists so
+// that a hostile upstream cannot hand a path to the layers that name blobs and URLs by it.
+const UNSAFE_FILENAME = /[\/\\\u0000-\u001f\u007f]/;
+
+/** Whether an upstream-listed file name may be offered at all (files failing this are dropped). */
+export function safeFilename(filename: string): boolean {
+  return filename.length > 0 && filename.length <= 255 && filename !== '.' && filename !== '..' && !UNSAFE_FILENAME.test(filename);
+}
+
 export function isWheel(filename: string): boolean {
   return filename.length > 4 && filename.slice(-4).toLowerCase() === '.whl';
 }

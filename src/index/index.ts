@@ -3,7 +3,7 @@
 export type { Format, IndexFile, ProjectPage, ProjectStatus, RootPage } from './types.js';
 export { IndexParseError } from './errors.js';
 export { normalizeName, validProjectName, MAX_NAME_LENGTH } from './names.js';
-export { isWheel, sdistExtension, versionFromFilename } from './filename.js';
+export { isWheel, safeFilename, sdistExtension, versionFromFilename } from './filename.js';
 export { CONTENT_TYPE, LEGACY_HTML_TYPE, negotiate, negotiateContentType, type Negotiated } from './negotiate.js';
 export { parseProjectHtml, parseRootHtml } from './parse-html.js';
 export { parseProjectJson, parseRootJson } from './parse-json.js';

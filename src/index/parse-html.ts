@@ -1,6 +1,7 @@
 // PEP 503 HTML pages (with PEP 592, 629, 658/714, 740, 792 attributes) → the domain model.
 import { IndexParseError } from './errors.js';
 import { findEndTag, scanTags, textContent, type Tag } from './html-tokenizer.js';
+import { safeFilename } from './filename.js';
 import { normalizeName } from './names.js';
 import { checkApiVersion } from './api-version.js';
 import { parseHashPair } from './hashes.js';
@@ -112,7 +113,7 @@ function fileFromAnchor(a: RawAnchor, base: URL, page: URL): IndexFile | undefin
   // PEP 503: the anchor text is the file name; fall back to the URL's last segment, which is
   // what pip itself uses.
   const filename = a.text || filenameFromUrl(url);
-  if (!filename) return undefined;
+  if (!safeFilename(filename)) return undefined;
   const file: IndexFile = { filename, url: hrefOf(url), hashes };
   const attrs = a.attrs;
   const rp = attrs.get('data-requires-python');

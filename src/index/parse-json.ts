@@ -5,6 +5,7 @@ import { IndexParseError } from './errors.js';
 import { checkApiVersion } from './api-version.js';
 import { parseHashPair, validHash } from './hashes.js';
 import { allowedProtocol, hrefOf, protocolOf, resolveUrl } from './resolve-url.js';
+import { safeFilename } from './filename.js';
 import { normalizeName } from './names.js';
 import type { IndexFile, ProjectPage, ProjectStatus, RootPage } from './types.js';
 
@@ -80,6 +81,8 @@ function readFile(v: unknown, i: number, page: URL): IndexFile | undefined {
   const filename = v.filename;
   if (typeof filename !== 'string' || filename === '') fail(where, '"filename" must be a non-empty string');
   if (typeof v.url !== 'string' || v.url === '') fail(where, '"url" must be a non-empty string');
+  // Same rule as the HTML parser: a name that could act as a path is not offered.
+  if (!safeFilename(filename)) return undefined;
   // PEP 691: the URL may be relative to the page. A fragment is not part of the file's address.
   const sharp = v.url.indexOf('#');
   const url = resolveUrl(sharp < 0 ? v.url : v.url.slice(0, sharp), page);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isWheel, versionFromFilename } from '../../src/index/index.js';
+import { isWheel, safeFilename, versionFromFilename } from '../../src/index/index.js';
 
 describe('versionFromFilename', () => {
   test.each([
@@ -34,4 +34,11 @@ test('isWheel', () => {
   expect(isWheel('A-1-PY3-NONE-ANY.WHL')).toBe(true);
   expect(isWheel('a-1.tar.gz')).toBe(false);
   expect(isWheel('.whl')).toBe(false);
+});
+
+test('safeFilename', () => {
+  for (const ok of ['requests-2.0.tar.gz', 'a b.zip', 'x<y>&"\'.whl', 'démo-1.0.tar.gz', 'a'.repeat(255)]) expect(safeFilename(ok)).toBe(true);
+  for (const bad of ['', '.', '..', '../x.whl', 'a/b.whl', 'a\\b.whl', 'a\u0000.whl', 'a\nb.whl', 'a\u007f', 'a'.repeat(256)]) {
+    expect(safeFilename(bad)).toBe(false);
+  }
 });

@@ -101,6 +101,11 @@ describe('parseProjectHtml tolerance', () => {
     expect(parseProjectHtml(html, url).files.map((f) => f.url)).toEqual(['http://plain.example/ok-1.0.tar.gz']);
   });
 
+  test('file names that could act as paths are dropped', () => {
+    const html = `<a href="a.whl">../../etc/passwd</a><a href="b.whl">b/c.whl</a><a href="c.whl">c&#10;x.whl</a><a href="d-1.tar.gz">d-1.tar.gz</a>`;
+    expect(parseProjectHtml(html, url).files.map((f) => f.filename)).toEqual(['d-1.tar.gz']);
+  });
+
   test('a local-folder (file:) page may link file: URLs', () => {
     const p = parseProjectHtml('<a href="foo-1.0.tar.gz">foo-1.0.tar.gz</a>', 'file:///srv/simple/foo/');
     expect(p.files[0].url).toBe('file:///srv/simple/foo/foo-1.0.tar.gz');

@@ -89,6 +89,11 @@ describe('parseProjectJson edge cases', () => {
     expect(p.files.map((f) => f.url)).toEqual(['https://idx.example/simple/foo/foo-1.0.tar.gz']);
   });
 
+  test('file names that could act as paths are dropped', () => {
+    const p = parseProjectJson({ name: 'foo', files: [{ ...file, filename: '../x.whl' }, { ...file, filename: 'a\\b.whl' }, file] }, url);
+    expect(p.files.map((f) => f.filename)).toEqual(['foo-1.0.tar.gz']);
+  });
+
   test('missing name falls back to the normalized name from the URL', () => {
     expect(parseProjectJson({ files: [] }, 'https://x.example/simple/Foo.Bar/').name).toBe('foo-bar');
   });

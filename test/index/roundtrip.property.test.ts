@@ -13,6 +13,7 @@ import {
   renderProjectJson,
   renderRootHtml,
   renderRootJson,
+  safeFilename,
   validProjectName,
   type IndexFile,
   type ProjectPage,
@@ -28,6 +29,10 @@ const nasty = fc.oneof(
   fc.string({ unit: 'binary' }),
 );
 const nonBlank = nasty.map((s) => s.trim()).filter((s) => s !== '');
+// File names keep the HTML specials but lose what safeFilename refuses (separators, controls).
+const filename = nasty
+  .map((s) => s.replace(/[/\\\u0000-\u001f\u007f]/g, '_').trim())
+  .filter((s) => safeFilename(s));
 const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 1, maxLength: 64 });
 const projectName = fc.stringMatching(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,30}[A-Za-z0-9])?$/).filter(validProjectName);
 // URLs as a parser produces them: absolute, normalized, no fragment.
@@ -44,7 +49,7 @@ function file(htmlOnly: boolean): fc.Arbitrary<IndexFile> {
   return fc
     .record(
       {
-        filename: nonBlank,
+        filename,
         url,
         hashes,
         requiresPython: nonBlank,
