@@ -1,0 +1,106 @@
+// Issue 7, load: 50 clients at once on one cold file (one download, one scan, identical bytes),
+// a generated 5,000-file project page (parsed < 1 s, cached < 100 ms), and a short autocannon
+// run at concurrency 64 on cached pages and files (zero errors). The 30 s runs and the RSS
+// growth over 5 runs are in bench/load.mjs (docs/RELIABILITY.md).
+import autocannon from 'autocannon';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FaultUpstream, benignWheel, sha256 } from '../helpers/fault-upstream.js';
+import { PIP_ACCEPT, fileUrlFromPage, get, startProxy, type Proxy } from './harness.js';
+
+let up: FaultUpstream;
+let proxy: Proxy;
+const big = benignWheel('bigone', '2.0', 4 * 1024 * 1024);
+const small = benignWheel('smallone', '1.0');
+
+function fiveThousandFilePage(): string {
+  const files = [];
+  for (let i = 0; i < 5000; i++) {
+    const v = `${Math.floor(i / 10)}.${i % 10}.0`;
+    const fn = i % 2 ? `huge-${v}.tar.gz` : `huge-${v}-py3-none-any.whl`;
+    files.push({
+      filename: fn,
+      url: `${up.base}/files/${fn}`,
+      hashes: { sha256: createHash('sha256').update(fn).digest('hex') },
+      'requires-python': '>=3.8',
+      size: 1000 + i,
+      'upload-time': '2024-01-01T00:00:00.000000Z',
+      yanked: i % 97 === 0 ? 'broken' : false,
+      ...(i % 2 ? {} : { 'core-metadata': { sha256: createHash('sha256').update(fn + 'm').digest('hex') } }),
+    });
+  }
+  return JSON.stringify({ meta: { 'api-version': '1.1', '_last-serial': 1 }, name: 'huge', versions: [...new Set(files.map((f) => f.filename.split('-')[1]))], files });
+}
+
+beforeAll(async () => {
+  up = await new FaultUpstream().start();
+  up.add('bigone', big.filename, big.body);
+  up.add('smallone', small.filename, small.body);
+  up.pages.set('/simple/huge/', { contentType: 'application/vnd.pypi.simple.v1+json', body: fiveThousandFilePage() });
+  proxy = await startProxy(up.simple, { upstreamTimeout: 5000 });
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await up?.stop();
+});
+
+describe('load', () => {
+  test('50 clients at once on one cold file: one upstream download, one scan, the same verified bytes to all', async () => {
+    const url = await fileUrlFromPage(proxy.url, 'bigone', big.filename);
+    up.resetHits();
+    // Slow headers keep the download in flight while all 50 requests arrive.
+    up.setFault('file', { kind: 'slow-headers', ms: 400 });
+    const results = await Promise.all(Array.from({ length: 50 }, () => get(url)));
+    up.clearFault();
+    expect(up.hitCount('/files/')).toBe(1);
+    expect(proxy.scans.filter((s) => s.filename === big.filename)).toHaveLength(1);
+    const want = sha256(big.body);
+    for (const r of results) {
+      expect(r.status).toBe(200);
+      expect(sha256(r.body)).toBe(want);
+    }
+    expect(proxy.tmpFiles()).toEqual([]);
+  });
+
+  test('a 5,000-file project page is parsed from upstream in < 1 s and served cached in < 100 ms', async () => {
+    let t = performance.now();
+    const cold = await get(`${proxy.url}/simple/huge/`, { accept: PIP_ACCEPT });
+    const coldMs = performance.now() - t;
+    expect(cold.status).toBe(200);
+    expect(JSON.parse(cold.body.toString()).files).toHaveLength(5000);
+    // Warm each rendering (and its gzip form) once, then measure both forms cached.
+    for (const accept of [PIP_ACCEPT, 'text/html']) await get(`${proxy.url}/simple/huge/`, { accept, 'accept-encoding': 'gzip' });
+    const times: number[] = [];
+    for (const accept of [PIP_ACCEPT, 'text/html']) {
+      for (let i = 0; i < 5; i++) {
+        t = performance.now();
+        const r = await get(`${proxy.url}/simple/huge/`, { accept, 'accept-encoding': 'gzip' });
+        times.push(performance.now() - t);
+        expect(r.status).toBe(200);
+      }
+    }
+    const cachedMs = Math.max(...times);
+    console.log(`cached times: ${times.map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(`5,000-file page: cold (fetch + parse + render) ${coldMs.toFixed(0)} ms, cached worst of 10 ${cachedMs.toFixed(1)} ms, ${cold.body.length} bytes`);
+    expect(coldMs).toBeLessThan(1000);
+    expect(cachedMs).toBeLessThan(100);
+  });
+
+  test('autocannon, concurrency 64, cached page and cached file: zero errors, every answer 200', async () => {
+    const fileUrl = await fileUrlFromPage(proxy.url, 'smallone', small.filename);
+    expect((await get(fileUrl)).status).toBe(200); // cold fetch and scan, outside the measured run
+    const runs = [
+      ['page JSON', `${proxy.url}/simple/smallone/`, { accept: PIP_ACCEPT }],
+      ['file', fileUrl, {}],
+    ] as const;
+    for (const [name, url, headers] of runs) {
+      const r = await autocannon({ url, connections: 64, duration: 3, headers: { ...headers } });
+      console.log(`${name}: ${r.requests.average} req/s, p99 ${r.latency.p99} ms, errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}`);
+      expect(r.requests.total).toBeGreaterThan(100);
+      expect(r.errors).toBe(0);
+      expect(r.timeouts).toBe(0);
+      expect(r.non2xx).toBe(0);
+    }
+  }, 30_000);
+});
