@@ -67,7 +67,7 @@ const HTML = `<!doctype html>
   </section>
   <section id="item-view" hidden>
     <p><a href="#" id="back">&larr; Queue</a></p>
-    <h2 id="item-title"></h2>
+    <h2 id="item-title" tabindex="-1"></h2>
     <dl id="item-facts" class="facts"></dl>
     <div class="actions" id="actions">
       <label for="reason">Why</label>
@@ -129,6 +129,7 @@ pre.code .hit { background:#5a1d1d; color:#fff; }
 kbd { border:1px solid var(--line); border-bottom-width:2px; border-radius:3px; padding:0 .3em; background:#fff; font-size:.8rem; }
 .overview { background:#fff; border:1px solid var(--line); border-radius:4px; padding:.4rem .8rem; }
 .overview h2 { margin:.2rem 0; font-size:.9rem; color:var(--muted); }
+#chart svg { max-width:100%; height:auto; }
 #chart svg text { font-size:10px; fill:var(--muted); }
 #signin form { display:flex; flex-direction:column; gap:.5rem; max-width:28rem; }
 `;
@@ -231,7 +232,7 @@ function chart(days) {
   const NS = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(NS, 'svg');
   svg.setAttribute('viewBox', '0 0 ' + W + ' ' + (H + 30));
-  svg.setAttribute('width', '100%');
+  svg.setAttribute('width', String(W));
   svg.setAttribute('role', 'img');
   const title = document.createElementNS(NS, 'title');
   title.textContent = days.map((d) => d.day + ': ' + series.map(([k]) => d[k] + ' ' + k).join(', ')).join('; ');
@@ -270,7 +271,8 @@ async function loadItem(id) {
   $('#askers tbody').replaceChildren(...it.askedBy.map((a) => el('tr', {}, el('td', { text: a.client || '' }), el('td', { text: a.userAgent || '' }), el('td', { text: String(a.count) }), el('td', { text: fmtDate(a.last) }))));
   $('#history tbody').replaceChildren(...it.history.map((h) => el('tr', {}, el('td', { text: fmtDate(h.decided_at) }), el('td', { text: h.actor }), el('td', { text: h.action + (h.expires_at ? ' until ' + fmtDate(h.expires_at) : '') }), el('td', { text: h.previous || '' }), el('td', { text: h.reason || '' }))));
   $('#action-status').textContent = '';
-  $('#reason').focus();
+  // Focus the title, not an input, so the single-key shortcuts work at once.
+  $('#item-title').focus();
 }
 
 function finding(f) {
@@ -295,10 +297,11 @@ async function act(action) {
   if (!current) return;
   const reason = $('#reason').value.trim();
   const status = $('#action-status');
+  let msg;
   try {
     if (action === 'rescan') {
       const r = await api('items/' + current.id + '/rescan', { method: 'POST', body: {} });
-      status.textContent = 'Rescanned: ' + r.verdict + ', now ' + r.state + '.';
+      msg = 'Rescanned: ' + r.verdict + ', now ' + r.state + '.';
     } else if (action === 'waive') {
       if (!reason) throw new Error('write why first');
       const scope = $('#waive-scope').value;
@@ -306,15 +309,15 @@ async function act(action) {
       if (scope === 'sha256') body.sha256 = current.sha256;
       if (scope === 'version') body.version = current.version;
       const r = await api('waivers', { method: 'POST', body });
-      status.textContent = 'Waived until ' + new Date(r.waiver.expires_at).toISOString() + '.';
+      msg = 'Waived until ' + new Date(r.waiver.expires_at).toISOString() + '.';
     } else {
       if (!reason) throw new Error('write why first');
       const r = await api('items/' + current.id + '/' + action, { method: 'POST', body: { reason } });
-      status.textContent = (action === 'release' ? 'Released' : 'Block confirmed') + ' (was ' + r.previous + ').';
+      msg = (action === 'release' ? 'Released' : 'Block confirmed') + ' (was ' + r.previous + ').';
     }
-    const id = current.id;
-    await loadItem(id);
-    $('#action-status').textContent = status.textContent;
+    $('#reason').value = '';
+    await loadItem(current.id);
+    status.textContent = msg;
   } catch (e) {
     if (e.message !== 'unauthorized') status.textContent = 'Failed: ' + e.message;
   }

@@ -1,0 +1,118 @@
+// The review page in real headless Chromium (Debian's chromium, driven by playwright-core):
+// pip is refused with a review id; a reviewer signs in, opens the queue with the keyboard, reads
+// the finding highlighted in the code, releases the file; real pip then downloads it through the
+// proxy. Screenshots of the queue and the item are taken on every run and copied to
+// docs/screenshots/ when PYWARDEN_SCREENSHOTS=1.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { HELD_SOURCE, makeWheel, startEnv, type Env, type Wheel } from '../review/fixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PYTHON = '/usr/bin/python3';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`!!! review browser test SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+let env: Env;
+let browser: Browser;
+const w: Record<string, Wheel> = {};
+
+/** Real pip, run asynchronously: the proxy serves from this same process, so the event loop must stay free. */
+export function pipDownload(url: string, name: string, dest: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const args = ['-m', 'pip', 'download', '--isolated', '--no-deps', '--only-binary=:all:', '--no-cache-dir', '--disable-pip-version-check', '--retries', '0', '--timeout', '30', '-d', dest, '--index-url', `${url}/simple/`, name];
+    const p = spawn(PYTHON, args, { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null' } });
+    let out = '';
+    p.stdout.on('data', (b) => (out += b));
+    p.stderr.on('data', (b) => (out += b));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, out });
+    });
+  });
+}
+
+describe.skipIf(!haveChromium)('review page in headless Chromium', () => {
+  beforeAll(async () => {
+    env = await startEnv({
+      wheels: (dir) => {
+        w.good = makeWheel(dir, 'goodpkg', '1.0', { 'goodpkg/__init__.py': 'X = 1\n' });
+        w.held = makeWheel(dir, 'heldpkg', '1.0', { 'heldpkg/__init__.py': HELD_SOURCE });
+        w.bad = makeWheel(dir, 'badpkg', '1.0', { 'badpkg/__init__.py': HELD_SOURCE });
+      },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+
+  it('a reviewer signs in, reads a finding, releases the file, and pip then downloads it', async () => {
+    const dest = mkdtempSync(path.join(env.root, 'pip-'));
+    // 1. pip is refused, and the reason names the review id.
+    const refused = await pipDownload(env.server.url, 'heldpkg', dest);
+    expect(refused.code).not.toBe(0);
+    const id = /Held for review: held for review in heldpkg-1\.0-py3-none-any\.whl \((Q-\d+)/.exec(refused.out)?.[1];
+    expect(id, refused.out).toBeTruthy();
+    expect((await pipDownload(env.server.url, 'badpkg', dest)).out).toMatch(/Blocked by policy: malware detected in badpkg/);
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${env.server.url}/-/review/`);
+
+    // 2. A wrong token is refused; the reviewer's token signs in.
+    await page.fill('#token', 'pyw_wrong');
+    await page.press('#token', 'Enter');
+    await page.waitForSelector('#signin-error:not(:empty)');
+    await page.fill('#token', env.tokens.reviewer);
+    await page.press('#token', 'Enter');
+    await page.waitForSelector(`#queue tbody tr[data-id="${id}"]`);
+    expect(await page.textContent('#who')).toBe('alice (reviewer)');
+    expect(await page.locator('#chart svg rect').count()).toBeGreaterThan(4);
+    const shots = mkdtempSync(path.join(env.root, 'shots-'));
+    await page.screenshot({ path: path.join(shots, 'review-queue.png'), fullPage: true });
+
+    // 3. Keyboard: the queue is ordered by score (badpkg first); j moves down, Enter opens.
+    const rows = await page.locator('#queue tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
+    expect(rows).toContain(id);
+    await page.locator('#queue tbody tr').first().focus();
+    for (let i = 0; i < rows.indexOf(id!); i++) await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#item-view:not([hidden]) .finding');
+    expect(await page.textContent('#item-title')).toContain(id!);
+    expect(await page.textContent('.finding .rule')).toContain('test-exfil-url');
+    expect(await page.textContent('pre.code .ln.hit')).toBe('URL = "https://example.invalid/collect"');
+    expect(await page.getAttribute('pre.code .ln.hit', 'data-n')).toBe('4');
+    await page.screenshot({ path: path.join(shots, 'review-item.png'), fullPage: true });
+
+    // 4. Release with a reason (the r key jumps to the reason; Enter submits).
+    await page.keyboard.press('r');
+    await page.keyboard.type('false positive: example.invalid is a documentation domain');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#action-status')?.textContent?.startsWith('Released'));
+    expect(await page.locator('#item-facts dd').first().textContent()).toBe('released');
+    expect(await page.locator('#history tbody tr').last().textContent()).toContain('alice');
+    expect(errors).toEqual([]);
+
+    // 5. Real pip downloads the released file through the proxy.
+    const ok = await pipDownload(env.server.url, 'heldpkg', dest);
+    expect(ok.code, ok.out).toBe(0);
+    expect(readdirSync(dest)).toContain(w.held.filename);
+    expect(statSync(path.join(dest, w.held.filename)).size).toBeGreaterThan(0);
+
+    for (const f of ['review-queue.png', 'review-item.png']) expect(statSync(path.join(shots, f)).size).toBeGreaterThan(10_000);
+    if (process.env.PYWARDEN_SCREENSHOTS === '1') {
+      const out = path.resolve(import.meta.dirname, '../../docs/screenshots');
+      mkdirSync(out, { recursive: true });
+      for (const f of ['review-queue.png', 'review-item.png']) copyFileSync(path.join(shots, f), path.join(out, f));
+    }
+  }, 180_000);
+});
