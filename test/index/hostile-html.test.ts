@@ -1,0 +1,42 @@
+// Hostile or broken upstream HTML must cost linear time: every construct that makes a naive
+// scanner search to the end of the page, repeated 20,000 times. A quadratic scan of these
+// ~1 MB inputs takes tens of seconds; the bound leaves room for a loaded two-core machine.
+import { expect, test } from 'vitest';
+import { parseProjectHtml, parseRootHtml } from '../../src/index/index.js';
+
+const URL_ = 'https://idx.example/simple/foo/';
+const N = 20_000;
+
+function timed<T>(fn: () => T): { value: T; ms: number } {
+  const t0 = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - t0 };
+}
+
+test.each([
+  ['unclosed anchors', `<a href="foo-1.0.tar.gz#sha256=ab">foo-1.0.tar.gz `.repeat(N), N],
+  ['anchors closed by nothing but text with "<"', `<a href="f-1.tar.gz">f-1.tar.gz < x `.repeat(N), N],
+  ['unterminated quotes in unwanted tags', `<div title="x>`.repeat(N), 0],
+  ['lone "<" characters', '< <= <3 <'.repeat(N), 0],
+  ['unclosed comments', '<!-- <a href="x-1.tar.gz">x</a>'.repeat(N), 0],
+  ['many end tags', '</a></b></div>'.repeat(N), 0],
+  ['entity soup', `<a href="f-1.tar.gz" data-requires-python="${'&amp;&#x3e;&bogus;&'.repeat(20)}">f</a>`.repeat(N / 10), N / 10],
+])('%s: linear time', (_label, html, files) => {
+  const { value, ms } = timed(() => parseProjectHtml(html, URL_));
+  expect(value.files.length).toBe(files);
+  expect(ms).toBeLessThan(2_000);
+});
+
+test('an unclosed <script> hides everything after it, in linear time', () => {
+  const html = '<script>' + '<a href="x-1.tar.gz">x-1.tar.gz</a>'.repeat(N);
+  const { value, ms } = timed(() => parseProjectHtml(html, URL_));
+  expect(value.files).toEqual([]);
+  expect(ms).toBeLessThan(2_000);
+});
+
+test('a 100,000-project root page parses in well under a second', () => {
+  const html = Array.from({ length: 100_000 }, (_, i) => `<a href="/simple/p${i}/">p${i}</a>`).join('\n');
+  const { value, ms } = timed(() => parseRootHtml(html));
+  expect(value.projects.length).toBe(100_000);
+  expect(ms).toBeLessThan(1_500);
+});
