@@ -4,36 +4,18 @@
 // proxy. Screenshots of the queue and the item are taken on every run and copied to
 // docs/screenshots/ when PYWARDEN_SCREENSHOTS=1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { HELD_SOURCE, makeWheel, startEnv, type Env, type Wheel } from '../review/fixtures.js';
+import { HELD_SOURCE, makeWheel, pipDownload, startEnv, type Env, type Wheel } from '../review/fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const PYTHON = '/usr/bin/python3';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`!!! review browser test SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 let env: Env;
 let browser: Browser;
 const w: Record<string, Wheel> = {};
-
-/** Real pip, run asynchronously: the proxy serves from this same process, so the event loop must stay free. */
-export function pipDownload(url: string, name: string, dest: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const args = ['-m', 'pip', 'download', '--isolated', '--no-deps', '--only-binary=:all:', '--no-cache-dir', '--disable-pip-version-check', '--retries', '0', '--timeout', '30', '-d', dest, '--index-url', `${url}/simple/`, name];
-    const p = spawn(PYTHON, args, { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null' } });
-    let out = '';
-    p.stdout.on('data', (b) => (out += b));
-    p.stderr.on('data', (b) => (out += b));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out });
-    });
-  });
-}
 
 describe.skipIf(!haveChromium)('review page in headless Chromium', () => {
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 // Shared fixtures for the review tests: real wheels written by Python's zipfile (Debian's
 // /usr/bin/python3), a real server on port 0 over a folder upstream, a real SQLite file.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,3 +126,25 @@ export async function download(env: Env, w: Wheel, headers: Record<string, strin
   await page.arrayBuffer();
   return fetch(`${env.server.url}/files/${w.sha256}/${w.filename}`, { headers });
 }
+
+/**
+ * Real pip (Debian's), run asynchronously: the proxy serves from this same process, so the event
+ * loop must stay free. `download` never runs a wheel's code; `install` is used on our own fixtures only.
+ */
+export function pip(url: string, verb: 'download' | 'install', name: string, dir: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const where = verb === 'download' ? ['-d', dir] : ['--target', dir];
+    const args = ['-m', 'pip', verb, '--isolated', '--no-deps', '--only-binary=:all:', '--no-cache-dir', '--disable-pip-version-check', '--retries', '0', '--timeout', '30', ...where, '--index-url', `${url}/simple/`, name];
+    const p = spawn('/usr/bin/python3', args, { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null' } });
+    let out = '';
+    p.stdout.on('data', (b) => (out += b));
+    p.stderr.on('data', (b) => (out += b));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, out });
+    });
+  });
+}
+
+export const pipDownload = (url: string, name: string, dest: string) => pip(url, 'download', name, dest);
