@@ -109,9 +109,9 @@ function readAttributes(html: string, from: number, name: string): Tag | null {
 }
 
 /**
- * Call `onTag` for every start tag (or only those named in `wanted`), in document order, skipping comments, doctypes, processing
- * instructions, end tags and the content of raw-text elements. `onTag` may return an index to
- * resume scanning from (past the element's text it consumed).
+ * Call `onTag` for every start tag (or only those named in `wanted`), in document order,
+ * skipping comments, doctypes, processing instructions, end tags and the content of raw-text
+ * elements. `onTag` may return an index to resume scanning from (past the text it consumed).
  */
 export function scanTags(html: string, onTag: (tag: Tag) => number | void, wanted?: ReadonlySet<string>): void {
   const n = html.length;
@@ -161,12 +161,12 @@ export function scanTags(html: string, onTag: (tag: Tag) => number | void, wante
   }
 }
 
+const endTagPatterns = new Map<string, RegExp>();
+
 /**
  * Find `</name` (case-insensitive) from `from`. Returns where the element's text stops and the
  * index after the end tag's `>`; both are the input's length when there is no end tag.
  */
-const endTagPatterns = new Map<string, RegExp>();
-
 export function findEndTag(html: string, name: string, from: number): { stop: number; after: number } {
   let re = endTagPatterns.get(name);
   if (!re) {

@@ -75,6 +75,11 @@ describe('parseProjectHtml tolerance', () => {
     expect(parseProjectHtml(abs, url).files[0].url).toBe('https://cdn.example/p/foo-1.0.tar.gz');
   });
 
+  test('a <base> pointing at file: or javascript: cannot smuggle local URLs', () => {
+    expect(parseProjectHtml('<base href="file:///etc/"><a href="passwd">passwd</a>', url).files).toEqual([]);
+    expect(parseProjectHtml('<base href="javascript:alert(1)"><a href="x-1.tar.gz">x-1.tar.gz</a>', url).files).toEqual([]);
+  });
+
   test('links in comments, scripts, styles and titles are not files', () => {
     const html = `<!-- <a href="x-1.0.tar.gz">x-1.0.tar.gz</a> -->
       <script>document.write('<a href="evil-1.0.tar.gz">evil</a>')</script>
