@@ -45,6 +45,21 @@ export async function rescanAll(d: AppDeps, opts: { refreshStatus?: boolean; act
     }
   }
 
+  // PEP 792: upstream quarantined the project (PyPI does this to malware). Revoke its files first, so
+  // the rescan below does not count them as ordinary holds.
+  for (const f of reviews.filesOfProjectsWithStatus('quarantined')) {
+    if (f.state === 'blocked' || f.state === 'confirmed') continue;
+    if (f.state === 'released') {
+      // A human released it; policy still refuses it while upstream quarantines the project.
+      sum.keptReleased++;
+      continue;
+    }
+    d.store.holdForReview(f.sha256, 'blocked');
+    reviews.decide({ sha256: f.sha256, project: f.project, version: f.version, action: 'revoke', actor, reason: 'project quarantined upstream (PEP 792)', previous: f.state });
+    sum.revoked++;
+    d.renderer.invalidate(f.project);
+  }
+
   const files = db
     .prepare(
       `SELECT f.sha256, (SELECT v.scanner_version FROM verdicts v WHERE v.sha256 = f.sha256 ORDER BY v.decided_at DESC, v.rowid DESC LIMIT 1) AS version,
@@ -79,20 +94,6 @@ export async function rescanAll(d: AppDeps, opts: { refreshStatus?: boolean; act
     d.renderer.invalidate(file.project);
   }
 
-  // PEP 792: upstream quarantined the project (PyPI does this to malware). Revoke its files.
-  for (const f of reviews.filesOfProjectsWithStatus('quarantined')) {
-    if (f.state === 'blocked' || f.state === 'confirmed') continue;
-    if (f.state === 'released') {
-      // A human released it; policy still refuses it while upstream quarantines the project.
-      sum.keptReleased++;
-      continue;
-    }
-    const row = d.store.holdForReview(f.sha256, 'blocked');
-    reviews.decide({ sha256: f.sha256, project: f.project, version: f.version, action: 'revoke', actor, reason: 'project quarantined upstream (PEP 792)', previous: f.state });
-    void row;
-    sum.revoked++;
-    d.renderer.invalidate(f.project);
-  }
   return sum;
 }
 

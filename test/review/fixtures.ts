@@ -134,8 +134,8 @@ export async function download(env: Env, w: Wheel, headers: Record<string, strin
 export function pip(url: string, verb: 'download' | 'install', name: string, dir: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const where = verb === 'download' ? ['-d', dir] : ['--target', dir];
-    const args = ['-m', 'pip', verb, '--isolated', '--no-deps', '--only-binary=:all:', '--no-cache-dir', '--disable-pip-version-check', '--retries', '0', '--timeout', '30', ...where, '--index-url', `${url}/simple/`, name];
-    const p = spawn('/usr/bin/python3', args, { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null' } });
+    const args = ['-m', 'pip', verb, '--isolated', '--no-input', '--no-deps', '--only-binary=:all:', '--no-cache-dir', '--disable-pip-version-check', '--retries', '0', '--timeout', '30', ...where, '--index-url', `${url}/simple/`, name];
+    const p = spawn('/usr/bin/python3', args, { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (b) => (out += b));
     p.stderr.on('data', (b) => (out += b));
