@@ -28,7 +28,8 @@ export class Webhook {
       this.o.log.warn('webhook queue full, dropped the oldest message', { url: this.o.url });
     }
     this.queue.push(message);
-    this.running ??= this.drain().finally(() => (this.running = null));
+    // Start on the next turn of the event loop: the caller (a request being refused) goes first.
+    this.running ??= new Promise((r) => setImmediate(r)).then(() => this.drain()).finally(() => (this.running = null));
   }
 
   /** Resolves once every queued message was delivered or given up on (tests, shutdown). */
