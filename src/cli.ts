@@ -4,6 +4,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   scan: () => import('./commands/scan.js'),
   token: () => import('./commands/token.js'),
   rescan: () => import('./commands/rescan.js'),
+  cluster: () => import('./commands/cluster.js'),
 };
 
 const usage = `usage: pywarden <command> [options]
@@ -13,6 +14,7 @@ commands:
   scan      scan distribution files or folders
   token     create, list or revoke API tokens for the review API and page
   rescan    re-scan cached files whose verdict came from another scanner version
+  cluster   build or re-cluster the install-script outlier model (MPHunter)
 Run "pywarden <command> --help" for the options of one command.`;
 
 export async function main(argv: string[]): Promise<number> {
