@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { requestId } from 'hono/request-id';
 import type { Config } from './config.js';
 import type { Gate } from './gate/gate.js';
-import { NotListedError } from './gate/gate.js';
+import { NotListedError, StorageError } from './gate/gate.js';
 import type { ScanAhead } from './gate/scan-ahead.js';
 import type { Logger } from './log.js';
 import type { PageCache } from './pages/cache.js';
@@ -89,6 +89,10 @@ export function createApp(d: AppDeps): Hono {
   app.onError(function handleError(err, c) {
     if (err instanceof HttpError) return problem(c, err);
     if (err instanceof NotListedError) return problem(c, new HttpError(404, 'not-listed', 'Not Found', err.message));
+    if (err instanceof StorageError) {
+      d.log.error('storage full', { path: c.req.path, reason: err.message, requestId: c.get('requestId') });
+      return problem(c, new HttpError(507, 'insufficient-storage', 'Insufficient Storage', err.message));
+    }
     if (err instanceof UpstreamError) {
       d.log.warn('upstream error', { path: c.req.path, code: err.code, reason: err.message, requestId: c.get('requestId') });
       return problem(c, new HttpError(err.status, `upstream-${err.code}`, err.status === 504 ? 'Upstream Timeout' : 'Bad Gateway', err.message));

@@ -148,11 +148,19 @@ export class Gate {
       tmp.stream.destroy();
       await this.d.blobs.discard(tmp.path);
       if (err instanceof UpstreamError) throw err;
+      // Our disk, not upstream: say so (a 502 would send operators to the wrong system).
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') throw new StorageError(`no space left to store ${file.filename}: ${(err as Error).message}`);
       // A body that stalls past the idle timeout is a timeout (504), not a broken download (502).
       const timedOut = (err as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT';
       throw new UpstreamError(timedOut ? 'timeout' : 'truncated', `download of ${file.filename} failed: ${(err as Error).message}`);
     }
   }
+}
+
+/** The local blob store could not take the file (disk full, quota). Nothing was kept. */
+export class StorageError extends Error {
+  override name = 'StorageError';
 }
 
 export class NotListedError extends Error {
