@@ -15,8 +15,8 @@ export function parseRange(header: string | undefined | null, size: number): Ran
   const start = Number(m[1]);
   let end = m[2] === '' ? size - 1 : Number(m[2]);
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return { kind: 'none' };
-  if (end < start) return { kind: 'none' };
   if (start >= size) return { kind: 'unsatisfiable' };
+  if (end < start) return { kind: 'none' };
   end = Math.min(end, size - 1);
   return { kind: 'ok', start, end };
 }

@@ -17,6 +17,8 @@ export interface TestFile {
 
 export interface TestIndex {
   url: string;
+  /** Fault switches: answer 503 to everything, or serve other bytes than listed. */
+  faults: { down?: boolean; tamper?: boolean; serial?: number; delayMs?: number };
   hits: Map<string, number>;
   projects: Map<string, { status?: ProjectPage['status']; files: TestFile[] }>;
   format: 'json' | 'html';
@@ -27,9 +29,12 @@ export async function startIndexServer(dir: string, format: 'json' | 'html' = 'j
   const hits = new Map<string, number>();
   const projects: TestIndex['projects'] = new Map();
   const state = { format };
-  const server: Server = createServer((req, res) => {
+  const faults: TestIndex['faults'] = {};
+  const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
+    if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
+    if (faults.down) return void res.writeHead(503).end('down');
     const m = /^\/simple\/([^/]+)\/$/.exec(url.pathname);
     if (m) {
       const p = projects.get(m[1]);
@@ -48,12 +53,19 @@ export async function startIndexServer(dir: string, format: 'json' | 'html' = 'j
       });
       const page: ProjectPage = { name: m[1], files, status: p.status };
       const json = state.format === 'json';
-      res.writeHead(200, { 'content-type': json ? 'application/vnd.pypi.simple.v1+json' : 'text/html' });
+      const headers: Record<string, string> = { 'content-type': json ? 'application/vnd.pypi.simple.v1+json' : 'text/html' };
+      if (faults.serial !== undefined) headers['x-pypi-last-serial'] = String(faults.serial);
+      res.writeHead(200, headers);
       return void res.end(json ? renderProjectJson(page) : renderProjectHtml(page));
     }
     const f = /^\/files\/([^/]+)$/.exec(url.pathname);
     if (f) {
       const file = path.join(dir, decodeURIComponent(f[1]));
+      if (faults.tamper) {
+        const data = readFileSync(file);
+        data[data.length - 1] ^= 0xff;
+        return void res.writeHead(200, { 'content-length': String(data.length) }).end(data);
+      }
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       return void createReadStream(file).on('error', () => res.destroy()).pipe(res);
     }
@@ -64,6 +76,7 @@ export async function startIndexServer(dir: string, format: 'json' | 'html' = 'j
   return {
     url: `http://127.0.0.1:${port}/simple/`,
     hits,
+    faults,
     projects,
     get format() {
       return state.format;

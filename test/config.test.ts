@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, DEFAULTS, envName, loadConfig } from '../src/config.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'pywarden-config-'));
+
+describe('configuration', () => {
+  it('defaults give the embedded setup on 127.0.0.1:3141 with PyPI upstream', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.port).toBe(3141);
+    expect(c.upstream).toBe('https://pypi.org/simple/');
+    expect(c.data).toBe(path.resolve('./data'));
+  });
+
+  it('file < environment < flags', () => {
+    const file = path.join(dir, 'c.yaml');
+    writeFileSync(file, 'port: 4000\npageTtl: 30\nmode: monitor\n');
+    const c = loadConfig({ file, env: { PYWARDEN_PORT: '5000', PYWARDEN_PAGE_TTL: '40' }, flags: { port: '6000' } });
+    expect(c.port).toBe(6000);
+    expect(c.pageTtl).toBe(40);
+    expect(c.mode).toBe('monitor');
+  });
+
+  it('every key has an environment variable named after it', () => {
+    expect(envName('pageTtl')).toBe('PYWARDEN_PAGE_TTL');
+    for (const key of Object.keys(DEFAULTS)) expect(envName(key)).toMatch(/^PYWARDEN_[A-Z_]+$/);
+  });
+
+  it('the shipped config file is valid and documents every key', async () => {
+    const file = path.resolve('config/pywarden.yaml');
+    expect(() => loadConfig({ file, env: {} })).not.toThrow();
+    const text = (await import('node:fs')).readFileSync(file, 'utf8');
+    for (const key of Object.keys(DEFAULTS)) expect(text).toMatch(new RegExp(`^${key}:`, 'm'));
+  });
+
+  it('a folder upstream is made absolute; an http upstream gets its trailing slash', () => {
+    expect(loadConfig({ env: {}, flags: { upstream: 'wheels' } }).upstream).toBe(path.resolve('wheels'));
+    expect(loadConfig({ env: {}, flags: { upstream: 'https://example.org/simple' } }).upstream).toBe('https://example.org/simple/');
+  });
+
+  it.each([
+    [{ flags: { port: '70000' } }, /--port.*port number/],
+    [{ flags: { mode: 'strict' } }, /--mode.*"enforce" or "monitor"/],
+    [{ env: { PYWARDEN_PAGE_TTL: 'ten' } }, /PYWARDEN_PAGE_TTL.*non-negative integer/],
+    [{ flags: { upstream: 'ftp://x/simple/' } }, /http\(s\) URL or a local folder/],
+    [{ flags: { deny: { versions: ['requests'] } } }, /"requests" must look like "project==1.2.3"/],
+    [{ flags: { allow: { sha256: ['abc'] } } }, /not a sha256/],
+  ])('bad configuration says what to fix: %j', (src, message) => {
+    expect(() => loadConfig({ env: {}, ...src })).toThrow(message);
+  });
+
+  it('unknown keys in a file are named', () => {
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'prot: 1\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ file, env: {} })).toThrow(/unknown key "prot"/);
+  });
+
+  it('lists are normalized: names per PEP 503, versions as name==version', () => {
+    const c = loadConfig({ env: {}, flags: { deny: { projects: ['Foo_Bar'], versions: ['Foo.Bar == 1.0'] } } });
+    expect(c.deny.projects).toEqual(['foo-bar']);
+    expect(c.deny.versions).toEqual(['foo-bar==1.0']);
+  });
+});

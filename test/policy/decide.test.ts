@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { decide, inCooldown, type PolicyOptions } from '../../src/policy/decide.js';
+
+const SHA = 'a'.repeat(64);
+const file = { sha256: SHA, project: 'demo', version: '1.0', uploadTime: '2026-01-01T00:00:00Z' };
+const none = { projects: [], versions: [], sha256: [] };
+const opts = (o: Partial<PolicyOptions> = {}): PolicyOptions => ({ mode: 'enforce', allow: none, deny: none, cooldownHours: 0, ...o });
+
+describe('policy', () => {
+  it.each([
+    ['clean', 'allow'],
+    ['suspicious', 'quarantine'],
+    ['malicious', 'block'],
+    ['error', 'quarantine'],
+  ] as const)('verdict %s → %s', (verdict, action) => {
+    expect(decide(file, { verdict }, opts()).action).toBe(action);
+  });
+
+  it('an unscanned file is not allowed (fail closed)', () => {
+    expect(decide(file, {}, opts())).toMatchObject({ action: 'quarantine', source: 'pending' });
+  });
+
+  it('a denied sha256 beats a reviewer release and an allow list', () => {
+    const d = decide(file, { verdict: 'clean', review: 'released' }, opts({ deny: { ...none, sha256: [SHA] }, allow: { ...none, projects: ['demo'] } }));
+    expect(d).toMatchObject({ action: 'block', source: 'denylist' });
+  });
+
+  it('deny by version and by project', () => {
+    expect(decide(file, { verdict: 'clean' }, opts({ deny: { ...none, versions: ['demo==1.0'] } })).action).toBe('block');
+    expect(decide(file, { verdict: 'clean' }, opts({ deny: { ...none, projects: ['demo'] } })).action).toBe('block');
+    expect(decide(file, { verdict: 'clean' }, opts({ deny: { ...none, versions: ['demo==2.0'] } })).action).toBe('allow');
+  });
+
+  it('upstream quarantine (PEP 792) beats a release', () => {
+    expect(decide(file, { verdict: 'clean', review: 'released', projectStatus: 'quarantined' }, opts()).source).toBe('upstream-quarantine');
+  });
+
+  it('a release and the allow list override the verdict', () => {
+    expect(decide(file, { verdict: 'malicious', review: 'released' }, opts())).toMatchObject({ action: 'allow', source: 'review' });
+    expect(decide(file, { verdict: 'suspicious' }, opts({ allow: { ...none, projects: ['demo'] } }))).toMatchObject({ action: 'allow', source: 'allowlist' });
+  });
+
+  it('a confirmed block stays blocked even with a clean verdict', () => {
+    expect(decide(file, { verdict: 'clean', review: 'confirmed' }, opts()).action).toBe('block');
+  });
+
+  it('monitor mode computes the action but does not enforce it', () => {
+    const d = decide(file, { verdict: 'malicious' }, opts({ mode: 'monitor' }));
+    expect(d).toMatchObject({ action: 'block', enforced: false });
+  });
+
+  it('cooldown holds young uploads only', () => {
+    const now = Date.parse('2026-01-01T10:00:00Z');
+    expect(inCooldown('2026-01-01T00:00:00Z', 24, now)).toBe(true);
+    expect(inCooldown('2025-12-30T00:00:00Z', 24, now)).toBe(false);
+    expect(inCooldown(null, 24, now)).toBe(false);
+    expect(inCooldown('2026-01-01T00:00:00Z', 0, now)).toBe(false);
+    expect(decide(file, { verdict: 'clean' }, opts({ cooldownHours: 24 }), now)).toMatchObject({ action: 'quarantine', source: 'cooldown' });
+  });
+});
