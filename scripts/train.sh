@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# npm run train: features for the dev corpus -> grouped-CV stacking ensemble -> models/*.onnx,
+# its sha256, the card's figures (models/MODEL.md), the sweep chart, the test fixtures; then a check
+# that onnxruntime-node reproduces the training scores. Samples are unpacked only into a scratch
+# folder outside the repository (TRAIN_SCRATCH, default /tmp/pywarden-train) and never executed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CORPUS=${CORPUS:-../shared/corpus}
+SCRATCH=${TRAIN_SCRATCH:-/tmp/pywarden-train}
+PY=/usr/bin/python3   # Debian's Python (the pyenv shim on PATH has no sklearn)
+mkdir -p "$SCRATCH"
+
+if ! "$PY" -c 'import sklearn, onnx, numpy' 2>/dev/null; then
+  echo "train: installing python3-sklearn python3-onnx python3-numpy (apt)" >&2
+  apt-get update -qq && apt-get install -y -qq python3-sklearn python3-onnx python3-numpy >/dev/null
+fi
+
+"$CORPUS/unpack.sh" malicious-dev "$SCRATCH/mal-dev" >&2
+"$CORPUS/unpack.sh" benign-dev "$SCRATCH/benign-dev" >&2
+BENIGN_WHEEL_CACHE=${BENIGN_WHEEL_CACHE:-$SCRATCH/benign-debian-cache} "$CORPUS/unpack.sh" benign-debian "$SCRATCH/benign-debian" >&2
+
+FEATURES="$SCRATCH/features.jsonl"
+if [[ -z "${TRAIN_REUSE_FEATURES:-}" || ! -s "$FEATURES" ]]; then
+  node scripts/train/features.mjs "$FEATURES" "$SCRATCH/mal-dev" "$SCRATCH/benign-dev" "$SCRATCH/benign-debian"
+fi
+
+"$PY" scripts/train/train.py --features "$FEATURES" \
+  --model models/pywarden-model.onnx --report "$SCRATCH/report.json" \
+  --svg docs/model-threshold-sweep.svg --fixtures test/fixtures/model/fixtures.json \
+  --scores "$SCRATCH/scores.json"
+node scripts/train/verify.mjs models/pywarden-model.onnx "$SCRATCH/scores.json" 1e-4
+node scripts/train/card.mjs "$SCRATCH/report.json" models/MODEL.md models/pywarden-model.json
+echo "train: done; model models/pywarden-model.onnx ($(cut -c1-16 models/pywarden-model.onnx.sha256)...)" >&2

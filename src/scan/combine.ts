@@ -1,0 +1,89 @@
+// How the learned classifier's score joins the rules' verdict (models/MODEL.md, "Combining").
+// The rules stay in charge; the model is a second opinion that may only raise a verdict:
+//   - never lowers anything, never touches `error` (fail closed stays closed);
+//   - clean → suspicious when the score reaches `raise` (chosen on grouped out-of-fold scores so
+//     that no benign dev file the rules pass is held by the model);
+//   - suspicious → malicious only when the rules already found something AND the score reaches
+//     `block` (above every benign dev file's out-of-fold score), and never for a top-3,000 project:
+//     the model alone never blocks, and never blocks a popular package even with weak rule support.
+import { readFileSync } from 'node:fs';
+import type { Distribution } from './archive/types.js';
+import { extractFeatures, FEATURE_NAMES } from './features/index.js';
+import { POPULAR_NAMES } from './features/popular-names.js';
+import { MODEL_PATH, modelInfo, scoreModel } from './model/index.js';
+import type { Finding, Verdict } from './types.js';
+
+export interface ModelThresholds {
+  /** Score at which a rules-clean distribution is held for review. */
+  raise: number;
+  /** Score at which a rules-suspicious distribution is blocked. */
+  block: number;
+}
+
+export interface Judged {
+  verdict: Verdict;
+  score: number;
+  findings: Finding[];
+}
+
+interface ModelCard {
+  sha256: string;
+  features: string[];
+  thresholds: ModelThresholds & { quarantine: number };
+}
+
+let card: ModelCard | undefined;
+
+/** Thresholds and feature order recorded by `npm run train` next to the model (models/pywarden-model.json). */
+export function modelCard(): ModelCard {
+  if (card) return card;
+  const c = JSON.parse(readFileSync(MODEL_PATH.replace(/\.onnx$/, '.json'), 'utf8')) as ModelCard;
+  // A model trained on another feature layout would score garbage: refuse it (scans fail closed).
+  if (c.features.length !== FEATURE_NAMES.length || c.features.some((n, i) => n !== FEATURE_NAMES[i])) {
+    throw new Error('models/pywarden-model.json lists other features than src/scan/features: retrain (npm run train)');
+  }
+  if (c.sha256 !== modelInfo().sha256) throw new Error('models/pywarden-model.onnx does not match the hash in models/pywarden-model.json');
+  card = c;
+  return c;
+}
+
+const POPULAR = new Set(POPULAR_NAMES.map((n) => n.toLowerCase().replace(/[-_.]+/g, '-')));
+
+/** Pure: the combined verdict for a rules verdict and a model score. */
+export function combine(rules: Judged, modelScore: number, t: ModelThresholds, popular: boolean): Judged {
+  const s = Number.isFinite(modelScore) ? modelScore : 0;
+  const pct = (x: number): string => x.toFixed(3);
+  if (rules.verdict === 'clean' && s >= t.raise) {
+    return {
+      verdict: 'suspicious',
+      score: Math.max(rules.score, 0.5),
+      findings: [...rules.findings, modelFinding('medium', `The learned classifier scores this distribution ${pct(s)} (hold threshold ${pct(t.raise)}) although no rule fired; held for review.`)],
+    };
+  }
+  if (rules.verdict === 'suspicious' && s >= t.block && !popular) {
+    return {
+      verdict: 'malicious',
+      score: Math.max(rules.score, 0.85),
+      findings: [...rules.findings, modelFinding('high', `The learned classifier scores this distribution ${pct(s)} (block threshold ${pct(t.block)}) on top of the rule findings.`)],
+    };
+  }
+  return rules;
+}
+
+function modelFinding(severity: 'medium' | 'high', message: string): Finding {
+  return { rule: 'model-score', severity, path: '', message };
+}
+
+/** The project's name from the file name (PyPI makes it match the project it is listed under). */
+function projectName(filename: string): string {
+  const name = /^(.+?)-\d/.exec(filename)?.[1] ?? filename;
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** Features from the same in-memory Distribution the rules saw, model score, combined verdict. */
+export async function combineWithModel(rules: Judged, dist: Distribution): Promise<Judged> {
+  if (rules.verdict === 'error' || rules.verdict === 'malicious') return rules; // nothing to raise
+  const c = modelCard();
+  const score = await scoreModel(extractFeatures(dist));
+  return combine(rules, score, c.thresholds, POPULAR.has(projectName(dist.filename)));
+}

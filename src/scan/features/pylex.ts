@@ -1,0 +1,77 @@
+// A light Python lexer for feature extraction: splits source into code (string bodies blanked,
+// comments dropped) and string bodies. Not a parser: features count tokens, and what matters is
+// that words inside comments and docstrings do not count as calls (PyPI's regex checks matched
+// comments, see ../shared/design/DETECTION.md). Linear time, no backtracking.
+
+export interface Lexed {
+  /** Source with comments removed and every string literal replaced by `""`. */
+  code: string;
+  /** Raw bodies of string literals (escapes left as written). */
+  strings: string[];
+  lines: number;
+  longestLine: number;
+}
+
+const MAX_STRINGS = 20_000;
+
+export function lexPython(src: string): Lexed {
+  const code: string[] = [];
+  const strings: string[] = [];
+  let start = 0; // start of the pending code chunk
+  let i = 0;
+  const n = src.length;
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    if (c === 35 /* # */) {
+      code.push(src.slice(start, i));
+      while (i < n && src.charCodeAt(i) !== 10) i++;
+      start = i;
+      continue;
+    }
+    if (c === 34 /* " */ || c === 39 /* ' */) {
+      code.push(src.slice(start, i));
+      const q = src[i];
+      const triple = src.startsWith(q + q + q, i);
+      const ql = triple ? 3 : 1;
+      let j = i + ql;
+      const bodyStart = j;
+      let bodyEnd = -1;
+      while (j < n) {
+        const d = src.charCodeAt(j);
+        if (d === 92 /* \ */) {
+          j += 2;
+          continue;
+        }
+        if (!triple && d === 10) {
+          bodyEnd = j; // unterminated single-line string: stop at the newline
+          break;
+        }
+        if (src[j] === q && (!triple || src.startsWith(q + q + q, j))) {
+          bodyEnd = j;
+          j += ql;
+          break;
+        }
+        j++;
+      }
+      if (bodyEnd < 0) bodyEnd = Math.min(j, n);
+      if (strings.length < MAX_STRINGS) strings.push(src.slice(bodyStart, bodyEnd));
+      code.push('""');
+      i = Math.min(j, n);
+      start = i;
+      continue;
+    }
+    i++;
+  }
+  code.push(src.slice(start));
+  let lines = 0;
+  let longest = 0;
+  let ls = 0;
+  for (let k = 0; k <= n; k++) {
+    if (k === n || src.charCodeAt(k) === 10) {
+      lines++;
+      if (k - ls > longest) longest = k - ls;
+      ls = k + 1;
+    }
+  }
+  return { code: code.join(''), strings, lines, longestLine: longest };
+}

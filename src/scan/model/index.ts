@@ -1,0 +1,63 @@
+// The learned classifier: one ONNX graph (models/pywarden-model.onnx, trained by `npm run train`)
+// run with onnxruntime-node. The session is created once per process or worker thread and
+// reused; scoring one distribution is a single small batch on the CPU.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { FEATURE_NAMES } from '../features/index.js';
+
+export const MODEL_PATH = fileURLToPath(new URL('../../../models/pywarden-model.onnx', import.meta.url));
+
+export interface ModelInfo {
+  path: string;
+  /** sha256 of the model file; part of SCANNER_VERSION so a new model re-evaluates cached verdicts. */
+  sha256: string;
+  bytes: number;
+}
+
+let info: ModelInfo | undefined;
+let session: Promise<ort.InferenceSession> | undefined;
+
+/** Hash of the committed model, read once (synchronously: SCANNER_VERSION is a constant). */
+export function modelInfo(path = MODEL_PATH): ModelInfo {
+  if (info && info.path === path) return info;
+  const bytes = readFileSync(path);
+  info = { path, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+  return info;
+}
+
+function load(path: string): Promise<ort.InferenceSession> {
+  // Two cores shared by the scanner's workers: one intra-op thread per session is the fast path
+  // for a 1-row batch (thread hand-off costs more than the graph).
+  return ort.InferenceSession.create(path, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+}
+
+/** The session for the committed model, created on first use and shared afterwards. */
+export function modelSession(path = MODEL_PATH): Promise<ort.InferenceSession> {
+  if (!session) {
+    session = load(path);
+    session.catch(() => {
+      session = undefined;
+    });
+  }
+  return session;
+}
+
+/** Malicious probability in [0, 1] for one feature vector (FEATURE_NAMES order). */
+export async function scoreModel(features: Float32Array): Promise<number> {
+  const [s] = await scoreBatch([features]);
+  return s;
+}
+
+export async function scoreBatch(rows: Float32Array[], sess?: ort.InferenceSession): Promise<number[]> {
+  const n = FEATURE_NAMES.length;
+  const flat = new Float32Array(rows.length * n);
+  rows.forEach((r, i) => {
+    if (r.length !== n) throw new Error(`model expects ${n} features, got ${r.length}`);
+    flat.set(r, i * n);
+  });
+  const s = sess ?? (await modelSession());
+  const out = await s.run({ features: new ort.Tensor('float32', flat, [rows.length, n]) });
+  return Array.from(out.probability.data as Float32Array);
+}
