@@ -20,6 +20,7 @@ import type { Scanner } from './scan/types.js';
 import { ReviewStore } from './store/review.js';
 import { Metrics } from './metrics/index.js';
 import { Webhook } from './review/webhook.js';
+import { rankHeldFile } from './review/rank.js';
 
 export interface Running {
   url: string;
@@ -65,10 +66,11 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     onChange: (p) => renderer.invalidate(p),
     onScan: metrics.onScan,
     onDownload: metrics.onDownload,
-    onHold: webhook
-      ? (file, review, decision) =>
-          webhook.notify({ event: 'held', reviewId: `Q-${review.id}`, state: review.state, project: file.project, version: file.version, filename: file.filename, sha256: file.sha256, action: decision.action, reason: decision.reason, at: new Date().toISOString() })
-      : undefined,
+    onHold: (file, review, decision) => {
+      webhook?.notify({ event: 'held', reviewId: `Q-${review.id}`, state: review.state, project: file.project, version: file.version, filename: file.filename, sha256: file.sha256, action: decision.action, reason: decision.reason, at: new Date().toISOString() });
+      // Outlier rank for the review queue, off the request path.
+      setImmediate(() => void rankHeldFile(blobs, reviews, file));
+    },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
   return { config, store, blobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook };

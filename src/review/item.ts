@@ -5,6 +5,7 @@ import { readDistribution } from '../scan/archive/index.js';
 import { resolveLimits } from '../scan/limits.js';
 import type { Finding } from '../scan/types.js';
 import type { ReviewApiDeps } from './api.js';
+import { rankHeldFile } from './rank.js';
 
 const CONTEXT_LINES = 6;
 const MAX_LINE_CHARS = 400;
@@ -24,11 +25,12 @@ export interface FindingDetail extends Finding {
 }
 
 export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
-  const item = d.reviews.item(reviewId);
+  let item = d.reviews.item(reviewId);
   if (!item) return undefined;
   const file = d.store.getFile(item.sha256)!;
   const verdict = d.store.latestVerdict(item.sha256);
   const findings = verdict ? await withContext(d, file, verdict.findings) : [];
+  if (!d.reviews.extra(item.sha256) && (await rankHeldFile(d.blobs, d.reviews, file))) item = d.reviews.item(reviewId)!;
   const extra = d.reviews.extra(item.sha256);
   return {
     ...item,

@@ -115,6 +115,13 @@ describe('queue and item', () => {
       expect(r.status).toBe(200);
       expect(r.body.total).toBe(all.body.total);
     }
+    // Outlier rank (filled by the cluster analysis when its model is present): ranked items first, highest first.
+    const r = env.server.deps.reviews!;
+    r.putExtra(w.held.sha256, 0.9, 'fam-test', 0.1);
+    r.putExtra(w.bad.sha256, 0.2, null, null);
+    const byOutlier = await call(env, 'GET', '/-/api/queue?order=outlier', env.tokens.reader);
+    expect(byOutlier.body.items.slice(0, 2).map((i: { filename: string }) => i.filename)).toEqual([w.held.filename, w.bad.filename]);
+    expect(byOutlier.body.items[0]).toMatchObject({ outlierRank: 0.9, family: 'fam-test' });
     expect((await call(env, 'GET', '/-/api/queue?order=random', env.tokens.reader)).status).toBe(400);
     expect((await call(env, 'GET', '/-/api/queue?state=nope', env.tokens.reader)).status).toBe(400);
   });
