@@ -3,15 +3,38 @@
 // Artifactory, hand-made). No DOM: a 5,000-file page is one linear pass (see bench/index-parse.mjs).
 import { decodeEntities } from './entities.js';
 
+/**
+ * A tag's attributes: lowercased names → decoded values, first occurrence wins (as in HTML).
+ * Two flat arrays searched linearly: tags carry a handful of attributes, and this allocates far
+ * less than a Map per tag (GC was the parser's largest cost), while an object keyed by names
+ * sliced from the page would internalize every name on lookup.
+ */
+export class Attributes {
+  private readonly names: string[] = [];
+  private readonly values: string[] = [];
+
+  get(name: string): string | undefined {
+    const i = this.names.indexOf(name);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  has(name: string): boolean {
+    return this.names.indexOf(name) >= 0;
+  }
+
+  /** Keeps the first value, as HTML does for duplicate attributes. */
+  add(name: string, value: string): void {
+    if (this.names.indexOf(name) < 0) {
+      this.names.push(name);
+      this.values.push(value);
+    }
+  }
+}
+
 export interface Tag {
   /** Lowercased tag name. */
   name: string;
-  /**
-   * Lowercased attribute names → decoded values; the first occurrence wins (as in HTML). A Map,
-   * not an object: names sliced from the page would otherwise be internalized on every lookup,
-   * which was the tokenizer's largest cost.
-   */
-  attrs: Map<string, string>;
+  attrs: Attributes;
   /** Index just past the tag's `>`. */
   end: number;
 }
@@ -63,7 +86,7 @@ function skipTag(html: string, from: number): number {
 function readAttributes(html: string, from: number, name: string): Tag | null {
   const n = html.length;
   let i = from;
-  const attrs = new Map<string, string>();
+  const attrs = new Attributes();
   while (i < n) {
     let c = html.charCodeAt(i);
     if (isSpace(c) || c === 0x2f) {
@@ -102,7 +125,7 @@ function readAttributes(html: string, from: number, name: string): Tag | null {
       }
       value = decodeEntities(value, true);
     }
-    if (!attrs.has(attrName)) attrs.set(attrName, value);
+    attrs.add(attrName, value);
   }
   // End of input inside a tag: the spec drops the tag, and so do we.
   return null;

@@ -1,6 +1,6 @@
 // PEP 503 HTML pages (with PEP 592, 629, 658/714, 740, 792 attributes) → the domain model.
 import { IndexParseError } from './errors.js';
-import { scanTags, textContent, type Tag } from './html-tokenizer.js';
+import { scanTags, textContent, type Attributes, type Tag } from './html-tokenizer.js';
 import { safeFilename } from './filename.js';
 import { normalizeName } from './names.js';
 import { checkApiVersion } from './api-version.js';
@@ -9,7 +9,7 @@ import { allowedProtocol, hrefOf, protocolOf, resolveUrl } from './resolve-url.j
 import type { IndexFile, ProjectPage, ProjectStatus, RootPage } from './types.js';
 
 interface RawAnchor {
-  attrs: Map<string, string>;
+  attrs: Attributes;
   text: string;
 }
 
