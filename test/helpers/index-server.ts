@@ -13,6 +13,8 @@ export interface TestFile {
   yanked?: boolean | string;
   requiresPython?: string;
   uploadTime?: string;
+  /** PEP 658: core metadata served at <file URL>.metadata and listed with its hash. */
+  metadata?: string;
 }
 
 export interface TestIndex {
@@ -49,6 +51,7 @@ export async function startIndexServer(dir: string, format: 'json' | 'html' = 'j
           yanked: f.yanked,
           requiresPython: f.requiresPython,
           uploadTime: f.uploadTime,
+          coreMetadata: f.metadata === undefined ? undefined : { sha256: createHash('sha256').update(f.metadata).digest('hex') },
         };
       });
       const page: ProjectPage = { name: m[1], files, status: p.status };
@@ -58,6 +61,9 @@ export async function startIndexServer(dir: string, format: 'json' | 'html' = 'j
       res.writeHead(200, headers);
       return void res.end(json ? renderProjectJson(page) : renderProjectHtml(page));
     }
+    const meta = /^\/files\/([^/]+)\.metadata$/.exec(url.pathname);
+    const listed = meta && [...projects.values()].flatMap((p) => p.files).find((x) => x.filename === decodeURIComponent(meta[1]) && x.metadata !== undefined);
+    if (listed && listed.metadata !== undefined) return void res.writeHead(200).end(listed.metadata);
     const f = /^\/files\/([^/]+)$/.exec(url.pathname);
     if (f) {
       const file = path.join(dir, decodeURIComponent(f[1]));

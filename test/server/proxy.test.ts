@@ -210,3 +210,46 @@ describe('files', () => {
     await res.body.dump();
   });
 });
+
+describe('core metadata (PEP 658) and scan-ahead', () => {
+  it('passes upstream metadata through, verified against its listed hash, without fetching the wheel', async () => {
+    const metadata = 'Metadata-Version: 2.1\nName: meta-pkg\nVersion: 1.0\n';
+    index.projects.set('meta-pkg', { files: [{ filename: 'other-1.0-py3-none-any.whl', metadata }] });
+    const page = JSON.parse((await get('/simple/meta-pkg/', { accept: JSON_TYPE })).text);
+    const want = createHash('sha256').update(metadata).digest('hex');
+    expect(page.files[0]['core-metadata']).toEqual({ sha256: want });
+    expect(page.files[0]['data-dist-info-metadata']).toEqual({ sha256: want });
+    const url = new URL(page.files[0].url + '.metadata', `${proxy.url}/simple/meta-pkg/`).pathname;
+    const fileHits = index.hits.get('/files/other-1.0-py3-none-any.whl') ?? 0;
+    const r = await get(url);
+    expect(r.status).toBe(200);
+    expect(r.text).toBe(metadata);
+    expect(index.hits.get('/files/other-1.0-py3-none-any.whl') ?? 0).toBe(fileHits);
+  });
+
+  it('scan-ahead: reading a page with pip\'s User-Agent scans the newest matching wheel before it is asked for', async () => {
+    makeDists(folder, [{ kind: 'wheel', name: 'ahead', version: '2.0' }, { kind: 'wheel', name: 'ahead', version: '1.0' }]);
+    index.projects.set('ahead', {
+      files: [
+        { filename: 'ahead-1.0-py3-none-any.whl', uploadTime: '2025-01-01T00:00:00Z' },
+        { filename: 'ahead-2.0-py3-none-any.whl', uploadTime: '2026-01-01T00:00:00Z' },
+      ],
+    });
+    const ahead = await startServer(
+      loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: index.url, data: path.join(work, 'data-ahead'), logLevel: 'silent' } }),
+      { scanner: countingScanner() },
+    );
+    try {
+      const ua = 'pip/23.2.1 {"python":"3.11.7","implementation":{"name":"CPython"},"system":{"name":"Linux"},"cpu":"x86_64"}';
+      const res = await request(`${ahead.url}/simple/ahead/`, { headers: { accept: JSON_TYPE, 'user-agent': ua } });
+      const page = (await res.body.json()) as { files: { filename: string; hashes: { sha256: string } }[] };
+      await new Promise((r) => setTimeout(r, 50));
+      await ahead.deps.scanAhead!.idle();
+      const [old, newest] = page.files;
+      expect(ahead.deps.store.latestVerdict(newest.hashes.sha256)?.verdict).toBe('clean');
+      expect(ahead.deps.store.latestVerdict(old.hashes.sha256)).toBeUndefined();
+    } finally {
+      await ahead.close();
+    }
+  });
+});
