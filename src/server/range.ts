@@ -13,10 +13,11 @@ export function parseRange(header: string | undefined | null, size: number): Ran
     return { kind: 'ok', start: Math.max(0, size - n), end: size - 1 };
   }
   const start = Number(m[1]);
-  let end = m[2] === '' ? size - 1 : Number(m[2]);
+  let end = m[2] === '' ? Math.max(size - 1, start) : Number(m[2]);
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return { kind: 'none' };
-  if (start >= size) return { kind: 'unsatisfiable' };
+  // A last-pos below first-pos makes the range-spec invalid (§14.1.1): ignore it, whatever the size.
   if (end < start) return { kind: 'none' };
+  if (start >= size) return { kind: 'unsatisfiable' };
   end = Math.min(end, size - 1);
   return { kind: 'ok', start, end };
 }
