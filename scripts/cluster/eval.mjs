@@ -9,7 +9,7 @@
 //        [--min-samples 3] [--draws 10] [--all-malicious]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { fnv1a, hashedCounts, fitIdf, weigh } from '../../dist/scan/cluster/embed.js';
+import { DEFAULT_EMBED, fnv1a, hashedCounts, fitIdf, weigh } from '../../dist/scan/cluster/embed.js';
 import { buildView, pruneMalicious } from '../../dist/scan/cluster/model.js';
 import { DEFAULT_WEIGHTS } from '../../dist/scan/cluster/rank.js';
 import { hasCapability } from '../../dist/scan/cluster/capability.js';
@@ -19,20 +19,24 @@ const { values: o, positionals } = parseArgs({
   options: {
     view: { type: 'string', default: 'setup' },
     dims: { type: 'string', default: '1024' },
-    maxN: { type: 'string', default: '3' },
+    maxN: { type: 'string', default: String(DEFAULT_EMBED.maxN) },
+    catN: { type: 'string', default: String(DEFAULT_EMBED.catN) },
     'min-samples': { type: 'string', default: '3' },
     'min-cluster-size': { type: 'string', default: '2' },
     draws: { type: 'string', default: '10' },
     'all-malicious': { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
     'min-distance': { type: 'string', default: '0.1' },
-    'idf-from': { type: 'string', default: 'benign' },
+    'idf-from': { type: 'string', default: 'all' },
     prune: { type: 'string', default: '0.9' },
     strict: { type: 'boolean', default: false },
+    'w-malicious': { type: 'string', default: String(DEFAULT_WEIGHTS.malicious) },
+    'w-malicious-small': { type: 'string', default: String(DEFAULT_WEIGHTS.maliciousSmall) },
+    'w-glosh': { type: 'string', default: String(DEFAULT_WEIGHTS.glosh) },
   },
 });
 const [benFile, malFile] = positionals;
-const cfg = { dims: +o.dims, maxN: +o.maxN };
+const cfg = { dims: +o.dims, maxN: +o.maxN, catN: +o.catN };
 const params = { minClusterSize: +o['min-cluster-size'], minSamples: +o['min-samples'], minDistance: +o['min-distance'] };
 const load = (f) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.view === o.view && r.calls.length > 0);
 const benign = load(benFile);
@@ -42,12 +46,13 @@ for (const r of [...benign, ...malicious]) r.counts = hashedCounts(r.calls, cfg)
 let seed = +o.seed;
 const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), seed / 2 ** 32);
 
+const W = { ...DEFAULT_WEIGHTS, malicious: +o['w-malicious'], maliciousSmall: +o['w-malicious-small'], glosh: +o['w-glosh'] };
 const variants = {
-  combined: DEFAULT_WEIGHTS,
-  'outlier only (GLOSH + benign distance)': { ...DEFAULT_WEIGHTS, malicious: 0, maliciousSmall: 0 },
-  'GLOSH only': { ...DEFAULT_WEIGHTS, malicious: 0, maliciousSmall: 0, glosh: 1 },
-  'benign distance only': { ...DEFAULT_WEIGHTS, malicious: 0, maliciousSmall: 0, glosh: 0 },
-  'malicious similarity only': { ...DEFAULT_WEIGHTS, malicious: 1, maliciousSmall: 1 },
+  combined: W,
+  'outlier only (GLOSH + benign distance)': { ...W, malicious: 0, maliciousSmall: 0 },
+  'GLOSH only': { ...W, malicious: 0, maliciousSmall: 0, glosh: 1 },
+  'benign distance only': { ...W, malicious: 0, maliciousSmall: 0, glosh: 0 },
+  'malicious similarity only': { ...W, malicious: 1, maliciousSmall: 1 },
 };
 const tally = Object.fromEntries(Object.keys(variants).map((k) => [k, { top10: 0, top3: 0 }]));
 const draws = +o.draws;
@@ -94,7 +99,8 @@ for (let d = 0; d < draws; d++) {
     const isMal = (i) => hay[i].mal === true;
     tally[name].top10 += order.slice(0, 10).filter(isMal).length;
     tally[name].top3 += order.slice(0, 3).filter(isMal).length;
-    if (name === 'combined' && process.env.VERBOSE) {
+    if (name === "combined" && process.env.VERBOSE) {
+      console.log("  benign in top 10:", order.slice(0, 10).filter((i) => !isMal(i)).map((i) => `${hay[i].r.name}(${res.scores[i].rank.toFixed(2)} sim ${res.scores[i].maliciousSimilarity.toFixed(2)} ${res.scores[i].nearestMalicious?.family})`).join(" "));
       console.log(`draw ${d}: top10 ${order.slice(0, 10).map((i) => (isMal(i) ? 'M' : 'b')).join('')}  missed:`, order.map((i, k) => [i, k]).filter(([i]) => isMal(i) && true).map(([i, k]) => `${k + 1}:${hay[i].r.name}(${res.scores[i].rank.toFixed(2)})`).join(' '));
     }
   }

@@ -4,14 +4,17 @@
 // microseconds, and its figures on the dev corpus are at least as good as the unigram bag it was
 // compared with (docs/DETECTION.md, cluster section). Vectors are sparse: a setup.py has tens of
 // distinct n-grams, so distances over thousands of scripts stay cheap.
+import { categorySequence } from './categories.js';
 
 export interface EmbedConfig {
   dims: number;
   /** Largest n-gram length (1 = bag of calls). */
   maxN: number;
+  /** Largest n-gram length of the behaviour-category sequence (categories.ts); 0 = none. */
+  catN: number;
 }
 
-export const DEFAULT_EMBED: EmbedConfig = { dims: 1024, maxN: 3 };
+export const DEFAULT_EMBED: EmbedConfig = { dims: 1024, maxN: 1, catN: 1 };
 
 /** Sparse, L2-normalised vector: sorted indices with their weights. */
 export interface SparseVec {
@@ -32,15 +35,20 @@ export function fnv1a(s: string): number {
 /** Raw term counts per hashed bucket. */
 export function hashedCounts(tokens: readonly string[], cfg: EmbedConfig = DEFAULT_EMBED): Map<number, number> {
   const counts = new Map<number, number>();
+  addGrams(counts, tokens, '', cfg.maxN, cfg.dims);
+  if (cfg.catN > 0) addGrams(counts, categorySequence(tokens), 'c', cfg.catN, cfg.dims);
+  return counts;
+}
+
+function addGrams(counts: Map<number, number>, tokens: readonly string[], stream: string, maxN: number, dims: number): void {
   for (let i = 0; i < tokens.length; i++) {
     let gram = '';
-    for (let n = 1; n <= cfg.maxN && i + n <= tokens.length; n++) {
+    for (let n = 1; n <= maxN && i + n <= tokens.length; n++) {
       gram = n === 1 ? tokens[i] : `${gram}\u0001${tokens[i + n - 1]}`;
-      const b = fnv1a(`${n}:${gram}`) % cfg.dims;
+      const b = fnv1a(`${stream}${n}:${gram}`) % dims;
       counts.set(b, (counts.get(b) ?? 0) + 1);
     }
   }
-  return counts;
 }
 
 /** IDF per bucket from reference documents: ln((1+N)/(1+df)) + 1 (smoothed, never zero). */

@@ -27,8 +27,17 @@ export function innerPath(path: string, format: Distribution['format']): string 
   return i < 0 ? p : p.slice(i + 1);
 }
 
-/** Whether the scanner should keep a member's content for this module (for `wantsContent`). */
-export function wantsInstallCode(path: string, format: Distribution['format']): boolean {
+/**
+ * Whether the scanner should keep a member's content for this module (for `wantsContent`). The
+ * reader asks before it knows whether the archive is a wheel, so without a format both layouts
+ * (`pkg/__init__.py` in a wheel, `name-1.0/pkg/__init__.py` in an sdist) are accepted.
+ */
+export function wantsInstallCode(path: string, format?: Distribution['format']): boolean {
+  if (!format) return wants(path, 'wheel') || wants(path, 'sdist-tar');
+  return wants(path, format);
+}
+
+function wants(path: string, format: Distribution['format']): boolean {
   const p = innerPath(path, format);
   if (p === 'pyproject.toml') return true;
   if (p.endsWith('.pth')) return !p.includes('/');

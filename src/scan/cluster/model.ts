@@ -26,6 +26,8 @@ export interface MaliciousRef {
 export interface ViewModel {
   points: SparseVec[];
   ids: string[];
+  /** 1 for reference benign scripts and scripts a reviewer allowed. */
+  trusted: Uint8Array;
   core: Float32Array;
   /** Condensed-tree cluster each point fell out of. */
   parent: Int32Array;
@@ -116,8 +118,10 @@ export function buildView(
   const benignCluster = Array.from(sizeOf, (s, l) => s > 0 && trustedIn[l] * 2 >= s);
   const benign = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (h.labels[i] >= 0 && benignCluster[h.labels[i]]) benign[i] = 1;
-  // Without any benign cluster (tiny haystacks) every trusted point stands for "normal".
-  if (!benign.some((b) => b === 1)) entries.forEach((e, i) => (benign[i] = e.trusted ? 1 : 0));
+  // A trusted script is benign even when it is alone: with a few hundred benign references most
+  // of them are singletons, and "nearest benign cluster" alone would ignore them (measured:
+  // benign distance alone ranks 65/100 malicious in the top 10 this way, 55/100 without).
+  entries.forEach((e, i) => (benign[i] = e.trusted || benign[i] ? 1 : 0));
 
   const dense = new Float32Array(dims);
   const scores: ScriptScore[] = entries.map((e, i) => {
@@ -132,6 +136,7 @@ export function buildView(
   const model: ViewModel = {
     points: entries.map((e) => e.vec),
     ids: entries.map((e) => e.id),
+    trusted: Uint8Array.from(entries, (e) => (e.trusted ? 1 : 0)),
     core: h.core,
     parent: h.parent,
     maxLambda: h.maxLambda,
