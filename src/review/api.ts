@@ -105,7 +105,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
 
   // ---- waivers ----
 
-  app.get(`${api}/waivers`, reader, (c) => c.json({ waivers: d.reviews.waivers(c.req.query('all') === '1') }));
+  app.get(`${api}/waivers`, reader, (c) => c.json({ waivers: d.reviews.waivers(c.req.query('all') === '1').map(times) }));
 
   app.post(`${api}/waivers`, reviewer, async (c) => {
     const body = await jsonBody(c);
@@ -126,7 +126,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     const expiresAt = expiry(body);
     const w = d.reviews.addWaiver({ project: normName(project!), version, sha256, expiresAt, justification, actor: principal(c).name });
     d.renderer.invalidate(w.project);
-    return c.json({ waiver: w }, 201);
+    return c.json({ waiver: times(w) }, 201);
   });
 
   const revokeWaiver = async (c: Context) => {
@@ -134,14 +134,14 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     const w = d.reviews.revokeWaiver(int(c.req.param('id')!, 'id'), principal(c).name, text(body.reason, 'reason', false) ?? null);
     if (!w) throw new HttpError(404, 'no-such-waiver', 'Not Found', 'no live waiver with that id');
     d.renderer.invalidate(w.project);
-    return c.json({ waiver: w });
+    return c.json({ waiver: times(w) });
   };
   app.post(`${api}/waivers/:id/revoke`, reviewer, revokeWaiver);
   app.delete(`${api}/waivers/:id`, reviewer, revokeWaiver);
 
   // ---- allow and deny lists (the config file's entries are shown read-only) ----
 
-  app.get(`${api}/lists`, reader, (c) => c.json({ entries: d.reviews.listEntries() }));
+  app.get(`${api}/lists`, reader, (c) => c.json({ entries: d.reviews.listEntries().map(times) }));
 
   app.post(`${api}/lists`, admin, async (c) => {
     const body = await jsonBody(c);
@@ -152,14 +152,14 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     const value = listValue(kind, text(body.value, 'value', true)!);
     const { entry, created } = d.reviews.addListEntry(list, kind, value, text(body.reason, 'reason', false) ?? null, principal(c).name);
     invalidateFor(kind, value);
-    return c.json({ entry }, created ? 201 : 200);
+    return c.json({ entry: times(entry) }, created ? 201 : 200);
   });
 
   app.delete(`${api}/lists/:id`, admin, async (c) => {
     const e = d.reviews.removeListEntry(int(c.req.param('id'), 'id'), principal(c).name, c.req.query('reason') ?? null);
     if (!e) throw new HttpError(404, 'no-such-entry', 'Not Found', 'no list entry with that id');
     invalidateFor(e.kind, e.value);
-    return c.json({ removed: e });
+    return c.json({ removed: times(e) });
   });
 
   function invalidateFor(kind: ListKind, value: string): void {
@@ -173,7 +173,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
 
   // ---- per-rule policy mode ----
 
-  app.get(`${api}/rules`, reader, (c) => c.json({ rules: d.reviews.ruleModes() }));
+  app.get(`${api}/rules`, reader, (c) => c.json({ rules: d.reviews.ruleModes().map(times) }));
 
   app.put(`${api}/rules/:rule`, admin, async (c) => {
     const rule = c.req.param('rule');
@@ -191,12 +191,12 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
 
   app.get(`${api}/audit/decisions`, reader, (c) => {
     const { after, since, limit } = pageArgs(c);
-    return c.json({ decisions: d.reviews.decisionsPage(after, since, limit) });
+    return c.json({ decisions: d.reviews.decisionsPage(after, since, limit).map(times) });
   });
 
   app.get(`${api}/audit/events`, reader, (c) => {
     const { after, since, limit } = pageArgs(c);
-    return c.json({ events: d.reviews.eventsPage(after, since, limit).map((e) => ({ ...e, detail: e.detail ? JSON.parse(e.detail) : null })) });
+    return c.json({ events: d.reviews.eventsPage(after, since, limit).map((e) => times({ ...e, detail: e.detail ? JSON.parse(e.detail) : null })) });
   });
 
   // JSON lines, one record a line, decisions then events, read in pages so memory stays flat.
@@ -214,7 +214,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
           for (const r of rows) {
             const at = 'decided_at' in r ? r.decided_at : r.at;
             const rec = 'detail' in r ? { ...r, detail: r.detail ? JSON.parse(r.detail) : null } : r;
-            chunk += JSON.stringify({ log, time: new Date(at).toISOString(), ...rec }) + '\n';
+            chunk += JSON.stringify({ log, ...times(rec), time: new Date(at).toISOString() }) + '\n';
           }
           await s.write(chunk);
           after = rows[rows.length - 1].id;
@@ -231,7 +231,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
 
   // ---- tokens ----
 
-  app.get(`${api}/tokens`, admin, (c) => c.json({ tokens: d.reviews.tokens() }));
+  app.get(`${api}/tokens`, admin, (c) => c.json({ tokens: d.reviews.tokens().map(times) }));
 
   app.post(`${api}/tokens`, admin, async (c) => {
     const body = await jsonBody(c);
@@ -263,6 +263,15 @@ export function settleAfterRescan(d: Pick<ReviewApiDeps, 'reviews' | 'store' | '
     decision.action === 'allow' ? 'cleared' : verdict === 'error' && decision.source === 'verdict' ? 'error' : decision.action === 'block' ? 'blocked' : 'quarantined';
   d.reviews.setState(reviewId, next, { sha256: file.sha256, project: file.project, version: file.version, action: 'rescan', actor, reason });
   return next;
+}
+
+/** Epoch-millisecond columns (`at`, `*_at`, `last_used`) as ISO 8601 strings in every JSON answer. */
+function times(row: object): Record<string, unknown> {
+  const out = { ...row } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) {
+    if (typeof v === 'number' && (k === 'at' || k === 'last_used' || k.endsWith('_at'))) out[k] = new Date(v).toISOString();
+  }
+  return out;
 }
 
 function bad(detail: string): never {
