@@ -1,6 +1,7 @@
 // PEP 629 repository versions. The version we announce is computed from what a page actually
-// emits, so a client never sees a promise the page does not keep. Feature → minimum version,
-// as listed in the simple-repository-api spec's history (checked against the PEPs):
+// emits, so a client never sees a promise the page does not keep. Feature → minimum version, from
+// the PEPs' "api version" sections as collected in PROTOCOL.md (the searchable corpus here holds
+// PEP 700/629/833 text but not the living spec's history table, so 1.2-1.4 rest on the PEPs):
 //   1.0  PEP 629 itself (+ PEP 658/714 metadata, which did not bump the version)
 //   1.1  PEP 700: versions, size, upload-time (JSON only; HTML gained nothing)
 //   1.2  PEP 708: tracks / alternate-locations (not implemented here, never emitted)

@@ -4,7 +4,9 @@
 import { decodeEntities } from './entities.js';
 
 /**
- * A tag's attributes: lowercased names → decoded values, first occurrence wins (as in HTML).
+ * A tag's attributes: lowercased names → decoded values. On duplicates the LAST one wins: the
+ * HTML spec keeps the first, but pip (html.parser into a dict) keeps the last, and the proxy must
+ * read an upstream page the way pip would have read it (test/index/pip-reads-pages.test.ts).
  * Two flat arrays searched linearly: tags carry a handful of attributes, and this allocates far
  * less than a Map per tag (GC was the parser's largest cost), while an object keyed by names
  * sliced from the page would internalize every name on lookup.
@@ -22,11 +24,14 @@ export class Attributes {
     return this.names.indexOf(name) >= 0;
   }
 
-  /** Keeps the first value, as HTML does for duplicate attributes. */
+  /** A repeated name replaces the earlier value, as in pip. */
   add(name: string, value: string): void {
-    if (this.names.indexOf(name) < 0) {
+    const i = this.names.indexOf(name);
+    if (i < 0) {
       this.names.push(name);
       this.values.push(value);
+    } else {
+      this.values[i] = value;
     }
   }
 }
