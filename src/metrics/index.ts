@@ -28,6 +28,9 @@ export class Metrics {
   readonly webhook = this.registry.register(new Counter('pywarden_webhook_deliveries_total', 'Webhook deliveries by outcome.'));
 
   constructor(queueDepth?: () => Record<string, number>) {
+    // Unlabelled counters show 0 from the first scrape, so rate() works before the first byte.
+    this.bytesServed.inc({}, 0);
+    this.bytesDownloaded.inc({}, 0);
     if (queueDepth) {
       this.registry.register(
         new Gauge('pywarden_review_queue_depth', 'Review items by state.', (set) => {
