@@ -1,3 +1,5 @@
-// Version of rules + model stamped on every verdict; cached verdicts with another version are
-// re-evaluated. Bump it whenever a rule, a threshold or the model changes what a file gets.
-export const SCANNER_VERSION = 'rules-0';
+// Scanner versions: a cached verdict made under another version is re-evaluated.
+/** Bump whenever a rule, the decoder or the verdict thresholds change. */
+export const RULES_VERSION = 'rules-2026.11.22.1';
+/** Rules + model; the model helper appends the model hash. */
+export const SCANNER_VERSION = `pywarden-scan/${RULES_VERSION}`;

@@ -1,0 +1,201 @@
+// The analysis: one parse per Python file, one pass of every rule over the parsed views, one
+// verdict. Pure over the `Distribution` the archive reader produced (no I/O except loading the
+// popular-project list once at start-up).
+import { readFileSync } from 'node:fs';
+import type { Distribution } from '../archive/types.js';
+import type { Finding, Verdict } from '../types.js';
+import { parsePython } from './python.js';
+import { innerPath, locate } from './location.js';
+import { looksLikePython } from './decode.js';
+import { emptyMeta, parseCoreMetadata, pyprojectMeta, setupKwargs } from './metadata.js';
+import { computeFacts, type AnalysisFacts } from './facts.js';
+import { decide } from './verdict.js';
+import { RULES } from '../rules/index.js';
+import type { PyFile, RuleContext, TextFile } from './context.js';
+import { normalizeName } from './names.js';
+
+export type { AnalysisFacts } from './facts.js';
+
+export interface Analysis {
+  verdict: Verdict;
+  score: number;
+  findings: Finding[];
+  facts: AnalysisFacts;
+}
+
+const PY = /\.(py|pyw|pyx|pxi)$/i;
+const META = /(^|\/)(PKG-INFO|METADATA|WHEEL|RECORD|requires\.txt|entry_points\.txt|dependency_links\.txt|top_level\.txt|setup\.cfg|pyproject\.toml)$/;
+const SCRIPT = /\.(pth|sh|bash|bat|cmd|ps1|vbs|js|json)$/i;
+
+/** Which members the archive reader keeps in memory for `analyze` (everything else: head only). */
+export function wantsContent(memberPath: string, size: number): boolean {
+  if (PY.test(memberPath)) return size <= 2 * 1024 * 1024;
+  if (META.test(memberPath)) return size <= 1024 * 1024;
+  if (SCRIPT.test(memberPath)) return size <= 256 * 1024;
+  return false;
+}
+
+/** Bytes of Python parsed per distribution (priority order: install, startup, import, module, test). */
+const PARSE_BUDGET = 1536 * 1024;
+/**
+ * Fast path: ordinary modules and tests are parsed only when a cheap text check finds something
+ * a rule could act on (risky API, threat string, encoded blob). setup.py, .pth-adjacent code,
+ * sitecustomize and __init__.py are always parsed. Large libraries are mostly pure computation.
+ */
+const WORTH_PARSING = /exec\s*\(|eval\s*\(|compile\s*\(|b64decode|decodebytes|fromhex|unhexlify|marshal|decompress|__import__|getattr\(|import_module|discord|telegram|webhook|ngrok|paste|\/dev\/tcp|Login Data|Local State|leveldb|\.ssh|wallet|clipboard|CurrentVersion|schtasks|crontab|LaunchAgents|powershell|CREATE_NO_WINDOW|pythonw|urlopen|urlretrieve|requests|socket|subprocess|os\.system|popen|startfile|ShellExecute|https?:\/\/\d|[A-Za-z0-9+\/=]{160}|(?:\\x[0-9a-fA-F]{2}){16}|chr\(\d|[^\x00-\x7f]|Fernet|pyarmor|[ \t]{150}\S|Startup|winreg|CurrentVersion|crontab|LaunchAgents|systemctl|bashrc|dup2|\.pypirc|\.npmrc|credentials|cookies/i;
+const DECODE_BUDGET = 1024 * 1024;
+const MAX_DECODE_DEPTH = 3;
+const COMMAND_BASES = /(^|\.)(install|develop|egg_info|build_py|build_ext|build|sdist|bdist_wheel|bdist_egg|bdist|Command|install_lib|install_scripts|easy_install|build_clib|install_egg_info|install_data|BuildCommand|_install|_develop|_build_py)$/;
+
+let top: { set: Set<string>; list: string[] } | undefined;
+function topProjects(): { set: Set<string>; list: string[] } {
+  if (!top) {
+    let list: string[] = [];
+    try {
+      list = readFileSync(new URL('../../../config/top-projects.txt', import.meta.url), 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'))
+        .map(normalizeName);
+    } catch {
+      // Without the list typosquatting is not checked; every other rule still runs.
+    }
+    top = { set: new Set(list), list };
+  }
+  return top;
+}
+
+const ORDER = { install: 0, startup: 1, import: 2, module: 3, test: 4 } as const;
+
+export function analyze(dist: Distribution): Analysis {
+  const meta = emptyMeta();
+  const texts: TextFile[] = [];
+  const pyMembers: { path: string; inner: string; data: Buffer }[] = [];
+  const wheelTags: string[] = [];
+  for (const m of dist.members) {
+    if (m.type !== 'file' || !m.data) continue;
+    const inner = innerPath(m.path, dist.format);
+    if (PY.test(m.path)) pyMembers.push({ path: m.path, inner, data: m.data });
+    else texts.push({ path: m.path, inner, text: m.data.toString('utf8') });
+  }
+  // Metadata: the shallowest PKG-INFO / METADATA wins (nested egg-info copies agree or add).
+  for (const t of [...texts].sort((a, b) => a.inner.split('/').length - b.inner.split('/').length)) {
+    if (/(^|\/)(PKG-INFO|METADATA)$/.test(t.path)) parseCoreMetadata(t.text, meta, t.inner);
+    else if (/(^|\/)WHEEL$/.test(t.path)) for (const m of t.text.matchAll(/^Tag:\s*(\S+)/gm)) wheelTags.push(m[1]);
+    else if (t.inner === 'pyproject.toml') pyprojectMeta(t.text, meta);
+    else if (/(^|\/)requires\.txt$/.test(t.path) && !meta.requiresDist.length) meta.requiresDist.push(...t.text.split('\n').filter((l) => l.trim() && !l.startsWith('[')));
+    else if (/(^|\/)dependency_links\.txt$/.test(t.path)) meta.dependencyLinks.push(...t.text.split('\n').filter((l) => /:\/\//.test(l)).map((l) => l.trim()));
+  }
+
+  // Modules setup.py imports from the source tree run at install time too (build helpers).
+  const installModules = new Set<string>();
+  const py: PyFile[] = [];
+  const ordered = pyMembers
+    .map((m) => ({ ...m, location: locate(m.inner, installModules) }))
+    .sort((a, b) => ORDER[a.location] - ORDER[b.location] || a.data.length - b.data.length);
+  let budget = PARSE_BUDGET;
+  let decodeBudget = DECODE_BUDGET;
+  let unparsed = 0;
+  const byInner = new Map(ordered.map((m) => [m.inner, m]));
+  for (let i = 0; i < ordered.length; i++) {
+    const m = ordered[i];
+    if (m.data.length > budget) {
+      unparsed++;
+      continue;
+    }
+    const source = m.data.toString('utf8');
+    if ((m.location === 'module' || m.location === 'test') && !WORTH_PARSING.test(source)) continue;
+    budget -= m.data.length;
+    const view = parsePython(source);
+    const location = installModules.has(m.inner) ? 'install' : m.location;
+    const file: PyFile = { path: m.path, inner: m.inner, location, view, source, eager: new Set() };
+    file.eager = eagerFunctions(file);
+    py.push(file);
+    if (location === 'install') {
+      // setup.py's own-tree imports (`from build_helpers import x`, `import _setup_ext`) are build hooks.
+      const dir = m.inner.includes('/') ? m.inner.slice(0, m.inner.lastIndexOf('/') + 1) : '';
+      for (const mod of view.modules) {
+        const cand = `${dir}${mod.replace(/\./g, '/')}`;
+        for (const p of [`${cand}.py`, `${cand}/__init__.py`]) {
+          const hit = byInner.get(p);
+          if (hit && !installModules.has(p) && hit.location !== 'install') {
+            installModules.add(p);
+            hit.location = 'install';
+            // Move it next in line so it is parsed as an install-time file within budget.
+            ordered.splice(ordered.indexOf(hit), 1);
+            ordered.splice(i + 1, 0, hit);
+          }
+        }
+      }
+    }
+    // Scan what was decoded: as code when it parses as Python, as strings otherwise.
+    const queue: { parent: PyFile; depth: number }[] = [{ parent: file, depth: 0 }];
+    while (queue.length) {
+      const { parent, depth } = queue.shift()!;
+      for (const d of parent.view.decoded) {
+        if (!d.text || d.executable) continue;
+        if (depth < MAX_DECODE_DEPTH && decodeBudget >= d.text.length && looksLikePython(d.text)) {
+          decodeBudget -= d.text.length;
+          const v = parsePython(d.text);
+          const child: PyFile = {
+            path: `${parent.decodedFrom?.path ?? parent.path}#decoded@${d.line}`,
+            inner: parent.inner,
+            location: parent.location,
+            view: v,
+            source: d.text,
+            decodedFrom: { path: parent.decodedFrom?.path ?? parent.path, line: parent.decodedFrom?.line ?? d.line, layers: d.layers },
+            eager: new Set(),
+          };
+          // Decoded code runs when its parent exec()s it: all of its functions count as reachable.
+          child.eager = eagerFunctions(child);
+          py.push(child);
+          queue.push({ parent: child, depth: depth + 1 });
+        } else if (d.text.length <= 64 * 1024) {
+          parent.view.strings.push({ value: d.text, line: d.line });
+        }
+      }
+    }
+  }
+  for (const f of py) if (f.location === 'install' && /(^|\/)setup\.py$/.test(f.inner) && !f.decodedFrom) setupKwargs(f, meta);
+
+  const { set, list } = topProjects();
+  const ctx: RuleContext = { dist, py, texts, meta, wheelTags, topProjects: set, topList: list, members: dist.members };
+  const findings: Finding[] = [];
+  for (const rule of RULES) {
+    try {
+      findings.push(...rule.check(ctx));
+    } catch (err) {
+      // A rule bug must not turn a file clean: report it, and hold the file.
+      findings.push({ rule: rule.id, severity: 'medium', path: '', message: `rule failed: ${(err as Error).message}` });
+    }
+  }
+  const { verdict, score } = decide(findings, ctx);
+  const facts = computeFacts(ctx, findings, unparsed);
+  return { verdict, score, findings, facts };
+}
+
+/** Functions that run when the file's trigger fires: module-level callees, setuptools commands, transitively. */
+function eagerFunctions(f: PyFile): Set<string> {
+  const defined = new Map<string, string[]>();
+  for (const q of Object.keys(f.view.callGraph)) {
+    const short = q.split('.').pop()!;
+    (defined.get(short) ?? defined.set(short, []).get(short)!).push(q);
+  }
+  // Functions with no calls are absent from callGraph; they do nothing we weigh anyway.
+  const roots: string[] = ['<module>'];
+  const cmdclassText = f.view.calls.filter((c) => /(^|\.)setup$/.test(c.name)).map((c) => c.kw.cmdclass?.text ?? '').join(' ');
+  for (const c of f.view.classes) {
+    const isCommand = c.bases.some((b) => COMMAND_BASES.test(b)) || (cmdclassText && new RegExp(`\\b${c.name}\\b`).test(cmdclassText));
+    if ((f.location === 'install' && isCommand) || f.decodedFrom) for (const m of c.methods) roots.push(`${c.name}.${m}`);
+  }
+  if (f.decodedFrom) roots.push(...Object.keys(f.view.callGraph));
+  const seen = new Set<string>();
+  while (roots.length) {
+    const r = roots.pop()!;
+    if (seen.has(r)) continue;
+    seen.add(r);
+    for (const callee of f.view.callGraph[r] ?? []) for (const q of defined.get(callee) ?? []) if (!seen.has(q)) roots.push(q);
+  }
+  seen.delete('<module>');
+  return seen;
+}

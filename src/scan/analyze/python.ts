@@ -1,0 +1,488 @@
+// One tree-sitter pass over a Python file → a `PyView` that every rule reads. Comments never
+// reach the view (tree-sitter keeps them as separate nodes we never look at) and bare string
+// statements (docstrings) are left out of `strings`, so no rule fires on prose.
+import Parser from 'tree-sitter';
+import Python from 'tree-sitter-python';
+import { literalValue } from './strings.js';
+import { bytesToText, decodeLiteral, latin1, type Decoded, type Encoding } from './decode.js';
+
+type Node = Parser.SyntaxNode;
+
+export interface Arg {
+  /** The argument's value when it evaluates statically to a string (literals, joins, decodes). */
+  str?: string;
+  /** Resolved dotted name when the argument is itself a call. */
+  call?: string;
+  /** Resolved dotted name when the argument is a plain name or attribute (e.g. `os.environ`). */
+  ref?: string;
+  /** Source text, at most 200 chars. */
+  text: string;
+}
+
+export interface CallSite {
+  /** Dotted name with imports resolved: `import os as o; o.system` → `os.system`. */
+  name: string;
+  line: number;
+  args: Arg[];
+  kw: Record<string, Arg>;
+  /** Enclosing function as `Class.method` or `func`; undefined at module level. */
+  fn?: string;
+  /** Resolved names of every call nested inside the arguments (e.g. exec(b64decode(...))). */
+  inner: string[];
+}
+
+export interface DecodedBlob extends Decoded {
+  line: number;
+}
+
+export interface ClassDef {
+  name: string;
+  bases: string[];
+  line: number;
+  methods: string[];
+}
+
+export interface PyView {
+  /** Local alias → dotted module/attribute it stands for. */
+  aliases: Record<string, string>;
+  /** Every module imported (dotted, as written). */
+  modules: string[];
+  calls: CallSite[];
+  /** String literal values (docstrings excluded) with their line. */
+  strings: { value: string; line: number }[];
+  /** Attribute references that are not called (`os.environ`, `sys.executable`), resolved. */
+  refs: { name: string; line: number }[];
+  classes: ClassDef[];
+  /** Function name (qualified `Class.method`) → names it calls (last segment). */
+  callGraph: Record<string, string[]>;
+  /** Identifiers holding non-ASCII letters (homoglyph / CJK obfuscation). */
+  nonAsciiIdents: string[];
+  /** Values statically decoded from literals or decode calls (base64, hex, zlib, chr joins...). */
+  decoded: DecodedBlob[];
+  hasError: boolean;
+}
+
+let parser: Parser | undefined;
+/** One parser per thread, reused (tree-sitter parsers are not thread-safe but are cheap to reset). */
+function getParser(): Parser {
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(Python as unknown as Parser.Language);
+  }
+  return parser;
+}
+
+const DECODERS: Record<string, Encoding> = {
+  'base64.b64decode': 'base64',
+  'base64.standard_b64decode': 'base64',
+  'base64.urlsafe_b64decode': 'base64',
+  'base64.decodebytes': 'base64',
+  'base64.decodestring': 'base64',
+  'binascii.a2b_base64': 'base64',
+  'base64.b16decode': 'hex',
+  'binascii.unhexlify': 'hex',
+  'binascii.a2b_hex': 'hex',
+  'bytes.fromhex': 'hex',
+  'bytearray.fromhex': 'hex',
+  'zlib.decompress': 'zlib',
+  'gzip.decompress': 'gzip',
+};
+
+const MAX_STR = 2 * 1024 * 1024;
+
+export function parsePython(source: string): PyView {
+  const tree = getParser().parse(source, null, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
+  const root = tree.rootNode;
+  const view: PyView = {
+    aliases: {},
+    modules: [],
+    calls: [],
+    strings: [],
+    refs: [],
+    classes: [],
+    callGraph: {},
+    nonAsciiIdents: [],
+    decoded: [],
+    hasError: root.hasError,
+  };
+  const consts: Record<string, string> = {};
+  const nodes = root.descendantsOfType([
+    'import_statement',
+    'import_from_statement',
+    'call',
+    'string',
+    'concatenated_string',
+    'function_definition',
+    'class_definition',
+    'assignment',
+    'expression_statement',
+  ]);
+  // Docstrings and other bare string statements: their start offsets, to leave them out.
+  const bare = new Set<number>();
+
+  // Function spans, for "which function is this call in" (innermost wins: later starts are inner).
+  const fnSpans: { start: number; end: number; name: string }[] = [];
+
+  const resolveName = (n: Node | null, depth = 0): string => {
+    if (!n || depth > 30) return '?';
+    switch (n.type) {
+      case 'identifier':
+        return view.aliases[n.text] ?? n.text;
+      case 'attribute': {
+        const obj = n.childForFieldName('object');
+        const attr = n.childForFieldName('attribute');
+        return `${resolveName(obj, depth + 1)}.${attr?.text ?? '?'}`;
+      }
+      case 'call': {
+        const fnName = resolveName(n.childForFieldName('function'), depth + 1);
+        const args = n.childForFieldName('arguments');
+        const first = args?.namedChildren[0];
+        if ((fnName === '__import__' || fnName === 'importlib.import_module') && first) {
+          const s = evalStr(first, depth + 1);
+          if (s) return s;
+        }
+        if ((fnName === 'getattr' || fnName === 'builtins.getattr') && args && args.namedChildCount >= 2) {
+          const s = evalStr(args.namedChildren[1], depth + 1);
+          if (s) return `${resolveName(first ?? null, depth + 1)}.${s}`;
+        }
+        return `${fnName}()`;
+      }
+      case 'subscript':
+        return `${resolveName(n.childForFieldName('value'), depth + 1)}[]`;
+      case 'parenthesized_expression':
+        return resolveName(n.namedChildren[0] ?? null, depth + 1);
+      case 'string':
+        return 'str';
+      default:
+        return '?';
+    }
+  };
+
+  const noteDecoded = (text: string, layers: Encoding[], line: number): string | undefined => {
+    const d = bytesToText(latin1(text), layers, 0);
+    if (d) view.decoded.push({ ...d, line });
+    return d && !d.executable ? d.text : text;
+  };
+
+  // Static evaluation of string-valued expressions; bounded by depth and size.
+  const evalStr = (n: Node | undefined | null, depth = 0): string | undefined => {
+    if (!n || depth > 40) return undefined;
+    switch (n.type) {
+      case 'string':
+        return literalValue(n.text).value;
+      case 'concatenated_string': {
+        let s = '';
+        for (const c of n.namedChildren) s += evalStr(c, depth + 1) ?? '';
+        return s;
+      }
+      case 'parenthesized_expression':
+        return evalStr(n.namedChildren[0], depth + 1);
+      case 'identifier':
+        return consts[n.text];
+      case 'binary_operator': {
+        if (n.child(1)?.type !== '+') return undefined;
+        const l = evalStr(n.childForFieldName('left'), depth + 1);
+        if (l === undefined) return undefined;
+        const r = evalStr(n.childForFieldName('right'), depth + 1);
+        if (r === undefined || l.length + r.length > MAX_STR) return undefined;
+        return l + r;
+      }
+      case 'subscript': {
+        const sl = n.childForFieldName('subscript');
+        if (sl?.type === 'slice' && sl.text.replace(/\s/g, '') === '::-1') {
+          const v = evalStr(n.childForFieldName('value'), depth + 1);
+          if (v !== undefined) {
+            const r = [...v].reverse().join('');
+            if (r.length >= 24) noteDecoded(r, ['reversed'], n.startPosition.row + 1);
+            return r;
+          }
+        }
+        return undefined;
+      }
+      case 'call':
+        return evalCall(n, depth + 1);
+      default:
+        return undefined;
+    }
+  };
+
+  const intList = (n: Node | undefined | null): number[] | undefined => {
+    if (!n || (n.type !== 'list' && n.type !== 'tuple')) return undefined;
+    const out: number[] = [];
+    for (const c of n.namedChildren) {
+      if (c.type !== 'integer') return undefined;
+      out.push(Number(c.text));
+      if (out.length > MAX_STR) return undefined;
+    }
+    return out;
+  };
+
+  const evalCall = (n: Node, depth: number): string | undefined => {
+    const fnNode = n.childForFieldName('function');
+    const args = n.childForFieldName('arguments');
+    if (!fnNode || !args) return undefined;
+    const a0 = args.namedChildren[0];
+    const line = n.startPosition.row + 1;
+    const name = resolveName(fnNode, depth);
+    if (name === 'chr' && a0?.type === 'integer') return String.fromCharCode(Number(a0.text) & 0xffff);
+    if (name === 'str' && a0) return evalStr(a0, depth);
+    if ((name === 'bytes' || name === 'bytearray') && a0) {
+      const ints = intList(a0);
+      if (ints) {
+        const s = String.fromCharCode(...ints.map((x) => x & 0xff));
+        if (s.length >= 24) noteDecoded(s, ['bytes'], line);
+        return s;
+      }
+      return evalStr(a0, depth);
+    }
+    if (fnNode.type === 'attribute') {
+      const attr = fnNode.childForFieldName('attribute')?.text;
+      const obj = fnNode.childForFieldName('object');
+      if (attr === 'decode' || attr === 'encode') {
+        const v = evalStr(obj, depth);
+        if (v === undefined) return undefined;
+        const codec = a0 ? evalStr(a0, depth)?.toLowerCase() : undefined;
+        if (attr === 'decode' && codec && /rot.?13/.test(codec)) return rot13(v);
+        return v;
+      }
+      if (attr === 'join' && obj && (obj.type === 'string' || obj.type === 'concatenated_string') && a0) {
+        const sep = evalStr(obj, depth) ?? '';
+        const parts = joinParts(a0, depth);
+        if (parts) {
+          const s = parts.join(sep);
+          if (s.length >= 24) noteDecoded(s, ['chr'], line);
+          return s;
+        }
+      }
+    }
+    const enc = DECODERS[name];
+    if (enc && a0) {
+      const v = evalStr(a0, depth);
+      if (v === undefined) return undefined;
+      return decodeAs(v, enc, line);
+    }
+    if (name === 'codecs.decode' && a0) {
+      const v = evalStr(a0, depth);
+      const codec = args.namedChildren[1] ? evalStr(args.namedChildren[1], depth)?.toLowerCase() : undefined;
+      if (v === undefined || !codec) return undefined;
+      if (/rot.?13/.test(codec)) return rot13(v);
+      if (codec.includes('hex')) return decodeAs(v, 'hex', line);
+      if (codec.includes('base64')) return decodeAs(v, 'base64', line);
+      if (codec.includes('zlib')) return decodeAs(v, 'zlib', line);
+    }
+    return undefined;
+  };
+
+  const decodeAs = (v: string, enc: Encoding, line: number): string | undefined => {
+    let b: Buffer;
+    try {
+      if (enc === 'base64') b = Buffer.from(v.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+      else if (enc === 'hex') b = Buffer.from(v.replace(/\s+/g, ''), 'hex');
+      else b = latin1(v);
+    } catch {
+      return undefined;
+    }
+    const d = bytesToText(b, enc === 'zlib' || enc === 'gzip' ? [] : [enc], 0);
+    if (d) view.decoded.push({ ...d, line });
+    if (!d || d.executable) return b.toString('latin1');
+    return d.text;
+  };
+
+  // ''.join(...) argument: a list of strings, map(chr, [..]) or (chr(x) for x in [..]).
+  const joinParts = (n: Node, depth: number): string[] | undefined => {
+    if (n.type === 'list' || n.type === 'tuple') {
+      const out: string[] = [];
+      for (const c of n.namedChildren) {
+        const v = evalStr(c, depth + 1);
+        if (v === undefined) return undefined;
+        out.push(v);
+      }
+      return out;
+    }
+    if (n.type === 'call' && resolveName(n.childForFieldName('function'), depth) === 'map') {
+      const [f, xs] = n.childForFieldName('arguments')?.namedChildren ?? [];
+      const ints = intList(xs);
+      if (f?.text === 'chr' && ints) return ints.map((x) => String.fromCharCode(x & 0xffff));
+    }
+    if (n.type === 'generator_expression' || n.type === 'list_comprehension') {
+      const body = n.childForFieldName('body');
+      const forIn = n.namedChildren.find((c) => c.type === 'for_in_clause');
+      const ints = intList(forIn?.childForFieldName('right'));
+      if (body && ints && /^chr\(\s*\w+\s*\)$/.test(body.text)) return ints.map((x) => String.fromCharCode(x & 0xffff));
+    }
+    return undefined;
+  };
+
+  const fnAt = (idx: number): string | undefined => {
+    let best: { start: number; name: string } | undefined;
+    for (const f of fnSpans) if (f.start <= idx && idx < f.end && (!best || f.start > best.start)) best = f;
+    return best?.name;
+  };
+
+  // Pass 1: imports, definitions and constants (aliases must be known before calls resolve).
+  for (const n of nodes) {
+    switch (n.type) {
+      case 'import_statement':
+        for (const c of n.namedChildren) {
+          if (c.type === 'dotted_name') {
+            view.modules.push(c.text);
+            const top = c.text.split('.')[0];
+            if (!(top in view.aliases)) view.aliases[top] = top;
+          } else if (c.type === 'aliased_import') {
+            const mod = c.childForFieldName('name')?.text ?? '?';
+            view.modules.push(mod);
+            const al = c.childForFieldName('alias')?.text;
+            if (al) view.aliases[al] = mod;
+          }
+        }
+        break;
+      case 'import_from_statement': {
+        const mod = n.childForFieldName('module_name')?.text ?? '?';
+        view.modules.push(mod);
+        for (const c of n.childrenForFieldName('name')) {
+          if (c.type === 'dotted_name') view.aliases[c.text] = `${mod}.${c.text}`;
+          else if (c.type === 'aliased_import') {
+            const nm = c.childForFieldName('name')?.text ?? '?';
+            const al = c.childForFieldName('alias')?.text;
+            if (al) view.aliases[al] = `${mod}.${nm}`;
+          }
+        }
+        break;
+      }
+      case 'function_definition': {
+        const name = n.childForFieldName('name')?.text ?? '?';
+        const cls = n.parent?.parent?.type === 'class_definition' ? n.parent.parent.childForFieldName('name')?.text : undefined;
+        fnSpans.push({ start: n.startIndex, end: n.endIndex, name: cls ? `${cls}.${name}` : name });
+        break;
+      }
+      case 'class_definition': {
+        const sup = n.childForFieldName('superclasses');
+        const body = n.childForFieldName('body');
+        view.classes.push({
+          name: n.childForFieldName('name')?.text ?? '?',
+          bases: (sup?.namedChildren ?? []).filter((b) => b.type !== 'keyword_argument').map((b) => b.text),
+          line: n.startPosition.row + 1,
+          methods: (body?.namedChildren ?? [])
+            .map((s) => (s.type === 'decorated_definition' ? s.childForFieldName('definition') : s))
+            .filter((s): s is Node => s?.type === 'function_definition')
+            .map((s) => s.childForFieldName('name')?.text ?? '?'),
+        });
+        break;
+      }
+    }
+  }
+  // Class bases name imports (`class C(install)` where install came from setuptools): resolve.
+  for (const c of view.classes) c.bases = c.bases.map((b) => view.aliases[b.split('.')[0]] ? resolveDotted(b, view.aliases) : b);
+
+  // Pass 2: calls, strings, assignments, in source order.
+  let inConcat = -1;
+  for (const n of nodes) {
+    switch (n.type) {
+      case 'assignment': {
+        const left = n.childForFieldName('left');
+        const right = n.childForFieldName('right');
+        if (left?.type === 'identifier' && right) {
+          const v = evalStr(right);
+          if (v !== undefined && v.length <= MAX_STR) consts[left.text] = v;
+          else if (right.type === 'identifier' || right.type === 'attribute') {
+            // `s = os.system` makes `s(...)` an os.system call.
+            const r = resolveName(right);
+            if (r.includes('.')) view.aliases[left.text] = r;
+          }
+        }
+        break;
+      }
+      case 'call': {
+        const fnNode = n.childForFieldName('function');
+        const name = resolveName(fnNode);
+        const argsNode = n.childForFieldName('arguments');
+        const args: Arg[] = [];
+        const kw: Record<string, Arg> = {};
+        for (const a of argsNode?.namedChildren ?? []) {
+          if (a.type === 'keyword_argument') {
+            const k = a.childForFieldName('name')?.text ?? '?';
+            kw[k] = argOf(a.childForFieldName('value'));
+          } else if (a.type !== 'comment') args.push(argOf(a));
+        }
+        const inner: string[] = [];
+        if (argsNode && argsNode.namedChildCount) {
+          for (const c of argsNode.descendantsOfType('call')) inner.push(resolveName(c.childForFieldName('function')));
+        }
+        view.calls.push({ name, line: n.startPosition.row + 1, args, kw, fn: fnAt(n.startIndex), inner });
+        break;
+      }
+      case 'expression_statement': {
+        const only = n.namedChildCount === 1 ? n.firstNamedChild : null;
+        if (only && (only.type === 'string' || only.type === 'concatenated_string')) bare.add(only.startIndex);
+        break;
+      }
+      case 'string':
+      case 'concatenated_string': {
+        if (bare.has(n.startIndex)) break; // docstring
+        if (n.type === 'string' && inConcat >= n.endIndex) break; // part of a concatenation already taken
+        if (n.type === 'concatenated_string') inConcat = n.endIndex;
+        const value = evalStr(n);
+        if (value === undefined) break;
+        const line = n.startPosition.row + 1;
+        view.strings.push({ value, line });
+        if (value.length >= 24) {
+          const d = decodeLiteral(value);
+          if (d) view.decoded.push({ ...d, line });
+        }
+        break;
+      }
+    }
+  }
+
+  // Attribute references that matter to rules (environment, interpreter), only when present.
+  if (/environ|executable/.test(source)) {
+    for (const n of root.descendantsOfType('attribute')) {
+      const t = n.text;
+      if (!/environ|executable/.test(t) || t.length > 100) continue;
+      const name = resolveName(n);
+      if (/(^|\.)(environ|executable)$/.test(name)) view.refs.push({ name, line: n.startPosition.row + 1 });
+    }
+  }
+  for (const c of view.calls) {
+    const key = c.fn ?? '<module>';
+    (view.callGraph[key] ??= []).push(c.name.split('.').pop()!.replace(/\(\)$/, ''));
+  }
+  if (/[^\x00-\x7f]/.test(source)) {
+    const seen = new Set<string>();
+    for (const id of root.descendantsOfType('identifier')) {
+      if (/[^\x00-\x7f]/.test(id.text) && !seen.has(id.text)) {
+        seen.add(id.text);
+        view.nonAsciiIdents.push(id.text);
+        if (seen.size > 200) break;
+      }
+    }
+  }
+  return view;
+
+  function argOf(a: Node | null): Arg {
+    if (!a) return { text: '' };
+    const out: Arg = { text: a.text.slice(0, 200) };
+    let s = evalStr(a);
+    if (s === undefined && (a.type === 'list' || a.type === 'tuple') && a.namedChildCount <= 64) {
+      // argv lists (['/bin/sh', '-i']) read as the command line they form.
+      const parts = a.namedChildren.map((c) => evalStr(c));
+      if (parts.some((x) => x !== undefined)) s = parts.map((x) => x ?? '?').join(' ');
+    }
+    if (s !== undefined) out.str = s;
+    if (a.type === 'call') out.call = resolveName(a.childForFieldName('function'));
+    else if (a.type === 'identifier' || a.type === 'attribute') out.ref = resolveName(a);
+    return out;
+  }
+}
+
+function resolveDotted(name: string, aliases: Record<string, string>): string {
+  const [head, ...rest] = name.split('.');
+  return [aliases[head] ?? head, ...rest].join('.');
+}
+
+function rot13(s: string): string {
+  return s.replace(/[a-z]/gi, (c) => {
+    const b = c <= 'Z' ? 65 : 97;
+    return String.fromCharCode(((c.charCodeAt(0) - b + 13) % 26) + b);
+  });
+}

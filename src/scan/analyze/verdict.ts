@@ -1,0 +1,46 @@
+// Findings → verdict and score. Blocking needs overwhelming evidence: a critical finding (which
+// rules only emit when a capability meets a threat where code runs), or two high findings from
+// different behaviour rules in one file. Metadata rules only ever add weight to a hold.
+import type { Finding, Severity, Verdict } from '../types.js';
+import type { RuleContext } from './context.js';
+import { SEVERITY_RANK } from './context.js';
+
+const WEIGHT: Record<Severity, number> = { info: 0, low: 0.06, medium: 0.25, high: 0.55, critical: 0.95 };
+/** Rules that describe the package, not its code: they never block. */
+export const CONTEXT_RULES = new Set(['metadata-signals', 'typosquat', 'dependency-url']);
+
+export function decide(findings: Finding[], _ctx: RuleContext): { verdict: Verdict; score: number } {
+  // Strongest finding per rule and file (decoded code counts as its parent file).
+  const best = new Map<string, Finding>();
+  for (const f of findings) {
+    const key = `${f.rule}\0${f.path.replace(/#decoded@\d+$/, '')}`;
+    const prev = best.get(key);
+    if (!prev || SEVERITY_RANK[f.severity] > SEVERITY_RANK[prev.severity]) best.set(key, f);
+  }
+  const list = [...best.values()];
+  let keep = 1;
+  for (const f of list) keep *= 1 - WEIGHT[f.severity];
+  let score = 1 - keep;
+
+  const behaviour = list.filter((f) => !CONTEXT_RULES.has(f.rule));
+  const context = list.filter((f) => CONTEXT_RULES.has(f.rule));
+  const critical = behaviour.some((f) => f.severity === 'critical');
+  const highByFile = new Map<string, Set<string>>();
+  for (const f of behaviour) if (f.severity === 'high') (highByFile.get(f.path.replace(/#decoded@\d+$/, '')) ?? highByFile.set(f.path.replace(/#decoded@\d+$/, ''), new Set()).get(f.path.replace(/#decoded@\d+$/, ''))!).add(f.rule);
+  const twoHigh = [...highByFile.values()].some((s) => s.size >= 2);
+  const anyHigh = highByFile.size > 0;
+  const mediums = new Set(behaviour.filter((f) => f.severity === 'medium').map((f) => f.rule));
+  const lows = new Set(behaviour.filter((f) => f.severity === 'low').map((f) => f.rule));
+  const ctxWeight = context.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK.low).length + (context.some((f) => f.rule === 'typosquat') ? 1 : 0);
+
+  let verdict: Verdict = 'clean';
+  if (critical || twoHigh) verdict = 'malicious';
+  else if (anyHigh || mediums.size >= 2 || (mediums.size >= 1 && (ctxWeight >= 2 || lows.size >= 1))) verdict = 'suspicious';
+  // Name/metadata signals next to install-time behaviour: a typosquat that runs code at install.
+  else if (lows.has('install-time-exec') && ctxWeight >= 2) verdict = 'suspicious';
+
+  if (verdict === 'malicious') score = Math.max(score, 0.85);
+  else if (verdict === 'suspicious') score = Math.min(Math.max(score, 0.5), 0.84);
+  else score = Math.min(score, 0.49);
+  return { verdict, score: Math.round(score * 1000) / 1000 };
+}

@@ -1,0 +1,47 @@
+// Credential and secret theft: browser password/cookie stores, Discord token stores, SSH keys,
+// cloud and package-index credentials, Windows DPAPI, environment dumps sent out. Browser and
+// token stores are never read by a library; ~/.pypirc or ~/.netrc are (twine, requests), so
+// those weigh less.
+import type { Rule } from '../analyze/context.js';
+import { finding, isEager, lineOf } from '../analyze/context.js';
+import { credentialIn, fileCaps, isNetwork, endpointIn } from '../analyze/capabilities.js';
+import type { Finding } from '../types.js';
+
+const WEAK = new Set(['SSH key', 'cloud credentials', 'package-index / git credentials']);
+
+export const credentialTheft: Rule = {
+  id: 'credential-theft',
+  why: 'Info-stealers read browser, Discord, messenger, SSH and cloud secret stores and send them out; only the pairing of a secret store with reading and sending is graded up.',
+  severities: 'critical: several kinds of secret stores read and sent where code runs on install/import, or a secret store with an exfil endpoint; high: a strong store (browser, Discord, DPAPI) read with network; medium: a store read; low: a mention',
+  check(ctx) {
+    const out: Finding[] = [];
+    for (const f of ctx.py) {
+      if (f.location === 'test' && !f.decodedFrom) continue;
+      const kinds = new Map<string, number>();
+      for (const s of f.view.strings) {
+        const k = credentialIn(s.value);
+        if (k && !kinds.has(k)) kinds.set(k, s.line);
+      }
+      // Environment dump: the whole os.environ serialised or posted.
+      const envDump = f.view.calls.find((c) => (isNetwork(c.name) || /json\.dumps|str|dict/.test(c.name)) && [...c.args, ...Object.values(c.kw)].some((a) => a.ref === 'os.environ' || /os\.environ(?!\s*[.[(]\s*(get|\[))/.test(a.text) && !/os\.environ\.(get|\[)/.test(a.text)));
+      if (envDump && isNetwork(envDump.name)) kinds.set('environment dump', envDump.line);
+      if (!kinds.size) continue;
+      const caps = fileCaps(f);
+      const strong = [...kinds.keys()].filter((k) => !WEAK.has(k) && k !== 'environment dump');
+      const endpoint = f.view.strings.some((s) => endpointIn(s.value));
+      const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
+      const eagerNet = f.view.calls.some((c) => isNetwork(c.name) && isEager(f, c));
+      let sev: Finding['severity'] = 'low';
+      const reads = caps.has('fileRead') || caps.has('decode');
+      if (caps.has('network') && (reads || kinds.has('environment dump'))) {
+        if (endpoint && (strong.length || kinds.size >= 2)) sev = 'critical';
+        else if (kinds.size >= 3 && hotFile) sev = 'critical';
+        else if (strong.length) sev = hotFile && eagerNet ? 'critical' : 'high';
+        else sev = hotFile && eagerNet ? 'high' : 'medium';
+      } else if (reads && strong.length) sev = kinds.size >= 2 ? 'high' : 'medium';
+      const [first, line] = [...kinds.entries()][0];
+      out.push(finding('credential-theft', sev, f, f.decodedFrom?.line ?? line, lineOf(f, line), `Touches ${[...kinds.keys()].join(', ')}${caps.has('network') ? ' in code that also uses the network' : ''}${endpoint ? ' and names an exfiltration endpoint' : ''} (first: ${first}).`));
+    }
+    return out;
+  },
+};

@@ -1,0 +1,66 @@
+// Download-and-execute: fetch something and run it (exec the response, save and start an
+// executable, curl | sh). Build scripts download tarballs and run make; droppers download
+// executables or code and run them, so the target and the runner decide the grade.
+import type { Rule } from '../analyze/context.js';
+import { finding, isEager, lineOf } from '../analyze/context.js';
+import { isNetwork, isProcess, DOWNLOAD_SHELL } from '../analyze/capabilities.js';
+import type { Finding } from '../types.js';
+
+const EXE_URL = /^(?:https?|ftp):\/\/\S+?\.(?:exe|scr|msi|bat|cmd|ps1|vbs|jar|dll|hta|lnk|pif|com|elf|bin|sh|py|pyw|apk|dmg|pkg)(?:[?#]|$)/i;
+const EXE_FILE = /\.(?:exe|scr|msi|bat|cmd|ps1|vbs|hta|pif|jar|dll)\b/i;
+
+export const downloadExec: Rule = {
+  id: 'download-exec',
+  why: 'Fetching code or an executable and running it is the dropper pattern behind most install-time malware; downloading source tarballs to build is not.',
+  severities: 'critical: exec of a network response, or an executable URL fetched and started, or curl|sh, where code runs on install/start-up/import; high: the same in other modules; medium: fetch + write + spawn in one function without an executable target',
+  check(ctx) {
+    const out: Finding[] = [];
+    for (const f of ctx.py) {
+      const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import';
+      // 1. exec(requests.get(url).text), exec(urlopen(url).read())
+      for (const c of f.view.calls) {
+        if (!/^(exec|eval|compile|builtins\.exec)$/.test(c.name)) continue;
+        if (c.inner.some(isNetwork)) {
+          const sev = hotFile && isEager(f, c) ? 'critical' : 'high';
+          out.push(finding('download-exec', sev, f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs code fetched from the network.`));
+        }
+      }
+      // 2. curl/wget | sh, PowerShell download cradles, in any string handed to a shell.
+      for (const c of f.view.calls) {
+        if (!isProcess(c.name)) continue;
+        const text = [...c.args.map((a) => a.str ?? ''), ...Object.values(c.kw).map((a) => a.str ?? '')].join(' ');
+        if (DOWNLOAD_SHELL.test(text)) {
+          const sev = hotFile && isEager(f, c) ? 'critical' : 'high';
+          out.push(finding('download-exec', sev, f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() downloads and runs a program through the shell.`));
+        }
+      }
+      // 3. fetch + spawn in one function, graded by whether an executable is the target.
+      const byFn = new Map<string, { net: number[]; spawn: number[]; exe: boolean; start: boolean }>();
+      const exeUrls = f.view.strings.filter((s) => EXE_URL.test(s.value.trim()));
+      for (const c of f.view.calls) {
+        const key = c.fn ?? '<module>';
+        const e = byFn.get(key) ?? byFn.set(key, { net: [], spawn: [], exe: false, start: false }).get(key)!;
+        if (isNetwork(c.name)) {
+          e.net.push(c.line);
+          if (c.args.some((a) => a.str && EXE_URL.test(a.str.trim()))) e.exe = true;
+        }
+        if (isProcess(c.name) || /^(os\.startfile|ctypes\.windll\.shell32\.ShellExecute\w*|win32api\.ShellExecute)$/.test(c.name)) {
+          e.spawn.push(c.line);
+          const t = c.args.map((a) => a.str ?? a.text).join(' ');
+          if (EXE_FILE.test(t) || /^os\.startfile/.test(c.name) || /\bstart\b/.test(t)) e.start = true;
+        }
+      }
+      for (const [fn, e] of byFn) {
+        if (!e.net.length || !e.spawn.length) continue;
+        const exeTarget = e.exe || (e.start && exeUrls.length > 0);
+        const eager = fn === '<module>' || f.eager.has(fn);
+        let sev: Finding['severity'] = 'medium';
+        if (exeTarget) sev = hotFile && eager ? 'critical' : 'high';
+        else if (e.start && hotFile && eager) sev = 'high';
+        const line = e.net[0];
+        out.push(finding('download-exec', sev, f, f.decodedFrom?.line ?? line, lineOf(f, line), `${fn === '<module>' ? 'Module-level code' : `${fn}()`} downloads${exeTarget ? ' an executable' : ''} and starts a process${e.start ? ' (start/startfile or a Windows executable)' : ''}.`));
+      }
+    }
+    return out;
+  },
+};

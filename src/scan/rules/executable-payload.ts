@@ -1,0 +1,43 @@
+// Executables (PE/ELF/Mach-O by magic bytes) where a package would not have them: in an sdist or
+// a pure (`none-any`) wheel, or decoded from a string literal. A platform wheel's extension
+// modules (.so/.pyd next to the Python code) are normal.
+import type { Rule } from '../analyze/context.js';
+import { finding } from '../analyze/context.js';
+import { isExecutableMagic } from '../analyze/decode.js';
+import type { Finding } from '../types.js';
+
+const EXT_MODULE = /\.(so(\.[\d.]+)?|pyd|dylib|dll)$/i;
+
+export const executablePayload: Rule = {
+  id: 'executable-payload',
+  why: 'A Windows .exe in an sdist or a binary hidden in a string is how droppers ship payloads; compiled extensions in platform wheels are how packages ship speed, so tag and location decide.',
+  severities: 'high: executable decoded from a literal, or a PE program (.exe/.scr...) in an sdist or pure wheel; medium: other native binaries in an sdist or pure wheel; info: extensions in platform wheels',
+  check(ctx) {
+    const out: Finding[] = [];
+    const pure = ctx.dist.format !== 'wheel' || ctx.wheelTags.every((t) => /-none-any$/.test(t));
+    let extensions = 0;
+    for (const m of ctx.members) {
+      if (m.type !== 'file' || !isExecutableMagic(m.head)) continue;
+      const isPe = m.head[0] === 0x4d && m.head[1] === 0x5a;
+      if (!pure && EXT_MODULE.test(m.path)) {
+        extensions++;
+        continue;
+      }
+      if (EXT_MODULE.test(m.path) && !isPe) {
+        out.push(finding('executable-payload', 'low', m.path, undefined, undefined, 'Native library in an sdist or pure wheel.'));
+        continue;
+      }
+      const program = isPe && !/\.(dll|pyd)$/i.test(m.path);
+      // setuptools and pip ship their launcher stubs (cli-64.exe, t64.exe): small PE files named for that job.
+      const launcher = /(^|\/)(cli|gui|t|w)(-?(32|64|arm64))?\.exe$/i.test(m.path) && m.size < 256 * 1024;
+      const sev: Finding['severity'] = launcher ? 'info' : program ? 'high' : 'medium';
+      out.push(finding('executable-payload', sev, m.path, undefined, undefined, `${isPe ? 'Windows' : m.head[0] === 0x7f ? 'ELF' : 'Mach-O'} executable (${m.size} bytes) in ${ctx.dist.format === 'wheel' ? 'a pure wheel' : 'an sdist'}.`));
+    }
+    if (extensions) out.push(finding('executable-payload', 'info', '', undefined, undefined, `${extensions} compiled extension module(s) in a platform wheel.`));
+    for (const f of ctx.py) {
+      const d = f.view.decoded.find((x) => x.executable);
+      if (d) out.push(finding('executable-payload', 'high', f, d.line, undefined, `A string literal decodes (${d.layers.join('+')}) to an executable program.`));
+    }
+    return out;
+  },
+};

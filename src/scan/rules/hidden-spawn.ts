@@ -1,0 +1,32 @@
+// Hidden or silent process spawn: PowerShell -w hidden / -enc, CREATE_NO_WINDOW, DETACHED_PROCESS,
+// pythonw, start /b, mshta/certutil. Hiding the window is what droppers do; builds show output.
+import type { Rule } from '../analyze/context.js';
+import { finding, isEager, lineOf } from '../analyze/context.js';
+import { HIDDEN_SPAWN, isProcess } from '../analyze/capabilities.js';
+import type { Finding } from '../types.js';
+
+const FLAGS = /CREATE_NO_WINDOW|DETACHED_PROCESS|0x0*8000000\b|134217728|0x0*8\b|SW_HIDE|STARTF_USESHOWWINDOW/;
+
+export const hiddenSpawn: Rule = {
+  id: 'hidden-spawn',
+  why: 'Droppers start their payload with no window (PowerShell -w hidden/-enc, CREATE_NO_WINDOW, pythonw, start /b); build scripts and CLIs have no reason to hide.',
+  severities: 'high: hidden spawn where code runs on install/start-up/import; medium: elsewhere',
+  check(ctx) {
+    const out: Finding[] = [];
+    for (const f of ctx.py) {
+      if (f.location === 'test' && !f.decodedFrom) continue;
+      const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
+      for (const c of f.view.calls) {
+        if (!isProcess(c.name)) continue;
+        const argText = c.args.map((a) => a.str ?? a.text).join(' ');
+        const kwText = Object.entries(c.kw).map(([k, v]) => `${k}=${v.text}`).join(' ');
+        const how = HIDDEN_SPAWN.find((h) => h.re.test(argText))?.kind ?? (/creationflags|startupinfo/.test(kwText) && FLAGS.test(kwText) ? 'no-window creation flags' : undefined);
+        if (!how) continue;
+        const sev: Finding['severity'] = hotFile && isEager(f, c) ? 'high' : 'medium';
+        out.push(finding('hidden-spawn', sev, f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() starts a process hidden from the user (${how}).`));
+        break;
+      }
+    }
+    return out;
+  },
+};

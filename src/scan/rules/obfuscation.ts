@@ -1,0 +1,44 @@
+// Obfuscators: PyArmor/pytransform runtimes, Hyperion-style renaming, code pushed off-screen with
+// whitespace, huge single lines, and homoglyph/CJK identifiers. Readable code is the norm on
+// PyPI; hiding it is a threat indicator that raises everything else in the file.
+import type { Rule } from '../analyze/context.js';
+import { finding } from '../analyze/context.js';
+import type { Finding } from '../types.js';
+
+const PYARMOR = /__pyarmor__|pyarmor_runtime|from\s+pytransform\s+import|__armor_enter__/;
+const CONFUSABLE_NAME = /^[_Il1O0]{8,}$|^_{2,}[0-9a-f]{6,}$/;
+
+export const obfuscation: Rule = {
+  id: 'obfuscation',
+  why: 'Obfuscated code cannot be reviewed; code hidden past column 150 by whitespace and mixed-script identifiers exist only to deceive, huge one-line code and PyArmor only to hide.',
+  severities: 'high: code hidden after a run of whitespace, or Latin/Cyrillic mixed identifiers, or PyArmor in setup.py; medium: PyArmor, confusable renaming, huge single-line code, CJK identifiers with dynamic attribute access',
+  check(ctx) {
+    const out: Finding[] = [];
+    for (const f of ctx.py) {
+      if (f.decodedFrom) continue;
+      const hot = f.location === 'install' || f.location === 'startup';
+      if (PYARMOR.test(f.source)) {
+        out.push(finding('obfuscation', hot ? 'high' : 'medium', f, undefined, undefined, 'PyArmor-protected code (cannot be reviewed).'));
+        continue;
+      }
+      const lines = f.source.split('\n');
+      let padded = -1;
+      let huge = -1;
+      for (let i = 0; i < lines.length; i++) {
+        const l = lines[i];
+        if (l.length < 150) continue;
+        if (padded < 0 && /\S[ \t]{150,}(?:;|import |exec\(|eval\(|__import__|os\.|subprocess)/.test(l) && !/^\s*#/.test(l)) padded = i;
+        if (huge < 0 && l.length > 20000 && (l.match(/;/g)?.length ?? 0) + (l.match(/lambda/g)?.length ?? 0) > 20) huge = i;
+      }
+      if (padded >= 0) out.push(finding('obfuscation', 'high', f, padded + 1, lines[padded].trim().slice(0, 120), 'Code hidden off-screen after a long run of whitespace.'));
+      if (huge >= 0) out.push(finding('obfuscation', 'medium', f, huge + 1, lines[huge].slice(0, 120), `Single line of ${lines[huge].length} characters of code.`));
+      const ids = f.view.nonAsciiIdents;
+      const mixed = ids.filter((id) => /[a-zA-Z]/.test(id) && /[\u0400-\u04ff\u0370-\u03ff]/.test(id));
+      if (mixed.length) out.push(finding('obfuscation', 'high', f, undefined, mixed.slice(0, 5).join(' '), 'Identifiers mixing Latin and Cyrillic/Greek letters (homoglyphs).'));
+      else if (ids.length >= 10 && f.view.calls.some((c) => /getattr|__import__|__builtins__/.test(c.name))) out.push(finding('obfuscation', 'medium', f, undefined, ids.slice(0, 5).join(' '), `${ids.length} non-ASCII identifiers with dynamic attribute access.`));
+      const confusable = new Set(f.source.match(/\b[_Il1O0]{8,}\b|\b_{2,}[0-9a-f]{6,}\b/g) ?? []);
+      if ([...confusable].filter((x) => CONFUSABLE_NAME.test(x)).length >= 5) out.push(finding('obfuscation', 'medium', f, undefined, [...confusable].slice(0, 4).join(' '), 'Identifiers renamed to look-alike strings (obfuscator output).'));
+    }
+    return out;
+  },
+};

