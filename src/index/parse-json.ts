@@ -56,8 +56,17 @@ function readMeta(o: Json, where: string): { lastSerial?: number } {
 
 // Hash names lowercased, values lowercase hex. A value that is not hex cannot be verified, so it
 // is dropped (the file then has no usable hash and the server refuses to serve it: fail closed).
+const LOWER_HEX = /^[0-9a-f]+$/;
+
 function readHashes(v: unknown, where: string): Record<string, string> {
   if (!isObject(v)) fail(where, 'hashes must be an object');
+  // Fast path: PyPI's `{"sha256": "<lowercase hex>"}`; a literal key keeps V8's fast object shape.
+  const sha256 = v.sha256;
+  if (typeof sha256 === 'string' && LOWER_HEX.test(sha256)) {
+    let only = true;
+    for (const k in v) if (k !== 'sha256') only = false;
+    if (only) return { sha256 };
+  }
   const out: Record<string, string> = {};
   for (const [k, h] of Object.entries(v)) {
     if (typeof h !== 'string') fail(where, `hash "${k}" must be a string`);
@@ -86,7 +95,8 @@ function readFile(v: unknown, i: number, page: URL): IndexFile | undefined {
   // PEP 691: the URL may be relative to the page. A fragment is not part of the file's address.
   const sharp = v.url.indexOf('#');
   const url = resolveUrl(sharp < 0 ? v.url : v.url.slice(0, sharp), page);
-  if (url === undefined) fail(where, `unusable url ${JSON.stringify(v.url)}`);
+  // An unparseable URL hides that one file (as in HTML) instead of failing the whole page.
+  if (url === undefined) return undefined;
   // Same rule as the HTML parser: a file on another scheme (file:, data:, ...) is not offered.
   if (!allowedProtocol(protocolOf(url), page)) return undefined;
   // PEP 691 makes "hashes" mandatory; a page without it is tolerated as "no known hash".

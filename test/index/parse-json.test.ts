@@ -94,6 +94,11 @@ describe('parseProjectJson edge cases', () => {
     expect(p.files.map((f) => f.filename)).toEqual(['foo-1.0.tar.gz']);
   });
 
+  test('a file with an unparseable URL is dropped, the rest of the page kept', () => {
+    const p = parseProjectJson({ name: 'foo', files: [{ ...file, url: 'http://[::1' }, file] }, url);
+    expect(p.files.map((f) => f.url)).toEqual(['https://idx.example/simple/foo/foo-1.0.tar.gz']);
+  });
+
   test('missing name falls back to the normalized name from the URL', () => {
     expect(parseProjectJson({ files: [] }, 'https://x.example/simple/Foo.Bar/').name).toBe('foo-bar');
   });
