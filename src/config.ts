@@ -68,7 +68,7 @@ export const DEFAULTS: Config = {
   logLevel: 'info',
 };
 
-type Kind = 'string' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level';
+type Kind = 'string' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level';
 const KEYS: Record<keyof Config, Kind> = {
   host: 'string',
   port: 'port',
@@ -84,7 +84,7 @@ const KEYS: Record<keyof Config, Kind> = {
   scanAheadConcurrency: 'int',
   scanWorkers: 'int',
   requireTokenForDownloads: 'bool',
-  webhookUrl: 'string',
+  webhookUrl: 'url',
   allow: 'lists',
   deny: 'lists',
   logLevel: 'level',
@@ -106,6 +106,10 @@ function coerce(key: keyof Config, kind: Kind, value: unknown, source: string): 
   switch (kind) {
     case 'string':
       if (typeof value !== 'string' || value === '') throw bad('a non-empty string');
+      return value;
+    case 'url':
+      // '' switches the feature off.
+      if (typeof value !== 'string' || (value !== '' && !/^https?:\/\/[^/]/i.test(value))) throw bad('an http(s) URL or ""');
       return value;
     case 'port':
     case 'int': {
@@ -228,7 +232,6 @@ function validate(c: Config): Config {
     c.upstream = path.resolve(c.upstream);
   }
   c.data = path.resolve(c.data);
-  if (c.webhookUrl && !/^https?:\/\/[^/]/i.test(c.webhookUrl)) throw new ConfigError(`webhookUrl "${c.webhookUrl}" must be an http(s) URL`);
   if (c.scanAheadConcurrency < 1) throw new ConfigError('scanAheadConcurrency must be at least 1');
   return c;
 }
