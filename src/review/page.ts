@@ -17,6 +17,8 @@ const HTML = `<!doctype html>
 <header>
   <h1>pywarden <span>review</span></h1>
   <nav id="nav" hidden>
+    <a href="#/queue">Queue</a>
+    <a href="#/policy">Policy</a>
     <span id="who"></span>
     <button id="signout" type="button">Sign out</button>
   </nav>
@@ -88,6 +90,28 @@ const HTML = `<!doctype html>
     <h3>History</h3>
     <table id="history"><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Previous</th><th>Why</th></tr></thead><tbody></tbody></table>
   </section>
+  <section id="policy-view" hidden>
+    <h2>Waivers</h2>
+    <table id="waivers"><thead><tr><th>Id</th><th>Scope</th><th>Until</th><th>Why</th><th>Who</th><th></th></tr></thead><tbody></tbody></table>
+    <h2>Allow and deny lists</h2>
+    <form id="list-form" class="filters">
+      <label>List <select name="list"><option>deny</option><option>allow</option></select></label>
+      <label>Kind <select name="kind"><option value="projects">project</option><option value="versions">project==version</option><option value="sha256">sha256</option></select></label>
+      <label>Value <input name="value" size="30" required></label>
+      <label>Why <input name="reason" size="30"></label>
+      <button type="submit">Add</button>
+    </form>
+    <table id="lists"><thead><tr><th>Id</th><th>List</th><th>Kind</th><th>Value</th><th>Why</th><th>Who</th><th></th></tr></thead><tbody></tbody></table>
+    <h2>Rule modes</h2>
+    <form id="rule-form" class="filters">
+      <label>Rule id <input name="rule" size="24" required></label>
+      <label>Mode <select name="mode"><option>monitor</option><option>enforce</option></select></label>
+      <label>Why <input name="reason" size="30"></label>
+      <button type="submit">Set</button>
+    </form>
+    <table id="rules"><thead><tr><th>Rule</th><th>Mode</th><th>Who</th><th>Since</th></tr></thead><tbody></tbody></table>
+    <p id="policy-status" role="status"></p>
+  </section>
 </main>
 </body>
 </html>
@@ -125,6 +149,8 @@ pre.code { margin:.4rem 0 0; background:#0f1419; color:#d6dde6; padding:.4rem 0;
 pre.code .ln { display:block; padding:0 .6rem; white-space:pre; }
 pre.code .ln::before { content:attr(data-n); display:inline-block; width:3.2em; color:#6b7785; }
 pre.code .hit { background:#5a1d1d; color:#fff; }
+nav a { margin-right:.8rem; color:var(--accent); }
+#policy-view h2 { margin-top:1.2rem; }
 .error { color:var(--bad); } .hint, .keys { color:var(--muted); }
 kbd { border:1px solid var(--line); border-bottom-width:2px; border-radius:3px; padding:0 .3em; background:#fff; font-size:.8rem; }
 .overview { background:#fff; border:1px solid var(--line); border-radius:4px; padding:.4rem .8rem; }
@@ -164,7 +190,7 @@ async function api(path, opts = {}) {
 }
 
 function show(id) {
-  for (const s of ['#signin', '#queue-view', '#item-view']) $(s).hidden = s !== id;
+  for (const s of ['#signin', '#queue-view', '#item-view', '#policy-view']) $(s).hidden = s !== id;
   $('#nav').hidden = id === '#signin';
 }
 
@@ -323,11 +349,30 @@ async function act(action) {
   }
 }
 
+async function loadPolicy() {
+  const [w, l, r] = await Promise.all([api('waivers'), api('lists'), api('rules')]);
+  const btn = (label, fn) => { const b = el('button', { type: 'button', text: label }); b.addEventListener('click', fn); return b; };
+  $('#waivers tbody').replaceChildren(...w.waivers.map((x) => el('tr', {},
+    el('td', { text: String(x.id) }), el('td', { text: x.project + (x.version ? ' ' + x.version : '') + (x.sha256 ? ' ' + x.sha256.slice(0, 12) + '…' : '') }),
+    el('td', { text: fmtDate(x.expires_at) }), el('td', { text: x.justification }), el('td', { text: x.actor }),
+    el('td', {}, btn('Revoke', () => policyAct(() => api('waivers/' + x.id + '/revoke', { method: 'POST', body: {} }), 'Waiver ' + x.id + ' revoked.'))))));
+  $('#lists tbody').replaceChildren(...l.entries.map((x) => el('tr', {},
+    el('td', { text: String(x.id) }), el('td', { text: x.list }), el('td', { text: x.kind }), el('td', { text: x.value }), el('td', { text: x.reason || '' }), el('td', { text: x.actor }),
+    el('td', {}, btn('Remove', () => policyAct(() => api('lists/' + x.id, { method: 'DELETE' }), 'Removed ' + x.value + '.'))))));
+  $('#rules tbody').replaceChildren(...r.rules.map((x) => el('tr', {}, el('td', { text: x.rule }), el('td', { text: x.mode }), el('td', { text: x.actor }), el('td', { text: fmtDate(x.updated_at) }))));
+}
+
+async function policyAct(fn, done) {
+  try { await fn(); await loadPolicy(); $('#policy-status').textContent = done; }
+  catch (e) { if (e.message !== 'unauthorized') $('#policy-status').textContent = 'Failed: ' + e.message; }
+}
+
 async function route() {
   if (!sessionStorage.getItem(KEY)) return signOut();
   const m = /^#\\/item\\/(Q-\\d+)$/.exec(location.hash);
   try {
     if (m) { show('#item-view'); await loadItem(m[1]); }
+    else if (location.hash === '#/policy') { show('#policy-view'); await loadPolicy(); }
     else { show('#queue-view'); await loadQueue(); select(sel); }
   } catch (e) {
     if (e.message !== 'unauthorized') alert(e.message);
@@ -339,6 +384,16 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#signout').addEventListener('click', () => signOut());
   $('#filters').addEventListener('submit', (e) => { e.preventDefault(); loadQueue(); });
   $('#back').addEventListener('click', (e) => { e.preventDefault(); location.hash = '#/queue'; });
+  $('#list-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const f = Object.fromEntries(new FormData(e.target));
+    policyAct(() => api('lists', { method: 'POST', body: f }), 'Added ' + f.value + ' to the ' + f.list + ' list.').then(() => e.target.reset());
+  });
+  $('#rule-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const f = Object.fromEntries(new FormData(e.target));
+    policyAct(() => api('rules/' + encodeURIComponent(f.rule), { method: 'PUT', body: { mode: f.mode, reason: f.reason } }), 'Rule ' + f.rule + ' is now ' + f.mode + '.');
+  });
   for (const b of document.querySelectorAll('[data-action]')) b.addEventListener('click', () => act(b.dataset.action));
   window.addEventListener('hashchange', route);
   document.addEventListener('keydown', (e) => {

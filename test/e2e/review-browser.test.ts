@@ -97,4 +97,34 @@ describe.skipIf(!haveChromium)('review page in headless Chromium', () => {
       for (const f of ['review-queue.png', 'review-item.png']) copyFileSync(path.join(shots, f), path.join(out, f));
     }
   }, 180_000);
+
+  it('an admin manages the deny list and rule modes on the policy view', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${env.server.url}/-/review/#/policy`);
+    await page.fill('#token', env.tokens.admin);
+    await page.press('#token', 'Enter');
+    await page.waitForSelector('#policy-view:not([hidden])');
+    await page.selectOption('#list-form select[name=list]', 'deny');
+    await page.selectOption('#list-form select[name=kind]', 'projects');
+    await page.fill('#list-form input[name=value]', 'Evil_Pkg');
+    await page.fill('#list-form input[name=reason]', 'typosquat of evil-pkg-official');
+    await page.click('#list-form button[type=submit]');
+    await page.waitForSelector('#lists tbody tr');
+    expect(await page.textContent('#lists tbody tr')).toContain('evil-pkg');
+    expect(env.server.deps.reviews!.policyExtras().deny.projects).toContain('evil-pkg');
+    await page.click('#lists tbody tr button');
+    await page.waitForFunction(() => document.querySelectorAll('#lists tbody tr').length === 0);
+    await page.fill('#rule-form input[name=rule]', 'test-exfil-url');
+    await page.selectOption('#rule-form select[name=mode]', 'monitor');
+    await page.click('#rule-form button[type=submit]');
+    await page.waitForSelector('#rules tbody tr');
+    expect(await page.textContent('#rules tbody tr')).toContain('monitor');
+    expect(env.server.deps.reviews!.policyExtras().monitoredRules).toEqual(['test-exfil-url']);
+    const actions = env.server.deps.reviews!.decisionsPage(0, 0, 1000).filter((d) => d.actor === 'adam').map((d) => d.action);
+    expect(actions).toEqual(['deny-add', 'deny-remove', 'rule-monitor']);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 });
