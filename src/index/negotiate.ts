@@ -101,7 +101,15 @@ function pick(accept: string): Negotiated | null {
       bestQ = q;
     }
   }
-  return best ? { format: best.format, contentType: best.contentType } : null;
+  if (!best) return null;
+  // A client that names no simple-API type (no Accept, "*/*", "text/*") predates PEP 691: it gets
+  // text/html, as PyPI answers `curl` (Accept: */*). Old Poetry's legacy repository needs this.
+  const named = ranges.some((r) => r.q > 0 && OFFERS.some((o) => o.exact.includes(r.type)));
+  if (!named) {
+    const legacy = OFFERS[OFFERS.length - 1];
+    if (qualityOf(legacy, ranges) > 0) return { format: legacy.format, contentType: legacy.contentType };
+  }
+  return { format: best.format, contentType: best.contentType };
 }
 
 /**

@@ -17,12 +17,16 @@ describe('negotiate (PEP 691)', () => {
   test('pip < 22.2 asks for text/html and gets exactly text/html', () => {
     expect(negotiateContentType('text/html')).toEqual({ format: 'html', contentType: 'text/html' });
   });
-  test('no Accept and empty Accept mean */*, and JSON is preferred on ties', () => {
-    expect(negotiate(undefined)).toBe('json');
-    expect(negotiate(null)).toBe('json');
-    expect(negotiate('')).toBe('json');
-    expect(negotiate('*/*')).toBe('json');
+  test('a client naming no simple-API type (no Accept, */*) gets text/html, as from PyPI', () => {
+    for (const accept of [undefined, null, '', '*/*', 'text/*', '*/*;q=0.8']) {
+      expect(negotiateContentType(accept)).toEqual({ format: 'html', contentType: 'text/html' });
+    }
+    // text/html excluded: the wildcard still reaches JSON, preferred on ties.
     expect(negotiate('application/*')).toBe('json');
+    expect(negotiate('*/*, text/html;q=0')).toBe('json');
+  });
+  test('a client naming JSON among wildcards gets JSON', () => {
+    expect(negotiate(`${JSON_T}, */*;q=0.1`)).toBe('json');
   });
   test('ties between v1+html and text/html go to v1+html', () => {
     expect(negotiateContentType(`text/html, ${HTML_T}`)).toEqual({ format: 'html', contentType: HTML_T });

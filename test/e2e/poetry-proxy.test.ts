@@ -1,0 +1,85 @@
+// Poetry (Debian's python3-poetry) resolving and installing through the proxy. Old Poetry's legacy
+// repository sends no simple-API Accept type and parses HTML only: this caught the */* default.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { startServer, type Running } from '../../src/main.js';
+import { makeDists } from '../helpers/dists.js';
+
+const poetry = ['/usr/bin/poetry'].find((p) => existsSync(p));
+if (!poetry) console.warn('!!! poetry not installed (apt-get install python3-poetry): Poetry end-to-end test skipped');
+
+let work: string;
+let proxy: Running;
+
+function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: cwd,
+    POETRY_VIRTUALENVS_IN_PROJECT: 'true',
+    POETRY_CACHE_DIR: path.join(cwd, 'cache'),
+    PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring',
+  };
+  return new Promise((resolve) =>
+    execFile(poetry!, [...args, '--no-interaction'], { cwd, env, timeout: 180_000, encoding: 'utf8' }, (err, stdout, stderr) =>
+      resolve({ code: err ? 1 : 0, out: stdout + stderr }),
+    ),
+  );
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'pywarden-poetry-'));
+  const folder = path.join(work, 'upstream');
+  makeDists(folder, [
+    { kind: 'wheel', name: 'demo_pkg', version: '1.0' },
+    { kind: 'wheel', name: 'demo_pkg', version: '1.1' },
+  ]);
+  proxy = await startServer(
+    loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: folder, data: path.join(work, 'data'), logLevel: 'warn', scanWorkers: '1', deny: { versions: ['demo-pkg==1.1'] } } }),
+  );
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe.skipIf(!poetry)('poetry through the proxy', () => {
+  it('locks and installs a benign wheel, resolving around a refused version', async () => {
+    const project = path.join(work, 'consumer');
+    execFileSync('mkdir', ['-p', project]);
+    const python = execFileSync('python3', ['-c', 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).trim();
+    writeFileSync(
+      path.join(project, 'pyproject.toml'),
+      `[tool.poetry]
+name = "consumer"
+version = "0.1.0"
+description = ""
+authors = ["tests <tests@example.org>"]
+
+[tool.poetry.dependencies]
+python = "^${python}"
+demo-pkg = "*"
+
+[[tool.poetry.source]]
+name = "pywarden"
+url = "${proxy.url}/simple/"
+default = true
+
+[build-system]
+requires = ["poetry-core"]
+build-backend = "poetry.core.masonry.api"
+`,
+    );
+    const lock = await run(['lock'], project);
+    expect(lock.code, lock.out).toBe(0);
+    expect(readFileSync(path.join(project, 'poetry.lock'), 'utf8')).toMatch(/name = "demo-pkg"\nversion = "1\.0"/);
+    const install = await run(['install', '--no-root'], project);
+    expect(install.code, install.out).toBe(0);
+    const site = path.join(project, '.venv', 'lib', `python${python}`, 'site-packages');
+    expect(readdirSync(site)).toContain('demo_pkg-1.0.dist-info');
+  });
+});
