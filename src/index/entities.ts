@@ -1,6 +1,7 @@
-// HTML character references (WHATWG HTML §13.2.5.72) and escaping. Index pages use few entities;
-// we decode all numeric references and the named ones seen in practice, and leave unknown names
-// as written (the HTML spec does the same for unknown names).
+// HTML character references and escaping. Decoding follows Python's html.unescape, which is what
+// pip's parser applies to every attribute value: the proxy must read an upstream page as pip
+// would. Index pages use few entities; all numeric references and the named ones seen in
+// practice are decoded, unknown names are left as written.
 
 // Names valid without the trailing ";" for legacy reasons (a subset of the spec's list: the
 // ones that can plausibly appear in a file name, a URL or a version specifier).
@@ -44,8 +45,18 @@ function fromCode(code: number): string {
   return String.fromCodePoint(code);
 }
 
-/** Decode character references. `inAttribute` applies the spec's attribute-value rule for legacy names. */
-export function decodeEntities(s: string, inAttribute = false): string {
+// Python's rule for a name that is not a full reference: decode its longest legacy prefix
+// ("&ampx" → "&x", "&amp=1" → "&=1"), else leave it as written.
+function legacyPrefix(name: string): [string, number] | undefined {
+  for (let len = Math.min(name.length, 6); len >= 2; len--) {
+    const hit = LEGACY[name.slice(0, len)];
+    if (hit !== undefined) return [hit, len];
+  }
+  return undefined;
+}
+
+/** Decode character references the way Python's html.unescape (and so pip) does. */
+export function decodeEntities(s: string): string {
   let amp = s.indexOf('&');
   if (amp < 0) return s; // fast path: almost every value on a real page
   let out = '';
@@ -68,10 +79,14 @@ export function decodeEntities(s: string, inAttribute = false): string {
         length = whole.length;
         if (dec !== undefined) replacement = fromCode(dec.length > 8 ? Infinity : parseInt(dec, 10));
         else if (hex !== undefined) replacement = fromCode(hex.length > 7 ? Infinity : parseInt(hex, 16));
-        else if (semi) replacement = NAMED[name];
-        // Without ";" only legacy names decode, and in an attribute "&amp=" stays literal
-        // (it is how query strings were written).
-        else if (!(inAttribute && s.charAt(amp + length) === '=')) replacement = LEGACY[name];
+        else if (semi && NAMED[name] !== undefined) replacement = NAMED[name];
+        else {
+          const prefix = legacyPrefix(name);
+          if (prefix) {
+            replacement = prefix[0];
+            length = 1 + prefix[1];
+          }
+        }
       }
     }
     if (replacement !== undefined) {

@@ -128,7 +128,7 @@ function readAttributes(html: string, from: number, name: string): Tag | null {
         }
         value = html.slice(vs, i);
       }
-      value = decodeEntities(value, true);
+      value = decodeEntities(value);
     }
     attrs.add(attrName, value);
   }
@@ -208,8 +208,7 @@ export function findEndTag(html: string, name: string, from: number): { stop: nu
   return { stop: m.index, after: close < 0 ? html.length : close + 1 };
 }
 
-/** Text content of an HTML fragment: tags removed, references decoded, whitespace trimmed. */
-export function textContent(fragment: string): string {
-  const stripped = fragment.indexOf('<') < 0 ? fragment : fragment.replace(/<[^>]*>?/g, '');
-  return decodeEntities(stripped, false).trim();
+/** Text (no markup) with references decoded and whitespace trimmed. */
+export function textContent(text: string): string {
+  return decodeEntities(text).trim();
 }

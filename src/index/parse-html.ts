@@ -19,40 +19,20 @@ interface RawPage {
   metas: Map<string, string>;
 }
 
-function isTagEnd(c: number): boolean {
-  // whitespace, "/", ">" or end of input (NaN)
-  return c !== c || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0x2f || c === 0x3e;
-}
-
-/**
- * Where an anchor's text stops: at its `</a>`, or at the next `<a` when the author forgot to
- * close it, so an unclosed anchor never swallows the links after it. One forward scan that stops
- * at whichever comes first: a page of unclosed anchors stays linear, not quadratic.
- */
-function anchorTextEnd(html: string, from: number): { stop: number; after: number } {
-  for (let lt = html.indexOf('<', from); lt >= 0; lt = html.indexOf('<', lt + 1)) {
-    const c1 = html.charCodeAt(lt + 1);
-    if ((c1 === 0x61 || c1 === 0x41) && isTagEnd(html.charCodeAt(lt + 2))) return { stop: lt, after: lt };
-    if (c1 === 0x2f) {
-      const c2 = html.charCodeAt(lt + 2);
-      if ((c2 === 0x61 || c2 === 0x41) && isTagEnd(html.charCodeAt(lt + 3))) {
-        const gt = html.indexOf('>', lt + 3);
-        return { stop: lt, after: gt < 0 ? html.length : gt + 1 };
-      }
-    }
-  }
-  return { stop: html.length, after: html.length };
-}
-
 const WANTED: ReadonlySet<string> = new Set(['a', 'base', 'meta']);
 
 function collect(html: string): RawPage {
   const page: RawPage = { anchors: [], metas: new Map() };
   scanTags(html, (tag: Tag) => {
     if (tag.name === 'a') {
-      const end = anchorTextEnd(html, tag.end);
-      page.anchors.push({ attrs: tag.attrs, text: textContent(html.slice(tag.end, end.stop)) });
-      return end.after;
+      // The anchor's text is what precedes the next markup of any kind: PEP 503 anchors hold a
+      // bare file name, and stopping at the first "<" means an unclosed anchor, nested markup or
+      // a comment can neither swallow later links nor hide a <base>. Scanning resumes right
+      // after the tag, so every later tag is seen exactly as if this anchor had no text.
+      let stop = html.indexOf('<', tag.end);
+      if (stop < 0) stop = html.length;
+      page.anchors.push({ attrs: tag.attrs, text: textContent(html.slice(tag.end, stop)) });
+      return;
     }
     if (tag.name === 'base') {
       // HTML: the first <base> with an href sets the document base URL.
