@@ -21,6 +21,7 @@ import type { Scanner } from './scan/types.js';
 import type { ReviewStore } from './store/review.js';
 import type { Metrics } from './metrics/index.js';
 import { METRICS_CONTENT_TYPE } from './metrics/index.js';
+import { accessLog } from './metrics/access-log.js';
 import { mountReview, type Webhook } from './review/index.js';
 import { requireRole } from './auth/middleware.js';
 
@@ -48,6 +49,7 @@ export function createApp(d: AppDeps): Hono {
 
   // Short ids: they appear in pip's one-line error, in problem bodies and in the logs.
   app.use('*', requestId({ limitLength: 64, generator: () => randomBytes(6).toString('hex') }));
+  app.use('*', accessLog(d.log));
   if (d.metrics) app.use('*', d.metrics.middleware());
   app.use('*', async function guard(c, next) {
     if (c.req.url.length > MAX_URL_LENGTH) throw new HttpError(414, 'uri-too-long', 'URI Too Long');
@@ -76,11 +78,7 @@ export function createApp(d: AppDeps): Hono {
     pages: d.pages,
     renderer: d.renderer,
     pageTtlSeconds: d.config.pageTtl,
-    onProjectServed: d.scanAhead
-      ? (project, ua) => {
-          void d.pages.project(project).then((r) => r && d.scanAhead!.offer(r.page, ua)).catch(() => undefined);
-        }
-      : undefined,
+    onProjectServed: d.scanAhead ? (page, ua) => d.scanAhead!.offer(page, ua) : undefined,
   });
   mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed });
 
@@ -89,7 +87,7 @@ export function createApp(d: AppDeps): Hono {
   app.onError(function handleError(err, c) {
     if (err instanceof HttpError) return problem(c, err);
     if (err instanceof NotListedError) return problem(c, new HttpError(404, 'not-listed', 'Not Found', err.message));
-    if (err instanceof StorageError) {
+    if (err instanceof StorageError || (err as { code?: string }).code === 'SQLITE_FULL') {
       d.log.error('storage full', { path: c.req.path, reason: err.message, requestId: c.get('requestId') });
       return problem(c, new HttpError(507, 'insufficient-storage', 'Insufficient Storage', err.message));
     }

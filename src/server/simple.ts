@@ -2,7 +2,7 @@
 // A project page is never refused for policy: known-bad files are hidden from it instead (PROTOCOL.md).
 import type { Context, Hono } from 'hono';
 import { negotiateContentType, normalizeName, validProjectName } from '../index/index.js';
-import type { PageCache } from '../pages/cache.js';
+import type { CachedProject, PageCache } from '../pages/cache.js';
 import type { PageRenderer, Rendered } from '../pages/render.js';
 import { HttpError } from './problem.js';
 
@@ -11,7 +11,7 @@ export interface SimpleDeps {
   renderer: PageRenderer;
   pageTtlSeconds: number;
   /** Called after a project page was served (scan-ahead). */
-  onProjectServed?: (project: string, userAgent: string | undefined) => void;
+  onProjectServed?: (page: CachedProject, userAgent: string | undefined) => void;
 }
 
 export function mountSimple(app: Hono, d: SimpleDeps): void {
@@ -37,7 +37,7 @@ export function mountSimple(app: Hono, d: SimpleDeps): void {
     const found = await d.pages.project(project);
     if (!found) throw new HttpError(404, 'not-found', 'Not Found', `no project named "${project}" upstream`);
     const res = send(c, d.renderer.project(found.page, neg.format), neg.contentType, d.pageTtlSeconds, found.stale, found.staleReason);
-    d.onProjectServed?.(project, c.req.header('user-agent'));
+    d.onProjectServed?.(found.page, c.req.header('user-agent'));
     return res;
   });
 }
