@@ -8,7 +8,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { isWheel } from '../index/index.js';
-import type { Gate, GateResult } from '../gate/gate.js';
+import { StorageError, type Gate, type GateResult } from '../gate/gate.js';
 import { extractWheelMetadata } from '../gate/wheel-metadata.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { FileRow, MetadataStore } from '../store/metadata.js';
@@ -43,7 +43,12 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     if (!SHA_RE.test(sha256) || !file || file.filename !== filename) {
       throw new HttpError(404, 'not-listed', 'Not Found', 'no upstream index page lists this file');
     }
-    d.store.touchFile(sha256);
+    try {
+      d.store.touchFile(sha256);
+    } catch (err) {
+      // Request statistics are not worth an outage: with the disk full, cached files still serve.
+      d.log.warn('could not record the request', { sha256, reason: (err as Error).message });
+    }
     return wantsMetadata ? serveMetadata(c, file) : serveFile(c, file);
   });
 
@@ -110,8 +115,20 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     const sha = createHash('sha256').update(data).digest('hex');
     if (want && sha !== want) throw new UpstreamError('hash-mismatch', `${what}: upstream bytes hash to ${sha}, the index listed ${want}`);
     const tmp = d.blobs.createTemp();
-    await new Promise<void>((resolve, reject) => tmp.stream.end(data, (err?: Error | null) => (err ? reject(err) : resolve())));
-    await d.blobs.commit(tmp.path, sha);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tmp.stream.once('error', reject);
+        tmp.stream.end(data, () => resolve());
+      });
+      await d.blobs.commit(tmp.path, sha);
+    } catch (err) {
+      // Never leave a partial file behind; a full disk is ours to report, not a server bug.
+      tmp.stream.destroy();
+      await d.blobs.discard(tmp.path);
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') throw new StorageError(`no space left to store ${what}: ${(err as Error).message}`);
+      throw err;
+    }
     return sha;
   }
 

@@ -3,7 +3,7 @@
 // that names the storage, not upstream), nothing is left in tmp/ or blobs/, no verdict is
 // recorded, and the server keeps serving files that fit.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -61,5 +61,26 @@ describe.skipIf(!mounted)('disk full while writing a blob', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.equals(fits.body)).toBe(true);
     expect(proxy.verdictCount()).toBe(1);
+  });
+
+  test('disk full while storing extracted .metadata: 507, no temp file left, the wheel itself still served', async () => {
+    const smallUrl = await fileUrlFromPage(proxy.url, 'fits', fits.filename);
+    // Fill what is left of the tmpfs (a file that cannot grow further stops at ENOSPC).
+    try {
+      writeFileSync(path.join(mountPoint, 'filler'), Buffer.alloc(4 * 1024 * 1024));
+    } catch (err) {
+      expect((err as { code?: string }).code).toBe('ENOSPC');
+    }
+    const r = await get(smallUrl + '.metadata');
+    expect(r.status).toBe(507);
+    expect(r.headers.get('content-type')).toBe('application/problem+json');
+    expect(proxy.tmpFiles()).toEqual([]);
+    const whole = await get(smallUrl);
+    expect(whole.status).toBe(200);
+    expect(whole.body.equals(fits.body)).toBe(true);
+    rmSync(path.join(mountPoint, 'filler'), { force: true });
+    const meta = await get(smallUrl + '.metadata');
+    expect(meta.status).toBe(200);
+    expect(meta.body.toString()).toContain('Name: fits');
   });
 });
