@@ -3,7 +3,7 @@
 // upstream made here; a static nginx serving the same rendered tree is the baseline; wrk is
 // the load generator. Results go to stdout (JSON) and into docs/PERFORMANCE.md between the
 // bench markers. BENCH_SECONDS (default 5) sets each wrk run's length.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ const upDir = path.join(scratch, 'upstream');
 const tree = path.join(scratch, 'tree');
 const log = (...a) => console.error('[bench]', ...a);
 const stops = [];
+const proxies = [];
 
 try {
   const startLoad = loadavg();
@@ -33,6 +34,7 @@ try {
 
   const proxy = await startProxy({ upstream: upDir, data: path.join(scratch, 'data-a') });
   stops.push(() => proxy.stop());
+  proxies.push(proxy);
   const rssIdle = proxy.rss();
 
   // Warm the proxy and render the same tree for nginx: pages as the proxy renders them (file
@@ -91,6 +93,7 @@ try {
   // Cold fetch: a second proxy whose upstream is the nginx (an HTTP simple index), fresh data dir.
   const proxyB = await startProxy({ upstream: `${nginx.url}/simple/`, data: path.join(scratch, 'data-b') });
   stops.push(() => proxyB.stop());
+  proxies.push(proxyB);
   await (await fetch(`${proxyB.url}/simple/coldfile/`, { headers: { accept: PIP_ACCEPT } })).arrayBuffer();
   const coldRows = [];
   for (const f of cold) {
@@ -134,17 +137,19 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
   writeDoc(result);
+} catch (err) {
+  // Show what the proxies said: a failure here is usually theirs.
+  for (const p of proxies) console.error(`[bench] last lines of ${p.url}:\n${p.lines.slice(-20).join('\n')}\nexit: ${p.child.exitCode ?? p.child.signalCode ?? 'running'}`);
+  throw err;
 } finally {
   for (const s of stops.reverse()) await s().catch(() => undefined);
   if (!process.env.BENCH_KEEP) rmSync(scratch, { recursive: true, force: true });
 }
 
 function nginxVersion() {
-  try {
-    return execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'unknown';
-  } catch (e) {
-    return String(e.stderr ?? '').replace('nginx version: nginx/', '').trim();
-  }
+  // nginx -v prints to stderr.
+  const r = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
+  return (r.stderr || r.stdout || 'unknown').replace('nginx version: nginx/', '').trim();
 }
 
 function writeDoc(r) {
