@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseProjectHtml, renderProjectHtml, renderProjectJson, type ProjectPage } from '../../src/index/index.js';
 
@@ -103,5 +104,54 @@ describe.runIf(available.some(([py]) => py === '3.13.0'))('parseProjectHtml agre
     expect(ours.map((f) => [f.url, f.hashes.sha256 ?? null, f.requiresPython ?? null, f.yanked === undefined ? null : f.yanked === true ? '' : f.yanked])).toEqual(
       pip.map((l) => [l.url, l.hash, l.requires_python, l.yanked_reason]),
     );
+  });
+});
+
+// Random upstream pages built from the pieces real and broken indexes contain, read by pip 24 and
+// by parseProjectHtml: the links must agree. Deliberate differences are normalized away, each
+// with its reason; anything else is a bug in how the proxy reads upstream.
+describe.runIf(available.some(([py]) => py === '3.13.0'))('differential against pip 24 on random pages', () => {
+  test('same links, URLs, hashes, requires-python and yanked reasons', () => {
+    const val = fc.constantFrom(
+      'x-1.0.tar.gz', `y-2.0.tar.gz#sha256=${H}`, '../z-1.tar.gz', '&gt;=3.8', '&lt;4&amp;', 'r&quot;s', "it's", 'a b', '',
+      '&#62;', '&#x3C;', 'https://h.example/p/w-1.whl', '?q=1&amp;r=2', '&amp=1', '&gt', '&ampx', '&notit',
+    );
+    const name = fc.constantFrom('href', 'HREF', 'data-requires-python', 'data-yanked', 'data-core-metadata', 'title');
+    const attr = fc
+      .tuple(name, fc.constantFrom('"', "'", '', 'bare'), val)
+      .map(([n, q, v]) => (q === 'bare' ? ` ${n}` : q === '' ? ` ${n}=${v.replace(/[\s"'>]/g, '') || 'v'}` : ` ${n}=${q}${v.replaceAll(q, '')}${q}`));
+    const anchor = fc
+      .tuple(fc.constantFrom('a', 'A'), fc.array(attr, { maxLength: 4 }), fc.constantFrom('text', 'x-1.0.tar.gz'), fc.constantFrom('</a>', '</A>', '', '</a >'))
+      .map(([t, attrs, text, end]) => `<${t}${attrs.join('')}>${text}${end}`);
+    const other = fc.constantFrom(
+      '<br/>', '<br>', '<!-- c -->', '<!-- <a href="c-1.tar.gz">c</a> -->', '<p class="x>y">', '<div>', '</div>', '<h1>Links</h1>', ' ',
+      '<script>var a = "<a href=s.tar.gz>";</script>', '<style>a{}</style>', '<base href="https://cdn.example/b/">', '<meta name="x" content="y">',
+    );
+    const docs = fc.sample(fc.array(fc.oneof(anchor, other), { maxLength: 8 }).map((a) => a.join('')), { numRuns: 1500, seed: Number(process.env.FC_SEED ?? 42) });
+    const url = 'https://idx.example/simple/x/';
+    const pip: Array<Array<[string, string | null, string | null, string | null]>> = JSON.parse(
+      execFileSync(join(PYENV, '3.13.0', 'bin', 'python'), [join(import.meta.dirname, 'helpers', 'pip_parse_html_batch.py')], {
+        input: JSON.stringify(docs.map((html) => ({ html, url }))),
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+        env: { ...process.env, PIP_CONFIG_FILE: '/dev/null', PYTHONWARNINGS: 'ignore' },
+      }),
+    );
+    // pip re-quotes path characters ("&" → "%26") and collapses "//": the same resource.
+    const sameUrl = (u: string) => decodeURIComponent(u).replace(/([^:])\/{2,}/g, '$1/');
+    // pip takes whatever hex-looking text follows "sha256="; we require the whole value to be hex.
+    const hash = (h: string | null) => (h !== null && /^[0-9a-f]+$/.test(h) ? h : null);
+    const mismatches: string[] = [];
+    docs.forEach((html, i) => {
+      // A bare data-yanked (no "=") is yanked per PEP 592; pip's html.parser reads it as None.
+      const bare = /data-yanked(?!=)/i.test(html);
+      const norm = (links: Array<[string, string | null, string | null, string | null]>) =>
+        JSON.stringify(links.map(([u, h, rp, y]) => [sameUrl(u), hash(h), rp, bare ? '-' : y]));
+      const ours = parseProjectHtml(html, url).files.map(
+        (f): [string, string | null, string | null, string | null] => [f.url, f.hashes.sha256 ?? null, f.requiresPython ?? null, f.yanked === undefined ? null : f.yanked === true ? '' : f.yanked],
+      );
+      if (norm(ours) !== norm(pip[i])) mismatches.push(`${JSON.stringify(html)}\n  ours ${norm(ours)}\n  pip  ${norm(pip[i])}`);
+    });
+    expect(mismatches.slice(0, 5)).toEqual([]);
   });
 });
