@@ -6,6 +6,7 @@ import { resolveLimits } from '../scan/limits.js';
 import type { Finding } from '../scan/types.js';
 import type { ReviewApiDeps } from './api.js';
 import { rankHeldFile } from './rank.js';
+import { explainModel } from './explain.js';
 
 const CONTEXT_LINES = 6;
 const MAX_LINE_CHARS = 400;
@@ -50,8 +51,10 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
     verdict: verdict
       ? { verdict: verdict.verdict, score: verdict.score, scannerVersion: verdict.scanner_version, reason: verdict.reason, ms: verdict.ms, decidedAt: new Date(verdict.decided_at).toISOString() }
       : null,
-    // The model's contribution shows up as findings of the "model" rules; no separate feature list is stored.
+    // The classifier's findings (rule "model-score") and, when the model file is present, its score
+    // and top features for this file, computed now (occlusion, one batch).
     modelFindings: findings.filter((f) => f.rule.startsWith('model')),
+    model: await explainModel(d.blobs, file),
     findings,
     cluster: extra ? { outlierRank: extra.outlier_rank, family: extra.family, familyDistance: extra.family_distance } : null,
     upstream: { projectStatus: d.store.projectStatus(file.project) ?? 'active' },

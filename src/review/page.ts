@@ -290,6 +290,7 @@ async function loadItem(id) {
     ['Uploaded', it.file.uploadTime || 'unknown'], ['Verdict', it.verdict ? it.verdict.verdict + ' (score ' + it.verdict.score.toFixed(2) + ', scanner ' + it.verdict.scannerVersion + ')' : 'none'],
     ['Policy now', it.policy.action + ' (' + it.policy.source + ': ' + it.policy.reason + ')'],
     ['Requests', String(it.file.requests)], ['Upstream status', it.upstream.projectStatus],
+    ['Model', it.model ? it.model.score.toFixed(3) + (it.model.top.length ? ' — ' + it.model.top.map((t) => t.feature + ' (+' + t.contribution.toFixed(3) + ')').join(', ') : '') : 'no model'],
     ['Outlier rank / family', it.cluster ? (it.cluster.outlierRank ?? '-') + ' / ' + (it.cluster.family ?? '-') : 'not ranked'],
   ];
   $('#item-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]));

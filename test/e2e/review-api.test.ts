@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { HELD_SOURCE, NameScanner, call, download, makeWheel, startEnv, type Env, type Wheel } from '../review/fixtures.js';
 
 const CLUSTER_MODEL = fileURLToPath(new URL('../../models/cluster-refs.json', import.meta.url));
+const CLASSIFIER = fileURLToPath(new URL('../../models/pywarden-model.onnx', import.meta.url));
 let env: Env;
 const w: Record<string, Wheel> = {};
 
@@ -144,6 +145,14 @@ describe('queue and item', () => {
     expect(r.body.askedBy[0].count).toBeGreaterThanOrEqual(1);
     expect(r.body.upstream.projectStatus).toBe('active');
     expect(r.body.policy).toMatchObject({ action: 'quarantine', source: 'verdict' });
+    // The classifier's score and top features, when its model file is there.
+    if (existsSync(CLASSIFIER)) {
+      expect(r.body.model.score).toBeGreaterThanOrEqual(0);
+      expect(Array.isArray(r.body.model.top)).toBe(true);
+    } else {
+      console.warn(`!!! ${CLASSIFIER} missing: the item view has no model score`);
+      expect(r.body.model).toBeNull();
+    }
     if (existsSync(CLUSTER_MODEL)) {
       // The cluster analysis ranks the held file's import-time code when the item is opened (or earlier, after the hold).
       const two = await call(env, 'GET', `/-/api/items/${await reviewIdOf(w.held2)}`, env.tokens.reader);
