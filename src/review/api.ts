@@ -126,6 +126,8 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     const expiresAt = expiry(body);
     const w = d.reviews.addWaiver({ project: normName(project!), version, sha256, expiresAt, justification, actor: principal(c).name });
     d.renderer.invalidate(w.project);
+    // Downloads check the expiry on every request; the rendered listing is re-rendered when it passes.
+    invalidateAt(d.renderer, w.project, expiresAt);
     return c.json({ waiver: times(w) }, 201);
   });
 
@@ -247,6 +249,13 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     }
     return c.json({ revoked: true });
   });
+}
+
+/** Invalidates a project's rendered page at `at` (re-armed past setTimeout's 24.8-day limit; unref'd). */
+function invalidateAt(renderer: PageRenderer, project: string, at: number): void {
+  const wait = at - Date.now();
+  if (wait <= 0) return renderer.invalidate(project);
+  setTimeout(() => invalidateAt(renderer, project, at), Math.min(wait + 10, 2 ** 31 - 1)).unref();
 }
 
 /** After a new verdict: clean → the item is cleared; held → back to the held state; human decisions stay. */

@@ -210,6 +210,18 @@ describe('actions', () => {
     expect(hist).toEqual(expect.arrayContaining(['waive', 'unwaive']));
   });
 
+  it('an expired waiver refuses again and the listing drops the file without any other change', async () => {
+    await reviewIdOf(w.waive); // held again since the waiver above was revoked
+    const listed = async () => (await (await fetch(`${env.server.url}/simple/waivepkg/`)).text()).includes(w.waive.filename);
+    const r = await call(env, 'POST', '/-/api/waivers', env.tokens.reviewer, { sha256: w.waive.sha256, justification: 'short trial', expiresAt: new Date(Date.now() + 1200).toISOString() });
+    expect(r.status).toBe(201);
+    expect(await listed()).toBe(true);
+    expect((await download(env, w.waive)).status).toBe(200);
+    await new Promise((res) => setTimeout(res, 1400));
+    expect(await listed()).toBe(false);
+    expect((await download(env, w.waive)).status).toBe(403);
+  });
+
   it('rescan: re-runs the scanner on the stored bytes and settles the item', async () => {
     const id = await reviewIdOf(w.held2);
     const scanner = env.server.deps.scanner as NameScanner;
