@@ -35,7 +35,7 @@ const HELP = `usage: pywarden cluster [--data DIR] [--refs PATH] [--top N]
        pywarden cluster --build-refs [--benign DEST] [--malicious DEST] [--corpus DIR] [--out PATH]
        pywarden cluster --data DIR --add FILE... [--trusted]
 
-  --build-refs     build the reference model from the dev corpus (benign-dev, malicious-dev)
+  --build-refs     build the reference model from the dev corpus (benign-dev, benign-debian, malicious-dev)
   --corpus DIR     corpus folder holding unpack.sh (default: ../shared/corpus beside the repo)
   --benign DEST    an already unpacked benign split (unpack.sh layout); repeatable
   --malicious DEST an already unpacked malicious split; repeatable
@@ -89,7 +89,16 @@ async function buildRefs(v: Record<string, unknown>): Promise<number> {
     }
     // Samples are unpacked outside the repository and removed afterwards.
     scratch = mkdtempSync(join(tmpdir(), 'pywarden-cluster-'));
-    if (!benign.length) benign = [unpack(corpus, 'benign-dev', scratch)];
+    if (!benign.length) {
+      benign = [unpack(corpus, 'benign-dev', scratch)];
+      // The Debian wheels add benign import-time code (package __init__.py); they are built on
+      // demand from apt (corpus README) and skipped, with a warning, where that is impossible.
+      try {
+        benign.push(unpack(corpus, 'benign-debian', scratch));
+      } catch (e) {
+        process.stderr.write(`pywarden cluster: benign-debian skipped (${(e as Error).message})\n`);
+      }
+    }
     if (!malicious.length) malicious = [unpack(corpus, 'malicious-dev', scratch)];
   }
   try {
