@@ -129,12 +129,18 @@ export async function startProxy({ upstream, data, extraArgs = [], env = {} }) {
     lines,
     child,
     rss: () => rssOf(child.pid),
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
+    stop: () => stopChild(child, 'SIGTERM'),
   };
+}
+
+/** Signals a child and waits for it to exit; SIGKILL after 5 s. */
+async function stopChild(child, signal) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(t);
 }
 
 /** Resident and peak resident memory of a process, in MiB (Linux /proc). */
@@ -203,11 +209,7 @@ http {
   return {
     url,
     pid: child.pid,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGQUIT');
-      await new Promise((r) => child.once('exit', r));
-    },
+    stop: () => stopChild(child, 'SIGQUIT'),
   };
 }
 

@@ -9,7 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { PIP_ACCEPT, ROOT, loadavg, startNginx, startProxy, timed, wrk, writeWheel } from './lib.mjs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+// Each cell is run REPEAT times, proxy and nginx alternating, and the best run of each kept: on a
+// shared machine the best run is the closest to what the server itself can do.
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const BIG = 12 * 1024 * 1024;
 const COLD_FILES = 5;
 
@@ -60,6 +63,13 @@ try {
   if (bigRes[0] !== 200 || bigRes[1] !== readFileSync(path.join(upDir, big.filename)).length) throw new Error(`big file through the proxy: ${bigRes}`);
   log(`big file cold through the proxy (folder upstream): ${bigColdMs.toFixed(0)} ms`);
 
+  // Serving a page starts scan-ahead in the background (newest wheels fetched and scanned):
+  // let it finish so that it does not share the cores with the measured runs.
+  for (let last = -1, quiet = 0, i = 0; quiet < 20 && i < 600; i++) {
+    quiet = proxy.lines.length === last ? quiet + 1 : 0;
+    last = proxy.lines.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const nginx = await startNginx(tree, scratch);
   stops.push(() => nginx.stop());
 
@@ -73,8 +83,14 @@ try {
   const rows = [];
   for (const t of targets) {
     for (const c of [1, 32]) {
-      const p = wrk(proxy.url + t.proxy[0], { connections: c, seconds: SECONDS, headers: t.proxy[1] });
-      const n = wrk(nginx.url + t.nginx, { connections: c, seconds: SECONDS });
+      let p = null;
+      let n = null;
+      for (let k = 0; k < REPEAT; k++) {
+        const pk = wrk(proxy.url + t.proxy[0], { connections: c, seconds: SECONDS, headers: t.proxy[1] });
+        const nk = wrk(nginx.url + t.nginx, { connections: c, seconds: SECONDS });
+        if (!p || pk.rps > p.rps) p = pk;
+        if (!n || nk.rps > n.rps) n = nk;
+      }
       if (p.errors || n.errors) log(`errors on ${t.name} c=${c}: proxy ${p.errors}, nginx ${n.errors}`);
       const row = {
         target: t.name,
@@ -91,7 +107,8 @@ try {
   const rssAfterLoad = proxy.rss();
 
   // Cold fetch: a second proxy whose upstream is the nginx (an HTTP simple index), fresh data dir.
-  const proxyB = await startProxy({ upstream: `${nginx.url}/simple/`, data: path.join(scratch, 'data-b') });
+  // No scan-ahead here: it would start fetching the newest file as soon as the page is served.
+  const proxyB = await startProxy({ upstream: `${nginx.url}/simple/`, data: path.join(scratch, 'data-b'), extraArgs: ['--scan-ahead', 'false'] });
   stops.push(() => proxyB.stop());
   proxies.push(proxyB);
   await (await fetch(`${proxyB.url}/simple/coldfile/`, { headers: { accept: PIP_ACCEPT } })).arrayBuffer();
@@ -131,6 +148,7 @@ try {
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}, nginx ${nginxVersion()}`,
     loadavg: { start: startLoad, end: loadavg() },
     seconds: SECONDS,
+    repeat: REPEAT,
     rows,
     cold: { rows: coldRows, ...coldSummary },
     rss: { idle: rssIdle, afterLoad: rssAfterLoad, end: rssEnd, coldProxy: rssB },
@@ -160,7 +178,7 @@ function writeDoc(r) {
   const lines = [];
   lines.push(`Run: ${r.date}, commit ${r.commit}, ${r.machine}.`);
   lines.push(`Load average (1/5/15 min) at start ${r.loadavg.start}, at end ${r.loadavg.end}: the machine is shared, so absolute figures move between runs; the ratios are taken from back-to-back runs.`);
-  lines.push(`Each cell: one wrk run of ${r.seconds} s, 1 thread, keep-alive, against 127.0.0.1. nginx runs 1 worker process (the proxy has one event loop).`);
+  lines.push(`Each cell: the best of ${r.repeat} wrk runs of ${r.seconds} s (proxy and nginx alternating), 1 thread, keep-alive, against 127.0.0.1. nginx runs 1 worker process (the proxy has one event loop).`);
   lines.push('');
   lines.push('| target | conns | proxy req/s | proxy MB/s | proxy p99 ms | nginx req/s | nginx MB/s | nginx p99 ms | proxy / nginx | aim | met |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|');
