@@ -109,21 +109,21 @@ describe('formats, from the bytes', () => {
 describe('bombs', () => {
   it('stops a flat zip bomb on its ratio', async () => {
     const bomb = await zeroBomb(64 * 1024 * 1024);
-    await expectCode(put(makeZip([{ name: 'a/big.txt', raw: bomb }]), 'b.zip'), 'ratio', {}, 3_000);
+    await expectCode(put(makeZip([{ name: 'a/big.txt', raw: bomb }]), 'b.zip'), 'ratio', {}, 10_000);
   });
 
   it('stops a zip bomb whose header under-claims its size', async () => {
     const bomb = await zeroBomb(64 * 1024 * 1024);
     // Claims 100 bytes; the ratio check on the claim passes, the real bytes must not.
     const p = put(makeZip([{ name: 'a/setup.py', raw: bomb, claimedSize: 100 }]), 'b.zip');
-    await expectCode(p, ['corrupt', 'ratio'], {}, 3_000);
+    await expectCode(p, ['corrupt', 'ratio'], {}, 10_000);
   });
 
   it('stops an overlapping-entries bomb on total ratio, and on total size when the ratio is allowed', async () => {
     const kernel = await zeroBomb(1024 * 1024); // 1 MiB: under the per-member ratio floor
     const z = makeZip([{ name: 'k', raw: kernel }], { overlap: 3000 }); // 3 GiB if fully read
-    await expectCode(put(z, 'o.zip'), 'ratio', {}, 5_000);
-    await expectCode(put(z, 'o.zip'), 'too-large', { maxRatio: 1e9, maxTotalBytes: 64 * 1024 * 1024 }, 5_000);
+    await expectCode(put(z, 'o.zip'), 'ratio', {}, 15_000);
+    await expectCode(put(z, 'o.zip'), 'too-large', { maxRatio: 1e9, maxTotalBytes: 64 * 1024 * 1024 }, 15_000);
   });
 
   it('does not recurse into nested archives (a zip of zip bombs is just members)', async () => {
@@ -131,7 +131,7 @@ describe('bombs', () => {
     const outer = makeZip(Array.from({ length: 5 }, (_, i) => ({ name: `nested/${i}.zip`, data: inner, method: 0 as const })));
     const t0 = Date.now();
     const d = await read(put(outer, 'n.zip'));
-    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(d.members).toHaveLength(5);
     for (const m of d.members) expect(m.head.subarray(0, 4)).toEqual(Buffer.from('PK\x03\x04', 'latin1'));
     expect(d.totalBytes).toBe(5 * inner.length);
@@ -140,14 +140,14 @@ describe('bombs', () => {
   it('stops a gzip bomb in a tar on the real decompressed bytes', async () => {
     const size = 64 * 1024 * 1024;
     const gz = await gzipZeros(rawTarHeader('pkg/zeros.bin', size), size);
-    await expectCode(put(gz), 'ratio', {}, 3_000);
+    await expectCode(put(gz), 'ratio', {}, 10_000);
     // With the ratio allowed, the total-size limit counts what came out.
-    await expectCode(put(gz), ['too-large', 'member-too-large'], { maxRatio: 1e9, maxTotalBytes: 8 * 1024 * 1024 }, 3_000);
+    await expectCode(put(gz), ['too-large', 'member-too-large'], { maxRatio: 1e9, maxTotalBytes: 8 * 1024 * 1024 }, 10_000);
   });
 
   it('refuses a tar member claiming 10 GB without reading it', async () => {
     const t = Buffer.concat([rawTarHeader('pkg/huge.bin', 10 * 1024 ** 3), Buffer.alloc(512, 1)]);
-    const err = await expectCode(put(gzip(t)), 'member-too-large', {}, 1_000);
+    const err = await expectCode(put(gzip(t)), 'member-too-large', {}, 5_000);
     expect(err.message).toContain('10737418240');
   });
 
@@ -168,12 +168,12 @@ describe('bombs', () => {
     }
     gz.end(Buffer.alloc(1024));
     await ended;
-    await expectCode(put(Buffer.concat(out)), 'too-many-members', {}, 10_000);
+    await expectCode(put(Buffer.concat(out)), 'too-many-members', {}, 30_000);
   });
 
   it('refuses a zip that announces more members than allowed before reading any', async () => {
     const z = makeZip(Array.from({ length: 2000 }, (_, i) => ({ name: `f${i}` })));
-    await expectCode(put(z, 'm.zip'), 'too-many-members', { maxMembers: 1000 }, 1_000);
+    await expectCode(put(z, 'm.zip'), 'too-many-members', { maxMembers: 1000 }, 5_000);
   });
 
   it('refuses paths that are too deep or names that are too long', async () => {
