@@ -103,11 +103,15 @@ function readFile(v: unknown, i: number, page: URL): IndexFile | undefined {
   const file: IndexFile = { filename, url: hrefOf(url), hashes: v.hashes === undefined ? {} : readHashes(v.hashes, where) };
   const rp = optString(v, 'requires-python', where);
   if (rp !== undefined && rp.trim() !== '') file.requiresPython = rp;
-  // PEP 592 / 691: false, true, or a non-empty reason ("" means yanked without reason).
+  // PEP 691: a boolean or a non-empty reason, and only a truthy value means yanked. An empty
+  // string is therefore not yanked, which is also how pip reads it (Link.from_json).
   const y = v.yanked;
-  if (y === true || (typeof y === 'string' && y === '')) file.yanked = true;
-  else if (typeof y === 'string') file.yanked = y;
-  else if (y !== undefined && y !== null && y !== false) fail(where, '"yanked" must be a boolean or a string');
+  if (y === true) file.yanked = true;
+  else if (typeof y === 'string') {
+    if (y !== '') file.yanked = y;
+  } else if (y !== undefined && y !== null && y !== false) fail(where, '"yanked" must be a boolean or a string');
+  // PEP 714 name first; then PyPI's historical "data-dist-info-metadata" and PEP 691's original
+  // "dist-info-metadata" (read, never written: pip 22.3-23.1 crash on the latter).
   const cm = readCoreMetadata(v['core-metadata'] ?? v['data-dist-info-metadata'] ?? v['dist-info-metadata'], where);
   if (cm !== undefined) file.coreMetadata = cm;
   const size = v.size;

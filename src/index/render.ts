@@ -75,7 +75,9 @@ function fileJson(f: IndexFile): Record<string, unknown> {
   if (f.coreMetadata) {
     const cm = f.coreMetadata === true ? true : f.coreMetadata;
     o['core-metadata'] = cm;
-    o['data-dist-info-metadata'] = cm; // PEP 714 legacy twin
+    // The legacy twin as PyPI writes it. Never the PEP 691 spelling "dist-info-metadata": pip
+    // 22.3-23.1 fail hard on it, which is why PEP 714 renamed the key.
+    o['data-dist-info-metadata'] = cm;
   }
   if (f.gpgSig !== undefined) o['gpg-sig'] = f.gpgSig;
   if (f.provenance !== undefined) o.provenance = f.provenance;

@@ -65,10 +65,10 @@ describe('parseProjectJson edge cases', () => {
     });
   });
 
-  test('yanked forms (PEP 592)', () => {
+  test('yanked forms (PEP 592 / 691: only truthy values mean yanked)', () => {
     expect(one({ yanked: false }).yanked).toBeUndefined();
     expect(one({ yanked: true }).yanked).toBe(true);
-    expect(one({ yanked: '' }).yanked).toBe(true);
+    expect(one({ yanked: '' }).yanked).toBeUndefined();
     expect(one({ yanked: 'reason' }).yanked).toBe('reason');
   });
 

@@ -17,6 +17,8 @@ const PIPS: Array<[string, string, boolean, boolean, boolean]> = [
   ['3.6.15', '18.1', false, false, false],
   ['2.7.18', '19.2.3', true, false, false],
   ['3.7.16', '22.0.4', true, false, false],
+  // 23.0.1 has the PEP 714 bug (crashes on a JSON "dist-info-metadata" key): must read our JSON.
+  ['3.8.18', '23.0.1', true, false, true],
   ['3.11.7', '23.2.1', true, true, true],
   ['3.13.0', '24.2', true, true, true],
 ];

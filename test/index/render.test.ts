@@ -80,6 +80,12 @@ describe('renderProjectJson', () => {
     expect(out).toEqual(src);
   });
 
+  test('never writes the PEP 691 key "dist-info-metadata" that pip 22.3-23.1 crash on (PEP 714)', () => {
+    const out = JSON.parse(renderProjectJson(parseProjectJson(PYPI_JSON, PAGE_URL)));
+    for (const f of out.files) expect(Object.keys(f)).not.toContain('dist-info-metadata');
+    expect(out.files[2]['core-metadata']).toEqual({ sha256: H.wheelMeta });
+  });
+
   test('HTML upstream: versions derived from file names, size omitted when unknown, yanked always written', () => {
     const page = parseProjectHtml(
       `<a href="foo-1.0.tar.gz#sha256=aa">foo-1.0.tar.gz</a><a href="foo-1.0-py3-none-any.whl#sha256=bb" data-yanked>foo-1.0-py3-none-any.whl</a>
