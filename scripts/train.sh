@@ -19,15 +19,21 @@ fi
 "$CORPUS/unpack.sh" benign-dev "$SCRATCH/benign-dev" >&2
 BENIGN_WHEEL_CACHE=${BENIGN_WHEEL_CACHE:-$SCRATCH/benign-debian-cache} "$CORPUS/unpack.sh" benign-debian "$SCRATCH/benign-debian" >&2
 
+DIRS=("$SCRATCH/mal-dev" "$SCRATCH/benign-dev" "$SCRATCH/benign-debian")
 FEATURES="$SCRATCH/features.jsonl"
-if [[ -z "${TRAIN_REUSE_FEATURES:-}" || ! -s "$FEATURES" ]]; then
-  node scripts/train/features.mjs "$FEATURES" "$SCRATCH/mal-dev" "$SCRATCH/benign-dev" "$SCRATCH/benign-debian"
+RULES="$SCRATCH/rules.jsonl"
+# TRAIN_REUSE=1 keeps features/rules from an earlier run of the same code (they take minutes).
+if [[ -z "${TRAIN_REUSE:-}" || ! -s "$FEATURES" ]]; then
+  node scripts/train/features.mjs "$FEATURES" "${DIRS[@]}"
+fi
+if [[ -z "${TRAIN_REUSE:-}" || ! -s "$RULES" ]]; then
+  node scripts/train/rules.mjs "$RULES" "${DIRS[@]}"
 fi
 
 "$PY" scripts/train/train.py --features "$FEATURES" \
   --model models/pywarden-model.onnx --report "$SCRATCH/report.json" \
   --svg docs/model-threshold-sweep.svg --fixtures test/fixtures/model/fixtures.json \
-  --scores "$SCRATCH/scores.json"
+  --scores "$SCRATCH/scores.json" --oof "$SCRATCH/oof.json"
 node scripts/train/verify.mjs models/pywarden-model.onnx "$SCRATCH/scores.json" 1e-4
-node scripts/train/card.mjs "$SCRATCH/report.json" models/MODEL.md models/pywarden-model.json
+node scripts/train/card.mjs "$SCRATCH/report.json" "$SCRATCH/oof.json" "$RULES" models/MODEL.md models/pywarden-model.json
 echo "train: done; model models/pywarden-model.onnx ($(cut -c1-16 models/pywarden-model.onnx.sha256)...)" >&2

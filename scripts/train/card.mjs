@@ -1,10 +1,22 @@
 // Writes the model's runtime card (models/pywarden-model.json: hash, feature order, thresholds)
-// and the generated sections of models/MODEL.md from train.py's report. Every figure in the card
-// comes from here. usage: node scripts/train/card.mjs REPORT.json MODEL.md MODEL.json
-import { readFileSync, writeFileSync } from 'node:fs';
+// and the generated sections of models/MODEL.md from train.py's report, its out-of-fold scores and
+// the rules' verdicts on the same files. Every figure in the card comes from here.
+// usage: node scripts/train/card.mjs REPORT.json OOF.json RULES.jsonl MODEL.md MODEL.json
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-const [reportPath, mdPath, jsonPath] = process.argv.slice(2);
+const [reportPath, oofPath, rulesPath, mdPath, jsonPath] = process.argv.slice(2);
 const r = JSON.parse(readFileSync(reportPath, 'utf8'));
+const oof = JSON.parse(readFileSync(oofPath, 'utf8'));
+const verdicts = new Map();
+let rulesVersion = '';
+if (existsSync(rulesPath)) {
+  const [head, ...lines] = readFileSync(rulesPath, 'utf8').trim().split('\n');
+  rulesVersion = JSON.parse(head).rulesVersion;
+  for (const l of lines) {
+    const v = JSON.parse(l);
+    verdicts.set(v.sha256, { verdict: v.verdict, score: v.score });
+  }
+}
 const f3 = (x) => (x === undefined || x === null ? 'n/a' : x.toFixed(3));
 const pct = (x) => `${(100 * x).toFixed(2)} %`;
 const next = (x) => {
@@ -20,7 +32,9 @@ const { block, quarantine } = r.thresholds;
 // ---- combining with the rules (out-of-fold model scores + the rules' verdicts on the same files)
 let raise = block;
 let ablation = null;
-const rows = r.combined_input?.rows;
+const rows = oof.every((x) => verdicts.has(x.sha256))
+  ? oof.map((x) => ({ label: x.label, family: x.family, popular: x.popular, rules: verdicts.get(x.sha256), model: x.stack }))
+  : undefined;
 if (rows) {
   // Lowest score at which the model holds no benign file that the rules pass.
   const cleanBenign = rows.filter((x) => x.label === 'benign' && x.rules.verdict === 'clean').map((x) => x.model);
@@ -110,12 +124,12 @@ sections.thresholds = [
 
 sections.ablation = ablation
   ? [
-    'Out-of-fold model scores joined with the rules\' verdicts on the same files (the rules have no training step, so their verdicts are out-of-sample).', '',
+    `Out-of-fold model scores joined with the rules' verdicts (${rulesVersion}) on the same files (the rules have no training step, so their verdicts are out-of-sample). "held" counts blocked, held and unreadable files.`, '',
     '| policy | blocked recall | held recall (blocked + held) | family recall (held) | benign blocked | benign held | F1 at block |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...ablation.map((a) => `| ${a.name} | ${f3(a.blockedRecall)} | ${f3(a.heldRecall)} | ${f3(a.familyRecall)} | ${pct(a.benignBlocked)} | ${pct(a.benignHeld)} | ${f3(a.blockF1)} |`),
   ].join('\n')
-  : '_The feature file carried no rule verdicts (the rules were not built when training ran), so the ablation is missing._';
+  : '_No rule verdicts for these files (scripts/train/rules.mjs did not run), so the ablation is missing._';
 
 sections.model = `\`models/${r.model}\`: ${(r.bytes / 1024).toFixed(0)} KiB, sha256 \`${r.sha256}\`; trained in ${r.seconds} s.`;
 

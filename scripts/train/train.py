@@ -389,7 +389,7 @@ def main():
     ap.add_argument('--svg', required=True)
     ap.add_argument('--fixtures', required=True)
     ap.add_argument('--scores', required=True, help='all rows with final-model numpy scores, for verify.mjs')
-    ap.add_argument('--rules', help='rules verdicts per sha256 (scripts/train/rules.mjs), for the ablation')
+    ap.add_argument('--oof', required=True, help='per-file out-of-fold scores, for the card')
     ap.add_argument('--folds', type=int, default=5)
     args = ap.parse_args()
 
@@ -410,8 +410,9 @@ def main():
         log(f'outer fold {i + 1}/{args.folds} done ({time.time() - started:.0f} s)')
 
     s = oof['stack']
-    with open(os.path.join(os.path.dirname(args.scores), 'oof.json'), 'w') as f:
-        json.dump([{'filename': r['filename'], 'label': r['label'], 'family': r['family'], 'kind': r['kind'],
+    with open(args.oof, 'w') as f:
+        json.dump([{'sha256': r['sha256'], 'filename': r['filename'], 'label': r['label'], 'family': r['family'],
+                    'kind': r['kind'], 'popular': bool(r.get('popular')),
                     **{k: float(oof[k][i]) for k in oof}} for i, r in enumerate(rows)], f)
     t_block = block_threshold(y, s)
     t_quar = min(quarantine_threshold(y, s), t_block)
@@ -450,22 +451,6 @@ def main():
         json.dump({'x': X.tolist(), 'score': final_scores.tolist()}, f)
 
     # Combined with the rules, when the feature file carries their verdicts.
-    verdicts = {}
-    if args.rules and os.path.exists(args.rules):
-        with open(args.rules) as f:
-            f.readline()
-            for line in f:
-                v = json.loads(line)
-                verdicts[v['sha256']] = {'verdict': v['verdict'], 'score': v['score']}
-    rules = [verdicts.get(r['sha256']) for r in rows]
-    combined = None
-    if all(rules):
-        for r, v in zip(rows, rules):
-            r['rules'] = v
-        combined = {'rows': [{'label': r['label'], 'family': r['family'], 'kind': r['kind'], 'rules': r['rules'],
-                              'popular': bool(r.get('popular')),
-                              'model': float(sv)} for r, sv in zip(rows, s)]}
-
     sweep_svg(y, s, t_block, t_quar, args.svg)
     kinds = {}
     for r in rows:
@@ -480,7 +465,6 @@ def main():
         'protocol': {'outer_folds': args.folds, 'inner_folds': 3, 'seed': SEED, 'grouped_by': 'family'},
         'thresholds': {'block': t_block, 'quarantine': t_quar},
         'learners': figures,
-        'combined_input': combined,
         'seconds': round(time.time() - started, 1),
     }
     with open(args.report, 'w') as f:

@@ -49,6 +49,12 @@ export const CODE_FEATURES: FeatureSpec[] = [
   { name: 'combo_secrets_net', doc: 'log1p files whose strings name credential or browser stores and that reach the network' },
   { name: 'combo_file_proc', doc: 'log1p files that write/modify files and start processes (drop and run)' },
   { name: 'combo_install_active', doc: 'install-time files that use the network, processes or exec (0, 1, 2, ...)' },
+  { name: 'style_defs', doc: 'log1p function and class definitions' },
+  { name: 'style_comments', doc: 'comments per line of Python' },
+  { name: 'style_docstrings', doc: 'triple-quoted strings (docstrings, mostly) per definition' },
+  { name: 'style_type_hints', doc: 'log1p return annotations (`->`)' },
+  { name: 'style_relative_imports', doc: 'log1p relative imports (`from .x import y`): code organised as a package' },
+  { name: 'style_raise', doc: 'log1p `raise` statements (error handling written for callers)' },
   { name: 'install_hook_class', doc: 'setup.py defines a class deriving from install/develop/egg_info/build_py/sdist (a custom command)' },
   { name: 'install_exec_decode', doc: 'an install-time line both executes (exec/eval/compile/system/Popen) and decodes (b64decode/decompress/fromhex/marshal/decode)' },
   { name: 'pth_import_lines', doc: 'lines of .pth files that start with `import` (executed at every interpreter start)' },
@@ -83,6 +89,7 @@ export class CodeStats {
   private api = new Float64Array(WHERES.length * API_CATS.length);
   private str = new Float64Array(WHERES.length * TARGET_CATS.length);
   private lines = [0, 0, 0];
+  private style = { defs: 0, comments: 0, triples: 0, hints: 0, relImports: 0, raises: 0 };
   private combos = { netExec: 0, decodeExec: 0, infoNet: 0, secretsNet: 0, fileProc: 0, installActive: 0 };
   hookClass = 0;
   installExecDecode = 0;
@@ -142,6 +149,12 @@ export class CodeStats {
     if (net && secrets) this.combos.secretsNet++;
     if (has('file') && has('process')) this.combos.fileProc++;
     if (where === 'install' && (net || run)) this.combos.installActive++;
+    this.style.defs += count(code, /^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w/gm);
+    this.style.comments += lx.comments;
+    this.style.triples += lx.tripleStrings;
+    this.style.hints += count(code, /\)\s*->/g);
+    this.style.relImports += count(code, /^[ \t]*from[ \t]+\.+/gm);
+    this.style.raises += count(code, /^[ \t]*raise\b/gm);
     this.chr += count(code, /\b(?:chr|ord)\s*\(/g);
     this.reversed += count(code, /\[\s*:\s*:\s*-1\s*\]/g);
     this.lambdas += count(code, /\blambda\b/g);
@@ -268,6 +281,12 @@ export class CodeStats {
     set('combo_secrets_net', ln(this.combos.secretsNet));
     set('combo_file_proc', ln(this.combos.fileProc));
     set('combo_install_active', this.combos.installActive);
+    set('style_defs', ln(this.style.defs));
+    set('style_comments', totalLines ? this.style.comments / totalLines : 0);
+    set('style_docstrings', this.style.defs ? Math.min(2, this.style.triples / this.style.defs) : 0);
+    set('style_type_hints', ln(this.style.hints));
+    set('style_relative_imports', ln(this.style.relImports));
+    set('style_raise', ln(this.style.raises));
     set('install_hook_class', this.hookClass);
     set('install_exec_decode', this.installExecDecode > 0 ? 1 : 0);
     set('pth_import_lines', this.pthImports);

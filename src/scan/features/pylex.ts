@@ -10,6 +10,9 @@ export interface Lexed {
   strings: string[];
   lines: number;
   longestLine: number;
+  /** Comment tokens and triple-quoted strings (docstrings, mostly): signs of code written for people. */
+  comments: number;
+  tripleStrings: number;
 }
 
 const MAX_STRINGS = 20_000;
@@ -18,12 +21,15 @@ export function lexPython(src: string): Lexed {
   const code: string[] = [];
   const strings: string[] = [];
   let start = 0; // start of the pending code chunk
+  let comments = 0;
+  let tripleStrings = 0;
   let i = 0;
   const n = src.length;
   while (i < n) {
     const c = src.charCodeAt(i);
     if (c === 35 /* # */) {
       code.push(src.slice(start, i));
+      comments++;
       while (i < n && src.charCodeAt(i) !== 10) i++;
       start = i;
       continue;
@@ -33,6 +39,7 @@ export function lexPython(src: string): Lexed {
       const q = src[i];
       const triple = src.startsWith(q + q + q, i);
       const ql = triple ? 3 : 1;
+      if (triple) tripleStrings++;
       let j = i + ql;
       const bodyStart = j;
       let bodyEnd = -1;
@@ -73,5 +80,5 @@ export function lexPython(src: string): Lexed {
       ls = k + 1;
     }
   }
-  return { code: code.join(''), strings, lines, longestLine: longest };
+  return { code: code.join(''), strings, lines, longestLine: longest, comments, tripleStrings };
 }

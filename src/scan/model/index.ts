@@ -1,31 +1,13 @@
 // The learned classifier: one ONNX graph (models/pywarden-model.onnx, trained by `npm run train`)
 // run with onnxruntime-node. The session is created once per process or worker thread and
 // reused; scoring one distribution is a single small batch on the CPU.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { FEATURE_NAMES } from '../features/index.js';
+import { MODEL_PATH } from './info.js';
 
-export const MODEL_PATH = fileURLToPath(new URL('../../../models/pywarden-model.onnx', import.meta.url));
+export { MODEL_PATH, modelInfo, type ModelInfo } from './info.js';
 
-export interface ModelInfo {
-  path: string;
-  /** sha256 of the model file; part of SCANNER_VERSION so a new model re-evaluates cached verdicts. */
-  sha256: string;
-  bytes: number;
-}
-
-let info: ModelInfo | undefined;
 let session: Promise<ort.InferenceSession> | undefined;
-
-/** Hash of the committed model, read once (synchronously: SCANNER_VERSION is a constant). */
-export function modelInfo(path = MODEL_PATH): ModelInfo {
-  if (info && info.path === path) return info;
-  const bytes = readFileSync(path);
-  info = { path, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
-  return info;
-}
 
 function load(path: string): Promise<ort.InferenceSession> {
   // Two cores shared by the scanner's workers: one intra-op thread per session is the fast path

@@ -98,6 +98,9 @@ describe('extractFeatures', () => {
     expect(get(good, 'meta_home_repo')).toBe(1);
     expect(get(good, 'meta_license_mismatch')).toBe(0);
     expect(get(good, 'name_typo')).toBe(0);
+    expect(get(good, 'style_defs')).toBeGreaterThan(0);
+    expect(get(good, 'style_docstrings')).toBeGreaterThan(0);
+    expect(get(bad, 'style_docstrings')).toBe(0);
   });
 
   it('counts a .pth import line as start-up code', () => {
