@@ -84,6 +84,11 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
+  // `pywarden scan --jsonl dir | head`: a closed pipe ends the run quietly, not with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const scanner = createScanner({ workers });
   const threshold = RANK[failOn];
   const progress = !values.jsonl && sawFolder && process.stderr.isTTY ? new Progress(files.length) : undefined;
