@@ -15,7 +15,57 @@
 import Parser from 'tree-sitter';
 import Python from 'tree-sitter-python';
 
-type Node = Parser.SyntaxNode;
+/**
+ * A plain copy of the named nodes of a tree-sitter tree, built in one cursor pass. Reading
+ * `namedChildren` through the native binding costs about 10 µs a node (a 70 KB `__init__.py`
+ * took 300 ms); the cursor copy takes a few ms and keeps the extractor below unchanged.
+ */
+class Node {
+  readonly namedChildren: Node[] = [];
+  constructor(
+    private readonly src: string,
+    readonly type: string,
+    readonly startIndex: number,
+    readonly endIndex: number,
+    readonly field: string | null,
+  ) {}
+  get text(): string {
+    return this.src.slice(this.startIndex, this.endIndex);
+  }
+  get namedChildCount(): number {
+    return this.namedChildren.length;
+  }
+  childForFieldName(name: string): Node | null {
+    return this.namedChildren.find((c) => c.field === name) ?? null;
+  }
+  childrenForFieldName(name: string): Node[] {
+    return this.namedChildren.filter((c) => c.field === name);
+  }
+}
+
+function liteTree(tree: Parser.Tree, src: string): Node {
+  const c = tree.walk();
+  const root = new Node(src, c.nodeType, c.startIndex, c.endIndex, null);
+  const stack: Node[] = [root];
+  // Iterative pre-order walk: obfuscated files nest thousands deep.
+  if (!c.gotoFirstChild()) return root;
+  for (;;) {
+    let descended = false;
+    if (c.nodeIsNamed) {
+      const n = new Node(src, c.nodeType, c.startIndex, c.endIndex, c.currentFieldName || null);
+      stack[stack.length - 1].namedChildren.push(n);
+      if (c.gotoFirstChild()) {
+        stack.push(n);
+        descended = true;
+      }
+    }
+    if (descended) continue;
+    while (!c.gotoNextSibling()) {
+      if (!c.gotoParent() || stack.length <= 1) return root;
+      stack.pop();
+    }
+  }
+}
 
 /** Syntactic nesting beyond which the walk stops (obfuscators build `a+a+a+...` chains thousands deep). */
 const MAX_NEST = 300;
@@ -274,7 +324,7 @@ function stringContent(lit: Node): string {
 function extractWith(source: string, opts: Required<CallSequenceOptions>, decodeDepth: number, budget: number): string[] {
   const tree = getParser().parse(source, null, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
   const x = new Extractor({ ...opts, maxTokens: Math.max(0, budget) }, decodeDepth);
-  x.run(tree.rootNode);
+  x.run(liteTree(tree, source));
   return x.tokens;
 }
 
