@@ -11,6 +11,7 @@ import tar from 'tar-stream';
 import { TransformStream, type ReadableStream } from 'node:stream/web';
 import type { XzReadableStream as XzStream } from 'xz-decompress';
 import type { Collector } from './collector.js';
+import { createBunzip2 } from './bzip2.js';
 import type { MemberType } from './types.js';
 import type { Container } from './sniff.js';
 
@@ -38,7 +39,7 @@ function memberType(t: string | null | undefined): MemberType {
   }
 }
 
-function decoder(container: Container): Duplex | undefined {
+function decoder(container: Container, guard: (produced: number, consumed: number) => void): Duplex | undefined {
   switch (container) {
     case 'tar.gz':
       // Multi-member gzip is decoded as one stream, as Python's gzip module does.
@@ -50,10 +51,8 @@ function decoder(container: Container): Duplex | undefined {
       const xz = new XzReadableStream(pass.readable as unknown as globalThis.ReadableStream<Uint8Array>);
       return Duplex.fromWeb({ writable: pass.writable, readable: xz as unknown as ReadableStream<Uint8Array> });
     }
-    case 'tar.bz2': {
-      const unbzip2 = require('unbzip2-stream') as () => Duplex;
-      return unbzip2();
-    }
+    case 'tar.bz2':
+      return createBunzip2(guard);
     default:
       return undefined;
   }
@@ -83,7 +82,11 @@ export async function readTar(path: string, container: Container, collector: Col
     },
   });
   const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
-  const dec = decoder(container);
+  const dec = decoder(container, (produced, consumed) => {
+    collector.checkTotal(produced);
+    collector.checkTotalRatio(produced, consumed);
+    collector.checkDeadline();
+  });
   const stages: (Readable | Duplex | NodeJS.WritableStream)[] = dec ? [source, countIn, dec, countOut, extract] : [source, countIn, countOut, extract];
   const done = (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
   let pipelineError: unknown;

@@ -145,6 +145,36 @@ describe('bombs', () => {
     await expectCode(put(gz), ['too-large', 'member-too-large'], { maxRatio: 1e9, maxTotalBytes: 8 * 1024 * 1024 }, 10_000);
   });
 
+  it('stops a bzip2 bomb with bounded memory (blocks decoded one at a time)', async (ctx) => {
+    // bzip2 packs ~45 MB of zeros per block into a few dozen bytes; 300 MB is under 500 bytes.
+    const zeros = Buffer.alloc(300 * 1024 * 1024);
+    const bomb = compressWith('bzip2', zeros);
+    if (!bomb) {
+      console.warn('\n*** SKIPPED bzip2 bomb: the bzip2 command is missing (apt-get install bzip2) ***\n');
+      ctx.skip();
+      return;
+    }
+    const before = process.memoryUsage().rss;
+    await expectCode(put(bomb, 'b.tar.bz2'), 'ratio', {}, 10_000);
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it('round-trips a multi-block, multi-stream bzip2 tar, and calls a cut one truncated', async (ctx) => {
+    const text = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${(i * 2654435761) % 1000003}\n`).join('');
+    const t = await makeTar([{ name: 'p/big.py', data: text }, { name: 'p/b.py', data: 'b = 2\n' }]);
+    const one = compressWith('bzip2', t.subarray(0, 1_000_000));
+    const two = compressWith('bzip2', t.subarray(1_000_000));
+    if (!one || !two) {
+      console.warn('\n*** SKIPPED bzip2 round trip: the bzip2 command is missing ***\n');
+      ctx.skip();
+      return;
+    }
+    const d = await read(put(Buffer.concat([one, two]), 'm.tar.bz2'), { maxContentBytes: 8 * 1024 * 1024 });
+    expect(d.members[0].data?.toString()).toBe(text);
+    expect(d.members[1].data?.toString()).toBe('b = 2\n');
+    await expectCode(put(one.subarray(0, one.length - 100), 'cut.tar.bz2'), ['truncated', 'corrupt']);
+  });
+
   it('refuses a tar member claiming 10 GB without reading it', async () => {
     const t = Buffer.concat([rawTarHeader('pkg/huge.bin', 10 * 1024 ** 3), Buffer.alloc(512, 1)]);
     const err = await expectCode(put(gzip(t)), 'member-too-large', {}, 5_000);
