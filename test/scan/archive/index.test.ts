@@ -159,6 +159,16 @@ describe('bombs', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
   });
 
+  it('stops an xz bomb on its ratio', async (ctx) => {
+    const bomb = compressWith('xz', Buffer.alloc(100 * 1024 * 1024));
+    if (!bomb) {
+      console.warn('\n*** SKIPPED xz bomb: the xz command is missing (apt-get install xz-utils) ***\n');
+      ctx.skip();
+      return;
+    }
+    await expectCode(put(bomb, 'b.tar.gz'), 'ratio', {}, 10_000);
+  });
+
   it('round-trips a multi-block, multi-stream bzip2 tar, and calls a cut one truncated', async (ctx) => {
     const text = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${(i * 2654435761) % 1000003}\n`).join('');
     const t = await makeTar([{ name: 'p/big.py', data: text }, { name: 'p/b.py', data: 'b = 2\n' }]);
