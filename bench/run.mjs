@@ -14,7 +14,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 // shared machine the best run is the closest to what the server itself can do.
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const BIG = 12 * 1024 * 1024;
-const COLD_FILES = 5;
+const COLD_FILES = 7;
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'pywarden-bench-'));
 // nginx workers run as an unprivileged user: let them read the tree.
@@ -115,14 +115,17 @@ try {
   const coldRows = [];
   for (const f of cold) {
     const p = `/files/${f.sha256}/${f.filename}`;
-    const [directMs] = await timed(async () => (await fetch(nginx.url + p)).arrayBuffer());
+    // Direct and re-serve can be repeated: best of 3 each. The cold fetch happens once per file.
+    let directMs = Infinity;
+    for (let k = 0; k < 3; k++) directMs = Math.min(directMs, (await timed(async () => (await fetch(nginx.url + p)).arrayBuffer()))[0]);
     const [coldMs, status] = await timed(async () => {
       const r = await fetch(proxyB.url + p);
       await r.arrayBuffer();
       return r.status;
     });
     if (status !== 200) throw new Error(`cold fetch of ${f.filename}: ${status}`);
-    const [cachedMs] = await timed(async () => (await fetch(proxyB.url + p)).arrayBuffer());
+    let cachedMs = Infinity;
+    for (let k = 0; k < 3; k++) cachedMs = Math.min(cachedMs, (await timed(async () => (await fetch(proxyB.url + p)).arrayBuffer()))[0]);
     const scanned = proxyB.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'scanned' && l.filename === f.filename);
     const scanMs = scanned?.ms ?? NaN;
     coldRows.push({ file: f.filename, directMs, coldMs, scanMs, cachedMs, beforeScan: (coldMs - scanMs) / directMs });
@@ -135,8 +138,9 @@ try {
     scanMs: med(coldRows.map((r) => r.scanMs)),
     cachedMs: med(coldRows.map((r) => r.cachedMs)),
   };
-  coldSummary.beforeScanRatio = (coldSummary.coldMs - coldSummary.scanMs) / coldSummary.directMs;
-  coldSummary.fetchVerifyStoreRatio = (coldSummary.coldMs - coldSummary.scanMs - coldSummary.cachedMs) / coldSummary.directMs;
+  // Ratios per file, then the median: the machine's load moves all of a file's timings together.
+  coldSummary.beforeScanRatio = med(coldRows.map((r) => (r.coldMs - r.scanMs) / r.directMs));
+  coldSummary.fetchVerifyStoreRatio = med(coldRows.map((r) => (r.coldMs - r.scanMs - r.cachedMs) / r.directMs));
   const rssEnd = proxy.rss();
   const rssB = proxyB.rss();
 
@@ -188,7 +192,7 @@ function writeDoc(r) {
   }
   lines.push('');
   const c = r.cold;
-  lines.push(`Cold fetch (${c.rows.length} distinct ${f(BIG / 1048576)} MiB wheels, a fresh proxy whose upstream is the nginx above, medians): direct from upstream ${f(c.directMs, 1)} ms; through the proxy ${f(c.coldMs, 1)} ms, of which scanning ${f(c.scanMs, 1)} ms; re-serving the stored file ${f(c.cachedMs, 1)} ms.`);
+  lines.push(`Cold fetch (${c.rows.length} distinct ${f(BIG / 1048576)} MiB wheels, a fresh proxy without scan-ahead whose upstream is the nginx above; direct and re-serve best of 3 per file; medians over files, ratios computed per file): direct from upstream ${f(c.directMs, 1)} ms; through the proxy ${f(c.coldMs, 1)} ms, of which scanning ${f(c.scanMs, 1)} ms; re-serving the stored file ${f(c.cachedMs, 1)} ms.`);
   lines.push(`- Overhead before scanning, (cold − scan) / direct: **${f(c.beforeScanRatio, 2)}×** (aim ≤ 1.3×).`);
   lines.push(`- Of that, download + hash + verify + store alone, (cold − scan − re-serve) / direct: **${f(c.fetchVerifyStoreRatio, 2)}×**; the rest is sending the verified file to the client, which fail-closed serving cannot overlap with the download.`);
   lines.push('');
