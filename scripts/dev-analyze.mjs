@@ -20,8 +20,10 @@ const ruleHits = {}; // rule -> label -> sev -> count
 const times = [];
 const misses = [];
 const fps = [];
+const notBlocked = [];
 for (const dir of dirs) {
-  const man = readFileSync(`${dir}/manifest.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const every = Number(args.find((a) => a.startsWith('--every='))?.slice(8) ?? 1);
+  const man = readFileSync(`${dir}/manifest.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((_, i) => i % every === 0);
   for (const m of man) {
     const path = `${dir}/${m.sha256}/${m.filename}`;
     let a;
@@ -35,6 +37,8 @@ for (const dir of dirs) {
       a = { verdict: 'error', score: 1, findings: [{ rule: 'read-error', severity: 'high', path: '', message: String(e.message) }] };
     }
     times.push(ms);
+    if (ms > 1000) process.stderr.write(`slow: ${ms.toFixed(0)} ms ${m.filename}\n`);
+    if (times.length % 250 === 0) process.stderr.write(`${times.length} files...\n`);
     const s = stats[m.label];
     s.n++;
     const blocked = a.verdict === 'malicious';
@@ -54,6 +58,7 @@ for (const dir of dirs) {
     const show = (lst) => lst.push({ file: m.filename, v: a.verdict, score: a.score, ms: ms.toFixed(1), f: a.findings.filter((f) => f.severity !== 'info' && (!ruleFilter || f.rule === ruleFilter)).map((f) => `${f.severity[0].toUpperCase()} ${f.rule} ${f.path.split('/').slice(-2).join('/')}:${f.line ?? ''} ${f.message.slice(0, 110)} | ${f.snippet ?? ''}`.slice(0, 260)) });
     if (m.label === 'benign' && held) show(fps);
     if (m.label === 'malicious' && !held) show(misses);
+    if (m.label === 'malicious' && held && !blocked) show(notBlocked);
   }
 }
 const pct = (a, b) => (b ? ((100 * a) / b).toFixed(2) + '%' : '-');
@@ -66,4 +71,5 @@ for (const [label, s] of Object.entries(stats)) {
 times.sort((a, b) => a - b);
 console.log(`analysis ms: p50=${times[Math.floor(times.length / 2)]?.toFixed(1)} p90=${times[Math.floor(times.length * 0.9)]?.toFixed(1)} p99=${times[Math.floor(times.length * 0.99)]?.toFixed(1)} max=${times[times.length - 1]?.toFixed(1)}`);
 if (flag('--fp')) for (const x of fps) console.log(`FP ${x.v} ${x.score} ${x.file} ${x.ms}ms\n   ${x.f.join('\n   ')}`);
+if (flag('--held')) for (const x of notBlocked) console.log(`HELD ${x.file}\n   ${x.f.join('\n   ')}`);
 if (flag('--miss')) for (const x of misses) console.log(`MISS ${x.file}\n   ${x.f.join('\n   ')}`);

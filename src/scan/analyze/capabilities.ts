@@ -15,6 +15,9 @@ const READ = /^(open|io\.open|codecs\.open|shutil\.(copy\w*|make_archive)|os\.(w
 const WRITE = /\.(write|write_bytes|write_text)$|^shutil\.copy\w*$|^urllib\.request\.urlretrieve$/;
 const CLIP = /^(pyperclip\.\w+|win32clipboard\.\w+|clipboard\.\w+|tkinter\.Tk\(\)\.clipboard_\w+|ctypes\.windll\.user32\.(OpenClipboard|SetClipboardData|GetClipboardData))$|clipboard_(get|append)$/;
 
+/** Who and where the victim is: what beacons and stealers send (platform.system() is not in it: builds branch on it). */
+export const IDENTITY = /^(getpass\.getuser|os\.getlogin|socket\.(gethostname|getfqdn)|platform\.(node|uname)|os\.uname|uuid\.getnode|os\.getcwd|os\.path\.expanduser|psutil\.users)$/;
+
 export function callCaps(name: string): Capability[] {
   const out: Capability[] = [];
   if (NET.test(name)) out.push('network');
@@ -52,9 +55,11 @@ export function fileCaps(f: PyFile, filter?: (c: CallSite) => boolean): Set<Capa
 export const ENDPOINTS: { kind: string; re: RegExp; weight: 'strong' | 'medium' | 'weak' }[] = [
   { kind: 'Discord webhook', re: /discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\//i, weight: 'strong' },
   { kind: 'Telegram bot API', re: /api\.telegram\.org\/bot/i, weight: 'strong' },
+  { kind: 'Telegram bot token', re: /^\d{8,10}:AA[\w-]{33}$/, weight: 'strong' },
   { kind: 'OAST / DNS-log domain', re: /\b(?:[\w-]+\.)*(?:interact\.sh|interactsh\.com|oast\.(?:fun|me|live|site|online|pro)|oastify\.com|burpcollaborator\.net|dnslog\.cn|dnslog\.link|ceye\.io|requestbin\.(?:net|com)|pipedream\.net|webhook\.site|beeceptor\.com|canarytokens\.com|hookbin\.com|requestcatcher\.com|ptsv2\.com|postb\.in|mockbin\.org|eo\w*\.m\.pipedream\.net|dnslog\.\w+|bxss\.me|xss\.ht|ssrf\.\w+)\b/i, weight: 'strong' },
   { kind: 'tunnel', re: /\b[\w-]+\.(?:ngrok\.io|ngrok-free\.app|ngrok\.app|ngrok\.dev|serveo\.net|loca\.lt|trycloudflare\.com|localhost\.run|pagekite\.me|localtunnel\.me)\b/i, weight: 'medium' },
   { kind: 'paste / file-drop site', re: /\b(?:pastebin\.com\/raw|paste\.ee\/r|hastebin\.com|rentry\.co|ghostbin|transfer\.sh|termbin\.com|anonfiles\.com|file\.io|gofile\.io|bashupload\.com|0x0\.st|temp\.sh|dpaste\.(?:com|org)|pastes\.io|paste\.c-net\.org)\b/i, weight: 'medium' },
+  { kind: 'mock/collector API', re: /\b[\w-]+\.(?:mockapi\.io|free\.beeceptor\.com|requestcatcher\.com|mocky\.io|typedwebhook\.tools|webhook\.cool|rbaskets\.in)\b/i, weight: 'medium' },
   { kind: 'throw-away host', re: /\b[\w-]+\.(?:repl\.co|replit\.app|glitch\.me|000webhostapp\.com|herokuapp\.com|workers\.dev|pythonanywhere\.com|onrender\.com|vercel\.app|netlify\.app|firebaseio\.com)\b/i, weight: 'weak' },
   { kind: 'raw IP address URL', re: /\b(?:https?|tcp|ftp|wss?):\/\/(?!(?:127\.|0\.0\.0\.0|10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|255\.))\d{1,3}(?:\.\d{1,3}){3}\b/i, weight: 'medium' },
   { kind: 'suspicious TLD', re: /\bhttps?:\/\/[\w.-]+\.(?:tk|ml|ga|cf|gq|xyz|top|pw|icu|buzz|su|cyou|rest|monster|click|cfd|sbs|zip|mov|ru|onion)(?:[:/'"\s]|$)/i, weight: 'weak' },
@@ -72,7 +77,7 @@ export function endpointIn(s: string): { kind: string; weight: 'strong' | 'mediu
 /** Paths and names of stored secrets. Listed by behaviour: browser stores, token stores, keys. */
 export const CREDENTIALS: { kind: string; re: RegExp }[] = [
   { kind: 'browser password/cookie store', re: /Login Data|\bCookies\b.*(Network|Default)|(Network|Default)[\\/]+Cookies|Web Data|Local State|key4\.db|logins\.json|cookies\.sqlite|User Data[\\/]+Default/i },
-  { kind: 'Discord token store', re: /discord(?:canary|ptb)?[\\/]+Local Storage|Local Storage[\\/]+leveldb|dQw4w9WgXcQ|\[\\w-\]\{24\}\\\.|mfa\\\.\[|discord_token|tokens?_grabber/i },
+  { kind: 'Discord token store', re: /discord(?:canary|ptb)?[\\/]+Local Storage|Local Storage[\\/]+leveldb|dQw4w9WgXcQ:|\[\\w-\]\{24\}\\\.|mfa\\\.\[|discord_token|tokens?_grabber/i },
   { kind: 'SSH key', re: /\.ssh[\\/]+(id_(rsa|dsa|ecdsa|ed25519)|authorized_keys|known_hosts)|\.ssh[\\/]*['"]?$/i },
   { kind: 'cloud credentials', re: /\.aws[\\/]+credentials|\.azure[\\/]|gcloud[\\/]+credentials|application_default_credentials\.json|\.kube[\\/]+config|\.docker[\\/]+config\.json|AWS_SECRET_ACCESS_KEY/i },
   { kind: 'package-index / git credentials', re: /\.pypirc|\.npmrc|\.git-credentials|\.netrc|\.config[\\/]+gh[\\/]+hosts\.yml/i },
@@ -104,9 +109,13 @@ export const HIDDEN_SPAWN: { kind: string; re: RegExp }[] = [
   { kind: 'hidden PowerShell', re: /powershell(?:\.exe)?[^\n]*\s[-/](?:w(?:indowstyle)?\s+h(?:idden)?|enc(?:odedcommand)?\s|e\s+[A-Za-z0-9+/=]{20,}|nop\b[^\n]*-w\s+hidden|ep\s+bypass|executionpolicy\s+bypass)/i },
   { kind: 'detached start', re: /\bstart\s+\/b\b|\bstart\s+\/min\b|cmd(?:\.exe)?\s+\/c\s+start\s+""/i },
   { kind: 'pythonw', re: /\bpythonw(?:\.exe)?\b/i },
-  { kind: 'VBScript / mshta / certutil / bitsadmin', re: /\bmshta\b|\bwscript(?:\.exe)?\s|\bcscript(?:\.exe)?\s|certutil(?:\.exe)?\s+-(?:urlcache|decode)|bitsadmin\s+\/transfer|\bnohup\b[^\n]*&\s*$|\bsetsid\b|disown/i },
+  { kind: 'VBScript / mshta / certutil / bitsadmin', re: /\bmshta\b|\bwscript(?:\.exe)?\s|\bcscript(?:\.exe)?\s|certutil(?:\.exe)?\s+-(?:urlcache|decode)|bitsadmin\s+\/transfer/i },
 ];
 
+/** A shell/PowerShell command that downloads (any string; paired with a spawn capability). */
+export const SHELL_DOWNLOAD = /\b(?:curl|wget)\b[^\n]*(?:https?|ftp):\/\/|Invoke-WebRequest|\biwr\s|Invoke-RestMethod|Net\.WebClient|DownloadFile|DownloadString|Start-BitsTransfer|certutil(?:\.exe)?\s+-urlcache|bitsadmin\s+\/transfer/i;
+/** ... and then runs what it downloaded. */
+export const SHELL_RUN_AFTER = /\|\s*(?:ba|z)?sh\b|\|\s*python|Start-Process|\biex\b|Invoke-Expression|Expand-Archive[^\n]*(?:Start|\.exe)|&&\s*(?:chmod|\.\/|bash|sh|python|start)|;\s*(?:chmod|\.\/|bash|sh|python)|\.exe\b|\bstart\s/i;
 export const DOWNLOAD_SHELL = /\b(?:curl|wget)\b[^\n|;]*(?:https?:|ftp:)[^\n]*(?:\|\s*(?:ba|z)?sh\b|\|\s*python|&&\s*(?:chmod|\.\/|bash|sh|python|start)|;\s*(?:chmod|\.\/|bash|sh|python)|-o\s+\S+\s*(?:&&|;)\s*\S+)|Invoke-WebRequest[^\n]*(?:Start-Process|iex|Invoke-Expression)|\biex\s*\(\s*(?:New-Object\s+Net\.WebClient|iwr|irm)|DownloadString\(|DownloadFile\([^\n]*Start-Process/i;
 
 export const REVERSE_SHELL = /\/dev\/tcp\/|\bnc(?:at)?\s+(?:-\w+\s+)*-e\s|\bbash\s+-i\s*>&|\bsh\s+-i\s*>&|mkfifo\s+\/tmp\/|socat\s+[^\n]*exec:|0<&\d+;?\s*exec\s+\d+<>/i;

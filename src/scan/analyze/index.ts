@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Distribution } from '../archive/types.js';
 import type { Finding, Verdict } from '../types.js';
-import { parsePython } from './python.js';
+import { parsePython, type DecodedBlob } from './python.js';
 import { innerPath, locate } from './location.js';
 import { looksLikePython } from './decode.js';
 import { emptyMeta, parseCoreMetadata, pyprojectMeta, setupKwargs } from './metadata.js';
@@ -36,7 +36,13 @@ export function wantsContent(memberPath: string, size: number): boolean {
 }
 
 /** Bytes of Python parsed per distribution (priority order: install, startup, import, module, test). */
-const PARSE_BUDGET = 1536 * 1024;
+/** A string literal holding code that acts (not a template or a message). */
+const EMBEDDED_CODE = /\b(?:exec|eval|urlopen|urlretrieve|system|popen|Popen|dup2|socket|b64decode|requests\.(?:get|post))\s*\(/;
+const HOT_BUDGET = 1024 * 1024;
+const MODULE_BUDGET = 512 * 1024;
+/** Tokens that make a module worth parsing before others (a count ranks them). */
+const STRONG_TOKENS = /exec\(|eval\(|b64decode|marshal\.loads|__import__|webhook|api\.telegram|Login Data|leveldb|wallet|Startup|CurrentVersion|powershell|CREATE_NO_WINDOW|\/dev\/tcp|dup2|os\.system|Popen|urlopen|urlretrieve|requests\.(?:get|post)|getenv|environ|gethostname|getuser|[A-Za-z0-9+\/=]{200}/g;
+const hotOrder = (l: keyof typeof ORDER): number => (l === 'module' || l === 'test' ? 3 : ORDER[l]);
 /**
  * Fast path: ordinary modules and tests are parsed only when a cheap text check finds something
  * a rule could act on (risky API, threat string, encoded blob). setup.py, .pth-adjacent code,
@@ -93,19 +99,34 @@ export function analyze(dist: Distribution): Analysis {
   const ordered = pyMembers
     .map((m) => ({ ...m, location: locate(m.inner, installModules) }))
     .sort((a, b) => ORDER[a.location] - ORDER[b.location] || a.data.length - b.data.length);
-  let budget = PARSE_BUDGET;
+  // Fast path: hot files (install, start-up, import) first, then ordinary modules ranked by how
+  // many risky tokens they hold; modules with none are never parsed. Separate budgets keep a
+  // large library from starving setup.py and bound the time per distribution.
+  const rank = new Map<string, number>();
+  for (const m of ordered) {
+    if (m.location !== 'module' && m.location !== 'test') continue;
+    const text = m.data.toString('latin1');
+    let score = 0;
+    if (WORTH_PARSING.test(text)) score = 1 + (text.match(STRONG_TOKENS)?.length ?? 0) * (m.location === 'test' ? 0.2 : 1);
+    rank.set(m.inner, score);
+  }
+  ordered.sort((a, b) => hotOrder(a.location) - hotOrder(b.location) || (rank.get(b.inner) ?? 0) - (rank.get(a.inner) ?? 0) || a.data.length - b.data.length);
+  let hotBudget = HOT_BUDGET;
+  let budget = MODULE_BUDGET;
   let decodeBudget = DECODE_BUDGET;
   let unparsed = 0;
   const byInner = new Map(ordered.map((m) => [m.inner, m]));
   for (let i = 0; i < ordered.length; i++) {
     const m = ordered[i];
-    if (m.data.length > budget) {
+    const hot = m.location !== 'module' && m.location !== 'test';
+    if (!hot && !rank.get(m.inner)) continue;
+    if (m.data.length > (hot ? hotBudget : budget)) {
       unparsed++;
       continue;
     }
     const source = m.data.toString('utf8');
-    if ((m.location === 'module' || m.location === 'test') && !WORTH_PARSING.test(source)) continue;
-    budget -= m.data.length;
+    if (hot) hotBudget -= m.data.length;
+    else budget -= m.data.length;
     const view = parsePython(source);
     const location = installModules.has(m.inner) ? 'install' : m.location;
     const file: PyFile = { path: m.path, inner: m.inner, location, view, source, eager: new Set() };
@@ -128,11 +149,15 @@ export function analyze(dist: Distribution): Analysis {
         }
       }
     }
-    // Scan what was decoded: as code when it parses as Python, as strings otherwise.
+    // Scan what was decoded: as code when it parses as Python, as strings otherwise. Code kept
+    // in plain string literals (written to a temp file and run, or exec'd) is scanned the same way.
     const queue: { parent: PyFile; depth: number }[] = [{ parent: file, depth: 0 }];
     while (queue.length) {
       const { parent, depth } = queue.shift()!;
-      for (const d of parent.view.decoded) {
+      const embedded = parent.view.strings
+        .filter((s) => s.value.length >= 40 && s.value.length <= 256 * 1024 && EMBEDDED_CODE.test(s.value) && looksLikePython(s.value))
+        .map((s): DecodedBlob => ({ text: s.value, layers: ['embedded'], line: s.line }));
+      for (const d of [...parent.view.decoded, ...embedded]) {
         if (!d.text || d.executable) continue;
         if (depth < MAX_DECODE_DEPTH && decodeBudget >= d.text.length && looksLikePython(d.text)) {
           decodeBudget -= d.text.length;
@@ -150,7 +175,7 @@ export function analyze(dist: Distribution): Analysis {
           child.eager = eagerFunctions(child);
           py.push(child);
           queue.push({ parent: child, depth: depth + 1 });
-        } else if (d.text.length <= 64 * 1024) {
+        } else if (d.text.length <= 64 * 1024 && d.layers[0] !== 'embedded') {
           parent.view.strings.push({ value: d.text, line: d.line });
         }
       }

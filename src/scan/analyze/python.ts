@@ -94,18 +94,19 @@ export function parsePython(source: string): PyView {
   const tree = getParser().parse(source, null, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
   const root = tree.rootNode;
   const view: PyView = {
-    aliases: {},
+    aliases: Object.create(null) as Record<string, string>,
     modules: [],
     calls: [],
     strings: [],
     refs: [],
     classes: [],
-    callGraph: {},
+    callGraph: Object.create(null) as Record<string, string[]>,
     nonAsciiIdents: [],
     decoded: [],
     hasError: root.hasError,
   };
-  const consts: Record<string, string> = {};
+  // Prototype-free maps: Python names such as `constructor` or `__proto__` are ordinary keys.
+  const consts: Record<string, string> = Object.create(null);
   const nodes = root.descendantsOfType([
     'import_statement',
     'import_from_statement',
@@ -244,6 +245,16 @@ export function parsePython(source: string): PyView {
         const codec = a0 ? evalStr(a0, depth)?.toLowerCase() : undefined;
         if (attr === 'decode' && codec && /rot.?13/.test(codec)) return rot13(v);
         return v;
+      }
+      if ((attr === 'replace' || attr === 'strip' || attr === 'lower' || attr === 'upper') && obj) {
+        const v = evalStr(obj, depth);
+        if (v === undefined) return undefined;
+        if (attr === 'strip') return v.trim();
+        if (attr === 'lower') return v.toLowerCase();
+        if (attr === 'upper') return v.toUpperCase();
+        const from = a0 ? evalStr(a0, depth) : undefined;
+        const to = args.namedChildren[1] ? evalStr(args.namedChildren[1], depth) : undefined;
+        return from !== undefined && to !== undefined && from.length ? v.split(from).join(to) : undefined;
       }
       if (attr === 'join' && obj && (obj.type === 'string' || obj.type === 'concatenated_string') && a0) {
         const sep = evalStr(obj, depth) ?? '';

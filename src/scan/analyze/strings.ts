@@ -10,6 +10,7 @@ export function literalValue(token: string): { value: string; bytes: boolean } {
   let i = 0;
   while (i < token.length && token[i] !== '"' && token[i] !== "'") i++;
   const prefix = token.slice(0, i).toLowerCase();
+  if (i >= token.length) return { value: token, bytes: false };
   const q = token[i];
   const triple = token.startsWith(q.repeat(3), i);
   const ql = triple ? 3 : 1;

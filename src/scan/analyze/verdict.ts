@@ -28,14 +28,27 @@ export function decide(findings: Finding[], _ctx: RuleContext): { verdict: Verdi
   const highByFile = new Map<string, Set<string>>();
   for (const f of behaviour) if (f.severity === 'high') (highByFile.get(f.path.replace(/#decoded@\d+$/, '')) ?? highByFile.set(f.path.replace(/#decoded@\d+$/, ''), new Set()).get(f.path.replace(/#decoded@\d+$/, ''))!).add(f.rule);
   const twoHigh = [...highByFile.values()].some((s) => s.size >= 2);
+  // A high finding corroborated in the same file by another behaviour rule at medium, or by two more at low.
+  const byFile = new Map<string, Map<string, number>>();
+  for (const f of behaviour) {
+    const file = f.path.replace(/#decoded@\d+$/, '');
+    const m = byFile.get(file) ?? byFile.set(file, new Map()).get(file)!;
+    m.set(f.rule, Math.max(m.get(f.rule) ?? 0, SEVERITY_RANK[f.severity]));
+  }
+  const corroborated = [...byFile.values()].some((m) => {
+    const ranks = [...m.values()];
+    if (!ranks.includes(SEVERITY_RANK.high)) return false;
+    const others = ranks.filter((r) => r >= SEVERITY_RANK.low).length - 1;
+    return ranks.filter((r) => r >= SEVERITY_RANK.medium).length >= 2 || others >= 2;
+  });
   const anyHigh = highByFile.size > 0;
   const mediums = new Set(behaviour.filter((f) => f.severity === 'medium').map((f) => f.rule));
   const lows = new Set(behaviour.filter((f) => f.severity === 'low').map((f) => f.rule));
   const ctxWeight = context.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK.low).length + (context.some((f) => f.rule === 'typosquat') ? 1 : 0);
 
   let verdict: Verdict = 'clean';
-  if (critical || twoHigh) verdict = 'malicious';
-  else if (anyHigh || mediums.size >= 2 || (mediums.size >= 1 && (ctxWeight >= 2 || lows.size >= 1))) verdict = 'suspicious';
+  if (critical || twoHigh || corroborated) verdict = 'malicious';
+  else if (anyHigh || mediums.size >= 1) verdict = 'suspicious';
   // Name/metadata signals next to install-time behaviour: a typosquat that runs code at install.
   else if (lows.has('install-time-exec') && ctxWeight >= 2) verdict = 'suspicious';
 

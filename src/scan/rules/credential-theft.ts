@@ -37,7 +37,7 @@ export const credentialTheft: Rule = {
         if (endpoint && (strong.length || kinds.size >= 2)) sev = 'critical';
         else if (kinds.size >= 3 && hotFile) sev = 'critical';
         else if (strong.length) sev = hotFile && eagerNet ? 'critical' : 'high';
-        else sev = hotFile && eagerNet ? 'high' : 'medium';
+        else sev = hotFile && eagerNet ? 'medium' : 'low'; // twine, setuptools, requests read ~/.pypirc / ~/.netrc
       } else if (reads && strong.length) sev = kinds.size >= 2 ? 'high' : 'medium';
       const [first, line] = [...kinds.entries()][0];
       out.push(finding('credential-theft', sev, f, f.decodedFrom?.line ?? line, lineOf(f, line), `Touches ${[...kinds.keys()].join(', ')}${caps.has('network') ? ' in code that also uses the network' : ''}${endpoint ? ' and names an exfiltration endpoint' : ''} (first: ${first}).`));

@@ -3,7 +3,7 @@
 // executables or code and run them, so the target and the runner decide the grade.
 import type { Rule } from '../analyze/context.js';
 import { finding, isEager, lineOf } from '../analyze/context.js';
-import { isNetwork, isProcess, DOWNLOAD_SHELL } from '../analyze/capabilities.js';
+import { isNetwork, isProcess, DOWNLOAD_SHELL, SHELL_DOWNLOAD, SHELL_RUN_AFTER, fileCaps } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
 const EXE_URL = /^(?:https?|ftp):\/\/\S+?\.(?:exe|scr|msi|bat|cmd|ps1|vbs|jar|dll|hta|lnk|pif|com|elf|bin|sh|py|pyw|apk|dmg|pkg)(?:[?#]|$)/i;
@@ -34,6 +34,15 @@ export const downloadExec: Rule = {
           out.push(finding('download-exec', sev, f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() downloads and runs a program through the shell.`));
         }
       }
+      // 2b. The same command kept in a string and handed to a spawn helper (run(cmd) wrappers).
+      if (!out.some((x) => x.path === f.path) && fileCaps(f).has('process')) {
+        const s = f.view.strings.find((x) => x.value.length < 8192 && SHELL_DOWNLOAD.test(x.value));
+        if (s) {
+          const runs = SHELL_RUN_AFTER.test(s.value) || DOWNLOAD_SHELL.test(s.value);
+          const sev: Finding['severity'] = hotFile ? (runs ? 'critical' : 'high') : runs ? 'high' : 'medium';
+          out.push(finding('download-exec', sev, f, f.decodedFrom?.line ?? s.line, lineOf(f, s.line), `A shell command that downloads${runs ? ' and runs' : ''} a program sits next to process-spawning code.`));
+        }
+      }
       // 3. fetch + spawn in one function, graded by whether an executable is the target.
       const byFn = new Map<string, { net: number[]; spawn: number[]; exe: boolean; start: boolean }>();
       const exeUrls = f.view.strings.filter((s) => EXE_URL.test(s.value.trim()));
@@ -50,6 +59,7 @@ export const downloadExec: Rule = {
           if (EXE_FILE.test(t) || /^os\.startfile/.test(c.name) || /\bstart\b/.test(t)) e.start = true;
         }
       }
+      if (f.location === 'test' && !f.decodedFrom) continue; // test fixtures download and run servers
       for (const [fn, e] of byFn) {
         if (!e.net.length || !e.spawn.length) continue;
         const exeTarget = e.exe || (e.start && exeUrls.length > 0);

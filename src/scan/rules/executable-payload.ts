@@ -29,7 +29,7 @@ export const executablePayload: Rule = {
       }
       const program = isPe && !/\.(dll|pyd)$/i.test(m.path);
       // setuptools and pip ship their launcher stubs (cli-64.exe, t64.exe): small PE files named for that job.
-      const launcher = /(^|\/)(cli|gui|t|w)(-?(32|64|arm64))?\.exe$/i.test(m.path) && m.size < 256 * 1024;
+      const launcher = /(^|\/)(cli|gui|t|w)(-?(32|64))?(-?arm(64)?)?\.exe$/i.test(m.path) && m.size < 256 * 1024;
       const sev: Finding['severity'] = launcher ? 'info' : program ? 'high' : 'medium';
       out.push(finding('executable-payload', sev, m.path, undefined, undefined, `${isPe ? 'Windows' : m.head[0] === 0x7f ? 'ELF' : 'Mach-O'} executable (${m.size} bytes) in ${ctx.dist.format === 'wheel' ? 'a pure wheel' : 'an sdist'}.`));
     }

@@ -9,18 +9,24 @@ import type { Finding } from '../types.js';
 export const exfilEndpoint: Rule = {
   id: 'exfil-endpoint',
   why: 'Stolen data leaves through webhooks, bot APIs, OAST/DNS-log services, tunnels and raw IPs; the endpoint matters only when the code also collects or sends data.',
-  severities: 'critical: strong endpoint (webhook, bot API, OAST) with network + collected data where code runs on install/start-up/import, or any endpoint sent host data at install time; high: endpoint + network + collection elsewhere; medium: endpoint + network; low: endpoint only',
+  severities: 'critical: strong endpoint (webhook, bot API, OAST) with network and collected data, or used eagerly on install/start-up/import, or a tunnel/paste/raw IP sent host data on install/import; high: endpoint + network elsewhere; medium: weaker pairings, DNS beacon at install/import; low: endpoint only',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
       if (f.location === 'test' && !f.decodedFrom) continue;
+      const hot = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
+      // DNS beacon: resolving a hard-coded outside host name when the package installs or imports.
+      const beacon = hot ? f.view.calls.find((c) => /^socket\.(gethostbyname|gethostbyname_ex|getaddrinfo)$|^dns\.resolver\.(query|resolve)$/.test(c.name) && isEager(f, c) && /^[\w.-]+\.[a-z]{2,}$/i.test((c.args[0]?.str ?? '').trim()) && !/localhost|\.local$|\.internal$|example\.(com|org)/.test(c.args[0]?.str ?? '')) : undefined;
       let best: { kind: string; weight: string; match: string; line: number } | undefined;
       const rank = { strong: 3, medium: 2, weak: 1 } as Record<string, number>;
       for (const s of f.view.strings) {
         const e = endpointIn(s.value);
         if (e && (!best || rank[e.weight] > rank[best.weight])) best = { ...e, line: s.line };
       }
-      if (!best) continue;
+      if (!best) {
+        if (beacon) out.push(finding('exfil-endpoint', 'medium', f, f.decodedFrom?.line ?? beacon.line, lineOf(f, beacon.line), `Resolves the outside host ${beacon.args[0].str} when the package is ${f.location === 'install' ? 'installed' : 'imported'} (DNS beacon).`));
+        continue;
+      }
       const caps = fileCaps(f);
       const net = caps.has('network');
       const collect = caps.has('collect') || caps.has('fileRead');
@@ -28,10 +34,14 @@ export const exfilEndpoint: Rule = {
       const eagerNet = f.view.calls.some((c) => isNetwork(c.name) && isEager(f, c));
       let sev: Finding['severity'] = 'low';
       if (net && collect) {
-        if (best.weight === 'strong') sev = hotFile ? 'critical' : 'high';
+        if (best.weight === 'strong') sev = 'critical';
         else if (best.weight === 'medium') sev = hotFile && eagerNet ? 'critical' : 'high';
         else sev = hotFile && eagerNet ? 'high' : 'medium';
-      } else if (net) sev = best.weight === 'weak' ? 'low' : hotFile ? 'high' : 'medium';
+      } else if (net) {
+        if (best.weight === 'strong') sev = hotFile && eagerNet ? 'critical' : 'high';
+        else if (best.weight === 'medium') sev = hotFile ? 'high' : 'medium';
+        else sev = 'low';
+      }
       else if (best.weight === 'strong') sev = 'medium';
       out.push(finding('exfil-endpoint', sev, f, f.decodedFrom?.line ?? best.line, lineOf(f, best.line), `${best.kind} (${best.match.slice(0, 80)})${net ? ' with network calls' : ''}${collect ? ' and host/user data collection' : ''}.`));
     }

@@ -2,7 +2,7 @@
 // pythonw, start /b, mshta/certutil. Hiding the window is what droppers do; builds show output.
 import type { Rule } from '../analyze/context.js';
 import { finding, isEager, lineOf } from '../analyze/context.js';
-import { HIDDEN_SPAWN, isProcess } from '../analyze/capabilities.js';
+import { HIDDEN_SPAWN, isProcess, fileCaps } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
 const FLAGS = /CREATE_NO_WINDOW|DETACHED_PROCESS|0x0*8000000\b|134217728|0x0*8\b|SW_HIDE|STARTF_USESHOWWINDOW/;
@@ -26,6 +26,10 @@ export const hiddenSpawn: Rule = {
         out.push(finding('hidden-spawn', sev, f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() starts a process hidden from the user (${how}).`));
         break;
       }
+      if (out.some((x) => x.path === f.path) || !fileCaps(f).has('process')) continue;
+      // The command kept in a string and passed through a helper (def run(cmd): Popen(cmd, ...)).
+      const s = f.view.strings.find((x) => x.value.length < 8192 && HIDDEN_SPAWN.some((h) => h.kind !== 'pythonw' && h.re.test(x.value)));
+      if (s) out.push(finding('hidden-spawn', hotFile ? 'high' : 'medium', f, f.decodedFrom?.line ?? s.line, lineOf(f, s.line), `A hidden-window command (${HIDDEN_SPAWN.find((h) => h.re.test(s.value))!.kind}) next to process-spawning code.`));
     }
     return out;
   },

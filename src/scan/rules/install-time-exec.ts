@@ -3,7 +3,7 @@
 // runs exactly those; a spawn alone stays low because many build scripts probe the compiler.
 import type { Rule } from '../analyze/context.js';
 import { finding, isEager, lineOf } from '../analyze/context.js';
-import { isExec, isNetwork, isProcess, isDecode } from '../analyze/capabilities.js';
+import { isNetwork, isProcess, isDecode, IDENTITY } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 import type { CallSite } from '../analyze/python.js';
 
@@ -19,7 +19,7 @@ function isLocalFileExec(c: CallSite): boolean {
 export const installTimeExec: Rule = {
   id: 'install-time-exec',
   why: 'setup.py runs on pip install and pip download; malware in 3 of 4 files lives there. Spawn alone is low: compilers and pkg-config are probed by many benign builds.',
-  severities: 'low: spawn or network alone; medium: exec of computed code, or network with spawn; high: network + spawn/exec in one install-time function',
+  severities: 'low: spawn alone; medium: exec of computed code, or network; high: network + spawn/exec in one install-time function, or network + user/host identity',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -33,13 +33,15 @@ export const installTimeExec: Rule = {
       const fns = new Map<string, Set<string>>();
       for (const [kind, list] of [['net', net], ['spawn', spawn], ['exec', exec]] as const) for (const c of list) (fns.get(c.fn ?? '<module>') ?? fns.set(c.fn ?? '<module>', new Set()).get(c.fn ?? '<module>')!).add(kind);
       const together = [...fns.values()].some((s) => s.has('net') && (s.has('spawn') || s.has('exec')));
+      // Network at install next to who/where-am-I calls: the dependency-confusion beacon shape.
+      const identity = net.length > 0 && eager.some((c) => IDENTITY.test(c.name));
       const first = (exec[0] ?? net[0] ?? spawn[0])!;
       let sev: Finding['severity'] = 'low';
-      if (together) sev = 'high';
-      else if (exec.length || (net.length && spawn.length)) sev = 'medium';
+      if (together || identity) sev = 'high';
+      else if (exec.length || net.length) sev = 'medium';
       if (f.decodedFrom) sev = sev === 'low' ? 'medium' : 'high';
       const parts = [spawn.length && `spawns processes (${uniq(spawn)})`, net.length && `uses the network (${uniq(net)})`, exec.length && `executes computed code (${uniq(exec)})`].filter(Boolean);
-      out.push(finding('install-time-exec', sev, f, first.line, lineOf(f, first.line), `At install time this build script ${parts.join(', ')}${together ? ' in the same function' : ''}.`));
+      out.push(finding('install-time-exec', sev, f, first.line, lineOf(f, first.line), `At install time this build script ${parts.join(', ')}${together ? ' in the same function' : ''}${identity ? ' and reads the user/host identity' : ''}.`));
     }
     return out;
   },

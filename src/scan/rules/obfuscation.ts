@@ -6,7 +6,7 @@ import { finding } from '../analyze/context.js';
 import type { Finding } from '../types.js';
 
 const PYARMOR = /__pyarmor__|pyarmor_runtime|from\s+pytransform\s+import|__armor_enter__/;
-const CONFUSABLE_NAME = /^[_Il1O0]{8,}$|^_{2,}[0-9a-f]{6,}$/;
+const CONFUSABLE_NAME = /^(?=.*[Il1O0])[_Il1O0]{8,}$|^_{2,}[0-9a-f]{6,}$/;
 
 export const obfuscation: Rule = {
   id: 'obfuscation',
@@ -35,7 +35,7 @@ export const obfuscation: Rule = {
       const ids = f.view.nonAsciiIdents;
       const mixed = ids.filter((id) => /[a-zA-Z]/.test(id) && /[\u0400-\u04ff\u0370-\u03ff]/.test(id));
       if (mixed.length) out.push(finding('obfuscation', 'high', f, undefined, mixed.slice(0, 5).join(' '), 'Identifiers mixing Latin and Cyrillic/Greek letters (homoglyphs).'));
-      else if (ids.length >= 10 && f.view.calls.some((c) => /getattr|__import__|__builtins__/.test(c.name))) out.push(finding('obfuscation', 'medium', f, undefined, ids.slice(0, 5).join(' '), `${ids.length} non-ASCII identifiers with dynamic attribute access.`));
+      else if (ids.length >= 10 && ids.filter((x) => /[\u3040-\u9fff\uac00-\ud7af]/.test(x)).length >= ids.length / 2 && /__builtins__|__import__\(/.test(f.source)) out.push(finding('obfuscation', 'medium', f, undefined, ids.slice(0, 5).join(' '), `${ids.length} non-ASCII identifiers with dynamic attribute access.`));
       const confusable = new Set(f.source.match(/\b[_Il1O0]{8,}\b|\b_{2,}[0-9a-f]{6,}\b/g) ?? []);
       if ([...confusable].filter((x) => CONFUSABLE_NAME.test(x)).length >= 5) out.push(finding('obfuscation', 'medium', f, undefined, [...confusable].slice(0, 4).join(' '), 'Identifiers renamed to look-alike strings (obfuscator output).'));
     }

@@ -22,7 +22,9 @@ export const pthCode: Rule = {
         if (m) {
           const decode = /b64decode|decodebytes|fromhex|marshal|zlib/.test(line);
           const spawnNet = /subprocess|os\.system|popen|urllib|urlopen|requests|socket|http\.client/.test(line);
-          sev = (decode && /exec|eval|compile/.test(line)) || spawnNet ? 'critical' : 'high';
+          // exec('try: import x ... except ImportError: pass') is how some tools hook start-up (coloredlogs).
+          const literalExec = /\bexec\(\s*['"]/.test(line) && !decode && !spawnNet;
+          sev = (decode && /exec|eval|compile/.test(line)) || spawnNet ? 'critical' : literalExec ? 'low' : 'high';
         }
         out.push(finding('pth-code', sev, t.path, i + 1, line, m ? `.pth line runs code at every interpreter start (${m[1]}).` : '.pth import hook runs at every interpreter start.'));
       });

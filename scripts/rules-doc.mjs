@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Writes the "Rules" section of docs/DETECTION.md (between <!-- rules:begin --> and
+// <!-- rules:end -->) from the rule registry's own metadata, so the doc cannot drift.
+// Needs `npx tsc -p tsconfig.json` first.   node scripts/rules-doc.mjs [--print]
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { RULES } from '../dist/scan/rules/index.js';
+import { RULES_VERSION } from '../dist/scan/version.js';
+
+const lines = [
+  '<!-- rules:begin -->',
+  '## Rules',
+  '',
+  `Rules version \`${RULES_VERSION}\` (src/scan/version.ts). One file per rule in \`src/scan/rules/\`, each with must-flag and`,
+  'must-not-flag snippets in `test/scan/rules/<rule>.test.ts`. A rule only grades a finding up when a capability',
+  '(network, process, exec, file access) meets a threat (credential path, exfil endpoint, encoded payload, install-time',
+  'location, hidden spawn) in the same file or flow. Verdict (`src/scan/analyze/verdict.ts`): **malicious** on any',
+  'critical finding or two high findings from different behaviour rules in one file; **suspicious** on any high or',
+  'medium behaviour finding; metadata rules (`metadata-signals`, `typosquat`, `dependency-url`) never hold or block alone.',
+  '',
+  '| rule | why | grading |',
+  '| --- | --- | --- |',
+  ...RULES.map((r) => `| \`${r.id}\` | ${r.why.replace(/\|/g, '\\|')} | ${r.severities.replace(/\|/g, '\\|')} |`),
+  '<!-- rules:end -->',
+];
+const section = lines.join('\n');
+const doc = new URL('../docs/DETECTION.md', import.meta.url);
+if (process.argv.includes('--print') || !existsSync(doc)) {
+  console.log(section);
+} else {
+  const text = readFileSync(doc, 'utf8');
+  const re = /<!-- rules:begin -->[\s\S]*?<!-- rules:end -->/;
+  writeFileSync(doc, re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`);
+  console.log('updated docs/DETECTION.md');
+}
