@@ -33,11 +33,16 @@ export interface ScannerOptions {
   version?: string;
 }
 
-// The rules helper's module; loaded lazily so a missing or broken analysis fails each scan
-// closed (verdict error) instead of failing the process that embeds the scanner.
-const DEFAULT_ANALYZER = './analyze/index.js';
-
-export async function loadAnalyzer(specifier: string = DEFAULT_ANALYZER): Promise<Analyzer> {
+/**
+ * The analysis module: src/scan/analyze/index.ts unless a test names another. Loaded lazily, so a
+ * broken analysis fails each scan closed (verdict error) instead of the process embedding the
+ * scanner; the literal import keeps the default module type-checked against `Analyzer`.
+ */
+export async function loadAnalyzer(specifier?: string): Promise<Analyzer> {
+  if (!specifier) {
+    const mod = await import('./analyze/index.js');
+    return { analyze: mod.analyze, wantsContent: mod.wantsContent } satisfies Analyzer;
+  }
   const mod = (await import(specifier)) as Partial<Analyzer>;
   if (typeof mod.analyze !== 'function' || typeof mod.wantsContent !== 'function') {
     throw new Error(`${specifier} does not export analyze() and wantsContent()`);
