@@ -16,7 +16,7 @@ const WRITE = /\.(write|write_bytes|write_text)$|^shutil\.copy\w*$|^urllib\.requ
 const CLIP = /^(pyperclip\.\w+|win32clipboard\.\w+|clipboard\.\w+|tkinter\.Tk\(\)\.clipboard_\w+|ctypes\.windll\.user32\.(OpenClipboard|SetClipboardData|GetClipboardData))$|clipboard_(get|append)$/;
 
 /** Who and where the victim is: what beacons and stealers send (platform.system() is not in it: builds branch on it). */
-export const IDENTITY = /^(getpass\.getuser|os\.getlogin|socket\.(gethostname|getfqdn)|platform\.(node|uname)|os\.uname|uuid\.getnode|os\.getcwd|os\.path\.expanduser|psutil\.users)$/;
+export const IDENTITY = /^(getpass\.getuser|os\.getlogin|socket\.(gethostname|getfqdn)|platform\.(node|uname)|os\.uname|uuid\.getnode|psutil\.users)$/;
 
 export function callCaps(name: string): Capability[] {
   const out: Capability[] = [];

@@ -12,7 +12,7 @@ const EXE_FILE = /\.(?:exe|scr|msi|bat|cmd|ps1|vbs|hta|pif|jar|dll)\b/i;
 export const downloadExec: Rule = {
   id: 'download-exec',
   why: 'Fetching code or an executable and running it is the dropper pattern behind most install-time malware; downloading source tarballs to build is not.',
-  severities: 'critical: exec of a network response, or an executable URL fetched and started, or curl|sh, where code runs on install/start-up/import; high: the same in other modules; medium: fetch + write + spawn in one function without an executable target',
+  severities: 'critical: exec of a network response anywhere, an executable URL fetched and started, or curl|sh where code runs on install/start-up/import; high: the same in other modules; medium: fetch + write + spawn in one function without an executable target',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -21,7 +21,8 @@ export const downloadExec: Rule = {
       for (const c of f.view.calls) {
         if (!/^(exec|eval|compile|builtins\.exec)$/.test(c.name)) continue;
         if (c.inner.some(isNetwork)) {
-          const sev = hotFile && isEager(f, c) ? 'critical' : 'high';
+          // Running code straight from the network is never how a library works.
+          const sev = 'critical';
           out.push(finding('download-exec', sev, f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs code fetched from the network.`));
         }
       }
@@ -65,7 +66,7 @@ export const downloadExec: Rule = {
         const exeTarget = e.exe || (e.start && exeUrls.length > 0);
         const eager = fn === '<module>' || f.eager.has(fn);
         let sev: Finding['severity'] = 'medium';
-        if (exeTarget) sev = hotFile && eager ? 'critical' : 'high';
+        if (exeTarget) sev = (hotFile && eager) || e.start ? 'critical' : 'high';
         else if (e.start && hotFile && eager) sev = 'high';
         const line = e.net[0];
         out.push(finding('download-exec', sev, f, f.decodedFrom?.line ?? line, lineOf(f, line), `${fn === '<module>' ? 'Module-level code' : `${fn}()`} downloads${exeTarget ? ' an executable' : ''} and starts a process${e.start ? ' (start/startfile or a Windows executable)' : ''}.`));

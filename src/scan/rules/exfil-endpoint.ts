@@ -3,7 +3,7 @@
 // string stays low: documentation and tests mention such hosts.
 import type { Rule } from '../analyze/context.js';
 import { finding, isEager, lineOf } from '../analyze/context.js';
-import { endpointIn, fileCaps, isNetwork } from '../analyze/capabilities.js';
+import { endpointIn, fileCaps, isNetwork, IDENTITY } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
 export const exfilEndpoint: Rule = {
@@ -28,6 +28,7 @@ export const exfilEndpoint: Rule = {
         continue;
       }
       const caps = fileCaps(f);
+      const identity = f.view.calls.some((c) => IDENTITY.test(c.name));
       const net = caps.has('network');
       const collect = caps.has('collect') || caps.has('fileRead');
       const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
@@ -35,7 +36,7 @@ export const exfilEndpoint: Rule = {
       let sev: Finding['severity'] = 'low';
       if (net && collect) {
         if (best.weight === 'strong') sev = 'critical';
-        else if (best.weight === 'medium') sev = hotFile && eagerNet ? 'critical' : 'high';
+        else if (best.weight === 'medium') sev = (hotFile && eagerNet) || identity ? 'critical' : 'high';
         else sev = hotFile && eagerNet ? 'high' : 'medium';
       } else if (net) {
         if (best.weight === 'strong') sev = hotFile && eagerNet ? 'critical' : 'high';

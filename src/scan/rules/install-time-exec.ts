@@ -19,7 +19,7 @@ function isLocalFileExec(c: CallSite): boolean {
 export const installTimeExec: Rule = {
   id: 'install-time-exec',
   why: 'setup.py runs on pip install and pip download; malware in 3 of 4 files lives there. Spawn alone is low: compilers and pkg-config are probed by many benign builds.',
-  severities: 'low: spawn alone; medium: exec of computed code, or network; high: network + spawn/exec in one install-time function, or network + user/host identity',
+  severities: 'low: spawn alone; medium: exec of computed code, or network; high: network + spawn/exec in one install-time function, critical: network + user/host identity (getuser, gethostname, platform.node...) at install',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -37,8 +37,10 @@ export const installTimeExec: Rule = {
       const identity = net.length > 0 && eager.some((c) => IDENTITY.test(c.name));
       const first = (exec[0] ?? net[0] ?? spawn[0])!;
       let sev: Finding['severity'] = 'low';
-      if (together || identity) sev = 'high';
+      if (together) sev = 'high';
       else if (exec.length || net.length) sev = 'medium';
+      // Who-am-I sent over the network while pip installs: the dependency-confusion beacon, never a build step.
+      if (identity) sev = 'critical';
       if (f.decodedFrom) sev = sev === 'low' ? 'medium' : 'high';
       const parts = [spawn.length && `spawns processes (${uniq(spawn)})`, net.length && `uses the network (${uniq(net)})`, exec.length && `executes computed code (${uniq(exec)})`].filter(Boolean);
       out.push(finding('install-time-exec', sev, f, first.line, lineOf(f, first.line), `At install time this build script ${parts.join(', ')}${together ? ' in the same function' : ''}${identity ? ' and reads the user/host identity' : ''}.`));

@@ -11,7 +11,7 @@ const CONFUSABLE_NAME = /^(?=.*[Il1O0])[_Il1O0]{8,}$|^_{2,}[0-9a-f]{6,}$/;
 export const obfuscation: Rule = {
   id: 'obfuscation',
   why: 'Obfuscated code cannot be reviewed; code hidden past column 150 by whitespace and mixed-script identifiers exist only to deceive, huge one-line code and PyArmor only to hide.',
-  severities: 'high: code hidden after a run of whitespace, or Latin/Cyrillic mixed identifiers, or PyArmor in setup.py; medium: PyArmor, confusable renaming, huge single-line code, CJK identifiers with dynamic attribute access',
+  severities: 'critical: code hidden after a run of whitespace (only ever done to deceive a reader); high: Latin/Cyrillic mixed identifiers, or PyArmor in setup.py; medium: PyArmor, confusable renaming, huge single-line code, CJK identifiers with dynamic attribute access',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -30,7 +30,7 @@ export const obfuscation: Rule = {
         if (padded < 0 && /\S[ \t]{150,}(?:;|import |exec\(|eval\(|__import__|os\.|subprocess)/.test(l) && !/^\s*#/.test(l)) padded = i;
         if (huge < 0 && l.length > 20000 && (l.match(/;/g)?.length ?? 0) + (l.match(/lambda/g)?.length ?? 0) > 20) huge = i;
       }
-      if (padded >= 0) out.push(finding('obfuscation', 'high', f, padded + 1, lines[padded].trim().slice(0, 120), 'Code hidden off-screen after a long run of whitespace.'));
+      if (padded >= 0) out.push(finding('obfuscation', 'critical', f, padded + 1, lines[padded].trim().slice(0, 120), 'Code hidden off-screen after a long run of whitespace.'));
       if (huge >= 0) out.push(finding('obfuscation', 'medium', f, huge + 1, lines[huge].slice(0, 120), `Single line of ${lines[huge].length} characters of code.`));
       const ids = f.view.nonAsciiIdents;
       const mixed = ids.filter((id) => /[a-zA-Z]/.test(id) && /[\u0400-\u04ff\u0370-\u03ff]/.test(id));

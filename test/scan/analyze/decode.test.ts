@@ -17,7 +17,7 @@ describe('decodeLiteral', () => {
   it('reads marshal blobs as their strings and flags executables', () => {
     const marshal = Buffer.concat([Buffer.from([0xe3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('\x00\x00systemXXXX\x01https://evil.example/x\x00', 'latin1')]);
     expect(decodeLiteral(marshal.toString('base64'))?.text).toContain('https://evil.example/x');
-    const pe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(100, 0x90)]);
+    const pe = Buffer.concat([Buffer.from('MZ'), Buffer.from(Array.from({ length: 100 }, (_, i) => (i * 37) % 256))]);
     expect(decodeLiteral(pe.toString('base64'))?.executable).toBe(true);
   });
   it('leaves prose, identifiers and short strings alone', () => {

@@ -4,7 +4,8 @@ import { parsePython } from '../../../src/scan/analyze/python.js';
 describe('parsePython view', () => {
   it('resolves import aliases, from-imports, __import__ and getattr', () => {
     const v = parsePython(`import os as o\nfrom subprocess import Popen as P\no.system('id')\nP(['ls'])\n__import__('socket').socket()\ngetattr(o, 'popen')('x')\n`);
-    expect(v.calls.map((c) => c.name)).toEqual(['os.system', 'subprocess.Popen', 'socket.socket', 'os.popen']);
+    expect(v.calls.map((c) => c.name)).toEqual(expect.arrayContaining(['os.system', 'subprocess.Popen', 'socket.socket', 'os.popen']));
+    expect(v.calls.map((c) => c.name)).not.toContain('o.system');
   });
   it('keeps comments and docstrings out of strings', () => {
     const v = parsePython(`"""module doc https://discord.com/api/webhooks/1"""\n# 'comment string'\ndef f():\n    """fn doc"""\n    return 'real'\n`);

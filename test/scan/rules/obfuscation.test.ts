@@ -2,9 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { hits, maxSev } from './helpers.js';
 
 describe('obfuscation', () => {
-  it('flags code hidden after a run of whitespace (high)', () => {
+  it('flags code hidden after a run of whitespace (critical)', () => {
     const src = `from setuptools import setup${' '.repeat(300)};import os;os.system('id')\nsetup(name='x')\n`;
-    expect(maxSev(hits('obfuscation', { 'setup.py': src }))).toBe('high');
+    expect(maxSev(hits('obfuscation', { 'setup.py': src }))).toBe('critical');
   });
   it('flags PyArmor runtimes', () => {
     expect(hits('obfuscation', { 'pkg/__init__.py': 'from pytransform import pyarmor_runtime\npyarmor_runtime()\n__pyarmor__(__name__, __file__, b"x")\n' }).length).toBe(1);
