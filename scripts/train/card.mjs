@@ -31,23 +31,31 @@ const { block, quarantine } = r.thresholds;
 
 // ---- combining with the rules (out-of-fold model scores + the rules' verdicts on the same files)
 let raise = block;
+let raiseBudget = block;
 let ablation = null;
 const rows = oof.every((x) => verdicts.has(x.sha256))
   ? oof.map((x) => ({ label: x.label, family: x.family, popular: x.popular, rules: verdicts.get(x.sha256), model: x.stack }))
   : undefined;
 if (rows) {
   // Lowest score at which the model holds no benign file that the rules pass.
-  const cleanBenign = rows.filter((x) => x.label === 'benign' && x.rules.verdict === 'clean').map((x) => x.model);
-  raise = Math.max(quarantine, cleanBenign.length ? next(Math.max(...cleanBenign)) : quarantine);
+  const cleanBenign = rows.filter((x) => x.label === 'benign' && x.rules.verdict === 'clean').map((x) => x.model).sort((a, b) => b - a);
+  raise = Math.max(quarantine, cleanBenign.length ? next(cleanBenign[0]) : quarantine);
+  // For comparison: the lowest score that keeps all benign holds (rules + model) within 2 %.
+  const nBenign = rows.filter((x) => x.label === 'benign').length;
+  const ruleHeld = rows.filter((x) => x.label === 'benign' && x.rules.verdict !== 'clean').length;
+  const room = Math.floor(0.02 * nBenign) - ruleHeld;
+  raiseBudget = room <= 0 ? raise : Math.max(quarantine, room < cleanBenign.length ? next(cleanBenign[room]) : quarantine);
+  const combined = (t) => (x) => {
+    const v = x.rules.verdict;
+    if (v === 'clean' && x.model >= t) return 'suspicious';
+    if (v === 'suspicious' && x.model >= block && !x.popular) return 'malicious';
+    return v;
+  };
   const policies = {
     'rules alone': (x) => x.rules.verdict,
-    'model alone': (x) => (x.model >= block ? 'malicious' : x.model >= quarantine ? 'suspicious' : 'clean'),
-    'rules + model (combine.ts)': (x) => {
-      const v = x.rules.verdict;
-      if (v === 'clean' && x.model >= raise) return 'suspicious';
-      if (v === 'suspicious' && x.model >= block && !x.popular) return 'malicious';
-      return v;
-    },
+    'model alone (block / quarantine thresholds)': (x) => (x.model >= block ? 'malicious' : x.model >= quarantine ? 'suspicious' : 'clean'),
+    [`rules + model (combine.ts: raise ${raise.toFixed(4)})`]: combined(raise),
+    [`rules + model, raise within the 2 % hold budget (${raiseBudget.toFixed(4)}; not used)`]: combined(raiseBudget),
   };
   ablation = Object.entries(policies).map(([name, fn]) => {
     const out = { name, mal: 0, malBlocked: 0, malHeld: 0, ben: 0, benBlocked: 0, benHeld: 0, fams: new Map() };
@@ -135,9 +143,9 @@ sections.model = `\`models/${r.model}\`: ${(r.bytes / 1024).toFixed(0)} KiB, sha
 
 let md = readFileSync(mdPath, 'utf8');
 for (const [name, body] of Object.entries(sections)) {
-  const re = new RegExp(`(<!-- generated:${name}:begin -->\\n)[\\s\\S]*?(\\n<!-- generated:${name}:end -->)`);
+  const re = new RegExp(`(<!-- generated:${name}:begin -->)[\\s\\S]*?(<!-- generated:${name}:end -->)`);
   if (!re.test(md)) throw new Error(`MODEL.md has no generated:${name} section`);
-  md = md.replace(re, (_, a, b) => `${a}${body}${b}`);
+  md = md.replace(re, (_, a, b) => `${a}\n${body}\n${b}`);
 }
 writeFileSync(mdPath, md);
 console.error(`card: thresholds block ${block} quarantine ${quarantine} raise ${raise}`);

@@ -163,6 +163,15 @@ def fit_stack(X, y, groups, inner_folds=3):
 
 # ---------------------------------------------------------------- ONNX
 
+def float32_floor(t):
+    """Largest float32 <= t. sklearn compares float32 features with float64 thresholds; for a
+    float32 x, x <= t exactly when x <= float32_floor(t), so the ONNX tree (float32) splits alike."""
+    t32 = np.float32(t)
+    if float(t32) > t:
+        t32 = np.nextafter(t32, np.float32(-np.inf))
+    return float(t32)
+
+
 def tree_nodes(tree, tree_id, leaf_value, prefix):
     t = tree.tree_
     attrs = prefix
@@ -184,7 +193,7 @@ def tree_nodes(tree, tree_id, leaf_value, prefix):
             attrs['target_weights'].append(float(leaf_value(t, node)))
         else:
             attrs['nodes_featureids'].append(int(t.feature[node]))
-            attrs['nodes_values'].append(float(t.threshold[node]))
+            attrs['nodes_values'].append(float32_floor(t.threshold[node]))
             attrs['nodes_modes'].append('BRANCH_LEQ')
             attrs['nodes_truenodeids'].append(int(left))
             attrs['nodes_falsenodeids'].append(int(right))
