@@ -41,7 +41,10 @@ export interface ScannerOptions {
 export async function loadAnalyzer(specifier?: string): Promise<Analyzer> {
   if (!specifier) {
     const mod = await import('./analyze/index.js');
-    return { analyze: mod.analyze, wantsContent: mod.wantsContent } satisfies Analyzer;
+    // Joined with the learned classifier, which may only raise the verdict (src/scan/combine.ts,
+    // models/MODEL.md); its features come from the same in-memory Distribution.
+    const { combineWithModel } = await import('./combine.js');
+    return { analyze: async (d) => combineWithModel(mod.analyze(d), d), wantsContent: mod.wantsContent } satisfies Analyzer;
   }
   const mod = (await import(specifier)) as Partial<Analyzer>;
   if (typeof mod.analyze !== 'function' || typeof mod.wantsContent !== 'function') {
