@@ -99,9 +99,10 @@ for (let d = 0; d < draws; d++) {
     const isMal = (i) => hay[i].mal === true;
     tally[name].top10 += order.slice(0, 10).filter(isMal).length;
     tally[name].top3 += order.slice(0, 3).filter(isMal).length;
-    if (name === "combined" && process.env.VERBOSE) {
-      console.log("  benign in top 10:", order.slice(0, 10).filter((i) => !isMal(i)).map((i) => `${hay[i].r.name}(${res.scores[i].rank.toFixed(2)} sim ${res.scores[i].maliciousSimilarity.toFixed(2)} ${res.scores[i].nearestMalicious?.family})`).join(" "));
-      console.log(`draw ${d}: top10 ${order.slice(0, 10).map((i) => (isMal(i) ? 'M' : 'b')).join('')}  missed:`, order.map((i, k) => [i, k]).filter(([i]) => isMal(i) && true).map(([i, k]) => `${k + 1}:${hay[i].r.name}(${res.scores[i].rank.toFixed(2)})`).join(' '));
+    if (name === 'combined' && process.env.VERBOSE) {
+      const show = (i) => `${order.indexOf(i) + 1}:${hay[i].r.name}(${res.scores[i].rank.toFixed(2)})`;
+      console.log(`draw ${d}: top 10 ${order.slice(0, 10).map((i) => (isMal(i) ? 'M' : 'b')).join('')}; malicious at`, order.filter(isMal).map(show).join(' '));
+      console.log('  benign in the top 10:', order.slice(0, 10).filter((i) => !isMal(i)).map(show).join(' '));
     }
   }
 }

@@ -95,6 +95,7 @@ export function recluster(refs: ClusterModel, seen: Partial<Record<View, readonl
     const extraIds = new Set(extra.map((e) => e.id));
     const base: HaystackEntry[] = [];
     ref.points.forEach((vec, i) => {
+      // `calls` only weighs an entry's own rank, and reference entries are not ranked here.
       if (ref.trusted[i] && !extraIds.has(ref.ids[i])) base.push({ id: ref.ids[i], vec, calls: vec.idx.length, trusted: true });
     });
     const all = [...base, ...extra];

@@ -1,6 +1,7 @@
 // The MPHunter rank score: how unlike the benign install scripts a script is (outlierness) and how
 // like a known malicious one (similarity), mixed about 50/50 and shifted towards the malicious
-// term for small scripts, whose few calls make any distance noisy (Liang et al., ASE 2023, §III-D).
+// term for small scripts, whose few calls make any distance noisy (Liang et al., ASE 2023: outliers
+// are ranked by their outlierness and their distance to known malicious instances).
 // Either term alone found only 30-40 % in the paper; the cluster section of docs/DETECTION.md
 // shows the same on this corpus.
 
