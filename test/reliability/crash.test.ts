@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeZip } from '../scan/archive/fixtures.js';
 import { FaultUpstream, benignWheel, sha256 } from '../helpers/fault-upstream.js';
-import { PIP_ACCEPT, get } from './harness.js';
+import { PIP_ACCEPT, TEST_PROJECTS, get } from './harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/pywarden.js');
@@ -58,6 +58,7 @@ async function serve(): Promise<Child> {
   const port = await freePort();
   const proc = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', up.simple, '--data', data, '--scan-ahead', 'false', '--upstream-timeout', '20000', '--scan-workers', '1', '--log-level', 'info'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PYWARDEN_ALLOW: JSON.stringify({ projects: TEST_PROJECTS }) },
   });
   const log: string[] = [];
   proc.stderr!.on('data', (c: Buffer) => log.push(c.toString()));

@@ -38,11 +38,22 @@ export function countingScanner(inner: Scanner = createScanner({ workers: 0 }), 
   };
 }
 
+/**
+ * The synthetic wheels these tests serve are allow-listed by project: the subject here is the
+ * proxy's plumbing, not the learned classifier's opinion of a three-file test wheel (which it
+ * may hold). Allow-listed files are still downloaded, verified and scanned before they are
+ * served (the tests count the scans); `boom` (the zip bomb) is deliberately not listed.
+ */
+export const TEST_PROJECTS = [
+  'demo', 'bigone', 'smallone', 'huge', 'huge2', 'huge3', 'toobig', 'fits', 'calm', 'ranged', 'nego', 'real-name', 'slowdl', 'heavy',
+  ...Array.from({ length: 20 }, (_, i) => `fresh${i}`),
+];
+
 export async function startProxy(upstream: string, flags: Partial<Record<keyof Config, unknown>> = {}, scanner?: Scanner & { scans?: ScanInput[] }): Promise<Proxy> {
   const data = (flags.data as string | undefined) ?? mkdtempSync(path.join(tmpdir(), 'pywarden-rel-'));
   const config = loadConfig({
     env: {},
-    flags: { upstream, data, port: 0, host: '127.0.0.1', logLevel: 'debug', scanAhead: false, upstreamTimeout: 800, ...flags },
+    flags: { upstream, data, port: 0, host: '127.0.0.1', logLevel: 'debug', scanAhead: false, upstreamTimeout: 800, allow: { projects: TEST_PROJECTS }, ...flags },
   });
   const logs: string[] = [];
   const s = scanner ?? countingScanner();
