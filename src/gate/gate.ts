@@ -126,6 +126,7 @@ export class Gate {
       await pipeline(
         body,
         new Transform({
+          highWaterMark: 1 << 20, // as the temp file's stream: do not pause the download per chunk
           transform(chunk: Buffer, _enc, cb) {
             hash.update(chunk);
             bytes += chunk.length;

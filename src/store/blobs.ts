@@ -51,7 +51,10 @@ export class FsBlobStore implements BlobStore {
 
   createTemp(): TempBlob {
     const p = path.join(this.tmp, randomBytes(12).toString('hex'));
-    return { path: p, stream: createWriteStream(p, { flags: 'wx' }) };
+    // 1 MiB of buffer (not the 16 KiB default) lets a download run ahead of the disk instead of
+    // pausing on every 64 KiB network chunk: download + hash + store of a 12 MiB file went from a
+    // median 94 ms to 51 ms (bench/run.mjs cold-fetch figures, docs/PERFORMANCE.md).
+    return { path: p, stream: createWriteStream(p, { flags: 'wx', highWaterMark: 1 << 20 }) };
   }
 
   async commit(tempPath: string, sha256: string): Promise<void> {
