@@ -44,6 +44,8 @@ export function fileCaps(f: PyFile, filter?: (c: CallSite) => boolean): Set<Capa
     if (filter && !filter(c)) continue;
     for (const k of callCaps(c.name)) out.add(k);
   }
+  // curl/wget/Invoke-WebRequest handed to a shell is network use too.
+  for (const c of f.view.calls) if (PROC.test(c.name) && (!filter || filter(c)) && c.args.some((a) => a.str && /\b(curl|wget|Invoke-WebRequest|iwr|https?:\/\/)/i.test(a.str))) out.add('network');
   for (const r of f.view.refs) if (/^os\.environ$|^sys\.argv$/.test(r.name) && r.name === 'os.environ') out.add('collect');
   for (const m of f.view.modules) if (/^(pyperclip|win32clipboard|clipboard)$/.test(m)) out.add('clipboard');
   return out;

@@ -55,6 +55,8 @@ export interface PyView {
   classes: ClassDef[];
   /** Function name (qualified `Class.method`) → names it calls (last segment). */
   callGraph: Record<string, string[]>;
+  /** Literals written almost entirely in escapes (`"\\145\\166\\x61\\154"` = eval): value and line. */
+  escaped: { value: string; line: number }[];
   /** Identifiers holding non-ASCII letters (homoglyph / CJK obfuscation). */
   nonAsciiIdents: string[];
   /** Values statically decoded from literals or decode calls (base64, hex, zlib, chr joins...). */
@@ -102,6 +104,7 @@ export function parsePython(source: string): PyView {
     classes: [],
     callGraph: Object.create(null) as Record<string, string[]>,
     nonAsciiIdents: [],
+    escaped: [],
     decoded: [],
     hasError: root.hasError,
   };
@@ -394,7 +397,11 @@ export function parsePython(source: string): PyView {
         const right = n.childForFieldName('right');
         if (left?.type === 'identifier' && right) {
           const v = evalStr(right);
-          if (v !== undefined && v.length <= MAX_STR) consts[left.text] = v;
+          if (v !== undefined && v.length <= MAX_STR) {
+            consts[left.text] = v;
+            // A command or code assembled from pieces ('python -c "...' + url + '...'): keep the whole.
+            if (right.type === 'binary_operator' && v.length >= 40) view.strings.push({ value: v, line: n.startPosition.row + 1 });
+          }
           else if (right.type === 'identifier' || right.type === 'attribute') {
             // `s = os.system` makes `s(...)` an os.system call.
             const r = resolveName(right);
@@ -436,6 +443,11 @@ export function parsePython(source: string): PyView {
         if (value === undefined) break;
         const line = n.startPosition.row + 1;
         view.strings.push({ value, line });
+        if (n.type === 'string' && value.length >= 3 && value.length <= 200) {
+          const raw = n.text;
+          const esc = raw.match(/\\(?:x[0-9a-fA-F]{2}|[0-7]{1,3}|u[0-9a-fA-F]{4})/g)?.length ?? 0;
+          if (esc >= 3 && esc >= value.length * 0.8 && view.escaped.length < 500) view.escaped.push({ value, line });
+        }
         if (value.length >= 24) {
           const d = decodeLiteral(value);
           if (d) view.decoded.push({ ...d, line });

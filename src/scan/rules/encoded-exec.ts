@@ -2,7 +2,7 @@
 // Benign libraries decode data (cookies, images) but do not exec what they decode.
 import type { Rule } from '../analyze/context.js';
 import { finding, isEager, lineOf } from '../analyze/context.js';
-import { isDecode } from '../analyze/capabilities.js';
+import { isDecode, isProcess } from '../analyze/capabilities.js';
 import { looksLikePython } from '../analyze/decode.js';
 import type { Finding } from '../types.js';
 
@@ -38,6 +38,14 @@ export const encodedExec: Rule = {
         const sev: Finding['severity'] = literalPayload || viaName ? 'critical' : decodeInside && hot ? 'high' : 'medium';
         out.push(finding('encoded-exec', sev, f, f.decodedFrom ? f.decodedFrom.line : c.line, lineOf(f, c.line), `${c.name}() runs ${literalPayload || viaName ? 'an encoded payload that decodes to code' : 'the output of ' + c.inner.filter(isDecode).slice(0, 2).join(', ')}${f.decodedFrom ? ' (inside decoded code)' : ''}.`));
       }
+    }
+    // A process started with a decoded command line: os.system(b64decode('...')).
+    for (const f of ctx.py) {
+      if (f.location === 'test' && !f.decodedFrom) continue;
+      const c = f.view.calls.find((x) => isProcess(x.name) && x.inner.some(isDecode));
+      if (!c || out.some((o) => o.path === f.path)) continue;
+      const hot = f.location === 'install' || f.location === 'startup' || f.location === 'import';
+      out.push(finding('encoded-exec', hot && isEager(f, c) ? 'high' : 'medium', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a command line decoded at run time (${c.inner.filter(isDecode).slice(0, 2).join(', ')}).`));
     }
     return out;
   },

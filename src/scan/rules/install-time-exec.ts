@@ -37,8 +37,10 @@ export const installTimeExec: Rule = {
       const identity = net.length > 0 && eager.some((c) => IDENTITY.test(c.name));
       const first = (exec[0] ?? net[0] ?? spawn[0])!;
       let sev: Finding['severity'] = 'low';
+      // whoami/hostname/systeminfo at install: reconnaissance, not a build step.
+      const recon = spawn.some((c) => c.args.some((a) => /^\s*(whoami|hostname|id|uname\s+-a|systeminfo|ipconfig|ifconfig|printenv|env|net\s+user|cat\s+\/etc\/passwd)\b/i.test(a.str ?? '')));
       if (together) sev = 'high';
-      else if (exec.length || net.length) sev = 'medium';
+      else if (exec.length || net.length || recon) sev = 'medium';
       // Who-am-I sent over the network while pip installs: the dependency-confusion beacon, never a build step.
       if (identity) sev = 'critical';
       if (f.decodedFrom) sev = sev === 'low' ? 'medium' : 'high';

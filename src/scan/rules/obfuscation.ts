@@ -2,7 +2,7 @@
 // whitespace, huge single lines, and homoglyph/CJK identifiers. Readable code is the norm on
 // PyPI; hiding it is a threat indicator that raises everything else in the file.
 import type { Rule } from '../analyze/context.js';
-import { finding } from '../analyze/context.js';
+import { finding, lineOf } from '../analyze/context.js';
 import type { Finding } from '../types.js';
 
 const PYARMOR = /__pyarmor__|pyarmor_runtime|from\s+pytransform\s+import|__armor_enter__/;
@@ -32,6 +32,10 @@ export const obfuscation: Rule = {
       }
       if (padded >= 0) out.push(finding('obfuscation', 'critical', f, padded + 1, lines[padded].trim().slice(0, 120), 'Code hidden off-screen after a long run of whitespace.'));
       if (huge >= 0) out.push(finding('obfuscation', 'medium', f, huge + 1, lines[huge].slice(0, 120), `Single line of ${lines[huge].length} characters of code.`));
+      // Builtin names spelled in escapes ("\145\166\x61\154" is eval): BlankOBF and friends.
+      const hiddenNames = f.view.escaped.filter((e) => /^(eval|exec|compile|__import__|getattr|__builtins__|base64|b64decode|marshal|zlib|decompress|codecs|rot13|builtins|globals|chr|ord)$/.test(e.value.trim()));
+      if (hiddenNames.length >= 2) out.push(finding('obfuscation', 'critical', f, hiddenNames[0].line, lineOf(f, hiddenNames[0].line).slice(0, 120), `Builtin names spelled in escape sequences (${[...new Set(hiddenNames.map((e) => e.value))].slice(0, 4).join(', ')}): code hidden from readers.`));
+      else if (f.view.escaped.length >= 20) out.push(finding('obfuscation', 'medium', f, f.view.escaped[0].line, undefined, `${f.view.escaped.length} string literals written entirely in escape sequences.`));
       const ids = f.view.nonAsciiIdents;
       const mixed = ids.filter((id) => /[a-zA-Z]/.test(id) && /[\u0400-\u04ff\u0370-\u03ff]/.test(id));
       if (mixed.length) out.push(finding('obfuscation', 'high', f, undefined, mixed.slice(0, 5).join(' '), 'Identifiers mixing Latin and Cyrillic/Greek letters (homoglyphs).'));
