@@ -44,6 +44,10 @@ export function fileCaps(f: PyFile, filter?: (c: CallSite) => boolean): Set<Capa
     if (filter && !filter(c)) continue;
     for (const k of callCaps(c.name)) out.add(k);
   }
+  for (const c of f.view.calls) {
+    if (!/^(open|io\.open|codecs\.open)$/.test(c.name) || (filter && !filter(c))) continue;
+    if (/[wax]/.test(c.args[1]?.str ?? c.kw.mode?.str ?? '')) out.add('fileWrite');
+  }
   // curl/wget/Invoke-WebRequest handed to a shell is network use too.
   for (const c of f.view.calls) if (PROC.test(c.name) && (!filter || filter(c)) && c.args.some((a) => a.str && /\b(curl|wget|Invoke-WebRequest|iwr|https?:\/\/)/i.test(a.str))) out.add('network');
   for (const r of f.view.refs) if (/^os\.environ$|^sys\.argv$/.test(r.name) && r.name === 'os.environ') out.add('collect');

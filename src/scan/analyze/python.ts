@@ -405,7 +405,8 @@ export function parsePython(source: string): PyView {
           else if (right.type === 'identifier' || right.type === 'attribute') {
             // `s = os.system` makes `s(...)` an os.system call.
             const r = resolveName(right);
-            if (r.includes('.')) view.aliases[left.text] = r;
+            // ... and `_x = exec` makes `_x(...)` an exec.
+            if (r.includes('.') || /^(exec|eval|compile|execfile|getattr|__import__)$/.test(r)) view.aliases[left.text] = r;
           }
         }
         break;

@@ -37,6 +37,9 @@ export const obfuscation: Rule = {
       if (hiddenNames.length >= 2) out.push(finding('obfuscation', 'critical', f, hiddenNames[0].line, lineOf(f, hiddenNames[0].line).slice(0, 120), `Builtin names spelled in escape sequences (${[...new Set(hiddenNames.map((e) => e.value))].slice(0, 4).join(', ')}): code hidden from readers.`));
       else if (f.view.escaped.length >= 20) out.push(finding('obfuscation', 'medium', f, f.view.escaped[0].line, undefined, `${f.view.escaped.length} string literals written entirely in escape sequences.`));
       const ids = f.view.nonAsciiIdents;
+      // Mathematical alphanumerics (𝙉𝘔𝘭) are NFKC-folded to ASCII by Python: the same name, hidden from grep.
+      const math = ids.filter((id) => /[\u{1D400}-\u{1D7FF}]/u.test(id));
+      if (math.length) out.push(finding('obfuscation', 'critical', f, undefined, math.slice(0, 3).join(' '), 'Identifiers written in mathematical alphanumeric letters (folded to ASCII by Python) to evade scanners.'));
       const mixed = ids.filter((id) => /[a-zA-Z]/.test(id) && /[\u0400-\u04ff\u0370-\u03ff]/.test(id));
       if (mixed.length) out.push(finding('obfuscation', 'high', f, undefined, mixed.slice(0, 5).join(' '), 'Identifiers mixing Latin and Cyrillic/Greek letters (homoglyphs).'));
       else if (ids.length >= 10 && ids.filter((x) => /[\u3040-\u9fff\uac00-\ud7af]/.test(x)).length >= ids.length / 2 && /__builtins__|__import__\(/.test(f.source)) out.push(finding('obfuscation', 'medium', f, undefined, ids.slice(0, 5).join(' '), `${ids.length} non-ASCII identifiers with dynamic attribute access.`));
