@@ -37,7 +37,7 @@ export function wantsContent(memberPath: string, size: number): boolean {
 
 /** Bytes of Python parsed per distribution (priority order: install, startup, import, module, test). */
 /** A string literal holding code that acts (not a template or a message). */
-const EMBEDDED_CODE = /\b(?:exec|eval|urlopen|urlretrieve|system|popen|Popen|dup2|socket|b64decode|requests\.(?:get|post))\s*\(/;
+const EMBEDDED_CODE = /\b(?:exec|eval|urlopen|urlretrieve|system|popen|Popen|dup2|socket|b64decode|requests\.(?:get|post))\b[\s\S]*\(|\b(?:exec|eval|system|popen|Popen|dup2|b64decode)\s*\(/;
 const HOT_BUDGET = 1024 * 1024;
 const MODULE_BUDGET = 512 * 1024;
 /** Tokens that make a module worth parsing before others (a count ranks them). */

