@@ -35,5 +35,5 @@ fi
   --svg docs/model-threshold-sweep.svg --fixtures test/fixtures/model/fixtures.json \
   --scores "$SCRATCH/scores.json" --oof "$SCRATCH/oof.json"
 node scripts/train/verify.mjs models/pywarden-model.onnx "$SCRATCH/scores.json" 1e-4
-node scripts/train/card.mjs "$SCRATCH/report.json" "$SCRATCH/oof.json" "$RULES" models/MODEL.md models/pywarden-model.json
+node scripts/train/card.mjs "$SCRATCH/report.json" "$SCRATCH/oof.json" "$RULES" models/MODEL.md models/pywarden-model.json "$SCRATCH/scores.json"
 echo "train: done; model models/pywarden-model.onnx ($(cut -c1-16 models/pywarden-model.onnx.sha256)...)" >&2

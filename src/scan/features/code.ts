@@ -36,6 +36,7 @@ const TARGETS: Record<string, RegExp> = {
   shell: /\.exe\b|\.bat\b|\.vbs\b|\.ps1\b|\.scr\b|powershell|cmd(?:\.exe)?\s+\/c|\bcurl\s|\bwget\s|chmod\s+\+x|\/bin\/(?:ba)?sh|nc\s+-e|\/dev\/tcp|\bschtasks\b|crontab|\.bashrc|\.zshrc|Startup|CurrentVersion\\\\Run|mshta|certutil|bitsadmin/gi,
 };
 const TARGET_CATS = Object.keys(TARGETS);
+const SECRET_MASK = (1 << TARGET_CATS.indexOf('secrets')) | (1 << TARGET_CATS.indexOf('browser'));
 
 const WHERES: Where[] = ['install', 'import', 'other'];
 
@@ -142,7 +143,8 @@ export class CodeStats {
     const has = (cat: string): boolean => inFile[API_CATS.indexOf(cat)] > 0;
     const net = has('network');
     const run = has('exec') || has('process');
-    const secrets = lx.strings.some((s) => s.length < 200_000 && (reTest(TARGETS.secrets, s) || reTest(TARGETS.browser, s)));
+    let secrets = false;
+    for (const s of lx.strings) if (this.addString(s, wi) & SECRET_MASK) secrets = true;
     if (net && run) this.combos.netExec++;
     if (has('encoding') && has('exec')) this.combos.decodeExec++;
     if (net && has('sysinfo')) this.combos.infoNet++;
@@ -177,7 +179,10 @@ export class CodeStats {
       }
     }
     if (isSetup && /\bclass\s+\w+\s*\(\s*(?:[\w.]*\.)?(?:_?install|develop|egg_info|build_py|build_ext|sdist|bdist_egg|bdist_wheel)\s*\)/.test(code)) this.hookClass = 1;
-    for (const s of lx.strings) this.addString(s, wi);
+  }
+
+  addLines(lines: number, where: Where): void {
+    this.lines[WHERES.indexOf(where)] += lines;
   }
 
   addPth(text: string): void {
@@ -188,12 +193,19 @@ export class CodeStats {
     for (const l of lines) if (/^import[ \t]/.test(l)) this.addString(l, wi);
   }
 
-  private addString(raw: string, wi: number): void {
+  /** Counts what one string literal holds; returns a bit mask of the TARGETS it mentions. */
+  private addString(raw: string, wi: number): number {
     const s = raw.length > 200_000 ? raw.slice(0, 200_000) : raw;
-    for (let c = 0; c < TARGET_CATS.length; c++) {
-      const re = TARGETS[TARGET_CATS[c]];
-      re.lastIndex = 0;
-      if (re.test(s)) this.str[wi * TARGET_CATS.length + c]++;
+    let mask = 0;
+    if (s.length >= 4) {
+      for (let c = 0; c < TARGET_CATS.length; c++) {
+        const re = TARGETS[TARGET_CATS[c]];
+        re.lastIndex = 0;
+        if (re.test(s)) {
+          this.str[wi * TARGET_CATS.length + c]++;
+          mask |= 1 << c;
+        }
+      }
     }
     this.hexEsc += count(s, /\\x[0-9a-fA-F]{2}/g);
     if (s.length >= 8 && s.includes('://')) {
@@ -240,6 +252,7 @@ export class CodeStats {
         }
       }
     }
+    return mask;
   }
 
   private inspectDecoded(b: Buffer, depth = 0): void {

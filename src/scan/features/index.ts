@@ -30,8 +30,16 @@ export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
 const INDEX = new Map(FEATURE_NAMES.map((n, i) => [n, i]));
 if (INDEX.size !== FEATURE_NAMES.length) throw new Error('duplicate feature name');
 
-/** Largest Python source lexed per file; longer files are lexed up to this many characters. */
+/** Largest Python source lexed per file; longer files are lexed up to this many bytes. */
 const MAX_LEX_CHARS = 2_000_000;
+/** Python bytes lexed per distribution (install-time files always are, up to MAX_LEX_CHARS each). */
+const LEX_BUDGET = 1024 * 1024;
+
+function countLines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}
 
 export function extractFeatures(dist: Distribution): Float32Array {
   const out = new Float32Array(FEATURE_NAMES.length);
@@ -57,16 +65,30 @@ export function extractFeatures(dist: Distribution): Float32Array {
     description: description.trim().length > 0,
   }, set);
 
+  // Python is lexed in order of when it runs (install, import, other) up to LEX_BUDGET bytes per
+  // distribution: malicious code sits early in that order, and a 10 MB library must not cost a
+  // second. Lines are counted for every file (cheap), so size features stay whole.
   const stats = new CodeStats();
-  for (const p of placed) {
-    const data = p.member.data;
-    if (!data || p.meta) continue;
+  const order: Record<string, number> = { install: 0, import: 1, other: 2 };
+  const py = placed
+    .filter((p) => p.member.data && !p.meta && (isPython(p) || p.base.toLowerCase().endsWith('.pth')))
+    .map((p) => ({ p, where: whereRuns(p) }))
+    .sort((a, b) => order[a.where] - order[b.where] || a.p.depth - b.p.depth);
+  let budget = LEX_BUDGET;
+  for (const { p, where } of py) {
+    const data = p.member.data!;
     if (p.base.toLowerCase().endsWith('.pth')) {
       stats.addPth(data.toString('utf8'));
-    } else if (isPython(p)) {
-      const text = data.length > MAX_LEX_CHARS ? data.subarray(0, MAX_LEX_CHARS).toString('utf8') : data.toString('utf8');
-      stats.addPython(lexPython(text), whereRuns(p), p.base === 'setup.py' && p.depth <= 1);
+      continue;
     }
+    if (budget <= 0 && where !== 'install') {
+      stats.addLines(countLines(data), where);
+      continue;
+    }
+    const take = Math.min(data.length, MAX_LEX_CHARS, Math.max(budget, where === 'install' ? MAX_LEX_CHARS : 0));
+    budget -= take;
+    stats.addPython(lexPython(data.subarray(0, take).toString('utf8')), where, p.base === 'setup.py' && p.depth <= 1);
+    if (take < data.length) stats.addLines(countLines(data.subarray(take)), where);
   }
   stats.emit(set);
   textFeatures(name, summary, description, set);
