@@ -97,7 +97,7 @@ export function credentialIn(s: string): string | undefined {
   return undefined;
 }
 
-export const WALLETS = /wallet\.dat|Exodus[\\/]|exodus\.wallet|Electrum[\\/]+wallets|Atomic[\\/]+Local Storage|Ethereum[\\/]+keystore|Coinomi|Guarda[\\/]|Jaxx|Armory|Bitcoin[\\/]+wallets|MetaMask|nkbihfbeogaeaoehlefnkodbefgpgknn|bfnaelmomeimhlpmgjnjophhpkkoljpa|ibnejdfjmmkpcnlpebklmnkoeoihofec|fhbohimaelbohpjbbldcngcnapndodjp|hnfanknocfeofbddgcijnmhnfnkdnaad|egjidjbpglichdcondbcbdnbeeppgdph|seed phrase|mnemonic/i;
+export const WALLETS = /wallet\.dat|Exodus[\\/]|exodus\.wallet|Electrum[\\/]+wallets|Atomic[\\/]+Local Storage|Ethereum[\\/]+keystore|Coinomi|Guarda[\\/]|Jaxx|Armory|Bitcoin[\\/]+wallets|MetaMask|nkbihfbeogaeaoehlefnkodbefgpgknn|bfnaelmomeimhlpmgjnjophhpkkoljpa|ibnejdfjmmkpcnlpebklmnkoeoihofec|fhbohimaelbohpjbbldcngcnapndodjp|hnfanknocfeofbddgcijnmhnfnkdnaad|egjidjbpglichdcondbcbdnbeeppgdph/i;
 export const CRYPTO_ADDRESS = /\b(?:bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,39}\b|\b0x[a-fA-F0-9]{40}\b|\bT[1-9A-HJ-NP-Za-km-z]{33}\b|\b4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}\b|\bL[a-km-zA-HJ-NP-Z1-9]{26,33}\b/;
 export const ADDRESS_REGEX_SOURCE = /\^?\(?(?:bc1|\[13\]|0x|\[LM3\]|T\[|4\[0-9AB\])/;
 

@@ -130,7 +130,8 @@ export function analyze(dist: Distribution): Analysis {
     const view = parsePython(source);
     const location = installModules.has(m.inner) ? 'install' : m.location;
     const file: PyFile = { path: m.path, inner: m.inner, location, view, source, eager: new Set() };
-    file.eager = eagerFunctions(file);
+    // setup.py runs its commands; a helper module it imports runs only its own top level on import.
+    file.eager = installModules.has(m.inner) ? new Set() : eagerFunctions(file);
     py.push(file);
     if (location === 'install') {
       // setup.py's own-tree imports (`from build_helpers import x`, `import _setup_ext`) are build hooks.

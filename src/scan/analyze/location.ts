@@ -25,7 +25,7 @@ export function locate(inner: string, installModules: Set<string>): Location {
   if (base === 'sitecustomize.py' || base === 'usercustomize.py') return 'startup';
   if (base === 'setup.py' && depth <= 2) return 'install';
   if (installModules.has(inner)) return 'install';
-  if (/(^|\/)(tests?|testing|docs?|examples?|benchmarks?|bench)\//i.test(inner) || /^test_.*\.py$|_test\.py$|^conftest\.py$/.test(base)) return 'test';
+  if (/(^|\/)(tests?|testing|docs?|examples?|benchmarks?|bench)\//i.test(inner) || /^(dev|ci|tools|\.github)\//.test(inner) || /^test_.*\.py$|_test\.py$|^conftest\.py$/.test(base)) return 'test';
   if (base === '__init__.py') return 'import';
   return 'module';
 }

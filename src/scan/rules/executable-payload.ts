@@ -35,6 +35,7 @@ export const executablePayload: Rule = {
     }
     if (extensions) out.push(finding('executable-payload', 'info', '', undefined, undefined, `${extensions} compiled extension module(s) in a platform wheel.`));
     for (const f of ctx.py) {
+      if (f.location === 'test') continue; // test suites embed tiny object files (llvmlite)
       const d = f.view.decoded.find((x) => x.executable);
       if (d) out.push(finding('executable-payload', 'high', f, d.line, undefined, `A string literal decodes (${d.layers.join('+')}) to an executable program.`));
     }

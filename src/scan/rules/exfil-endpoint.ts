@@ -34,16 +34,18 @@ export const exfilEndpoint: Rule = {
       const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
       const eagerNet = f.view.calls.some((c) => isNetwork(c.name) && isEager(f, c));
       let sev: Finding['severity'] = 'low';
-      if (net && collect) {
+      if (net && collect && !hotFile && !identity) {
+        // A library module talking to such a service (tqdm's Telegram/Discord bells, IPython's dpaste) is a feature.
+        sev = best.weight === 'strong' ? 'medium' : 'low';
+      } else if (net && collect) {
         if (best.weight === 'strong') sev = 'critical';
         else if (best.weight === 'medium') sev = (hotFile && eagerNet) || identity ? 'critical' : 'high';
         else sev = hotFile && eagerNet ? 'high' : 'medium';
       } else if (net) {
-        if (best.weight === 'strong') sev = hotFile && eagerNet ? 'critical' : 'high';
-        else if (best.weight === 'medium') sev = hotFile ? 'high' : 'medium';
+        if (best.weight === 'strong') sev = hotFile && eagerNet ? 'critical' : hotFile ? 'high' : 'low';
+        else if (best.weight === 'medium') sev = hotFile ? 'high' : 'low';
         else sev = 'low';
       }
-      else if (best.weight === 'strong') sev = 'medium';
       out.push(finding('exfil-endpoint', sev, f, f.decodedFrom?.line ?? best.line, lineOf(f, best.line), `${best.kind} (${best.match.slice(0, 80)})${net ? ' with network calls' : ''}${collect ? ' and host/user data collection' : ''}.`));
     }
     return out;

@@ -22,7 +22,9 @@ export const hiddenSpawn: Rule = {
         const kwText = Object.entries(c.kw).map(([k, v]) => `${k}=${v.text}`).join(' ');
         const how = HIDDEN_SPAWN.find((h) => h.re.test(argText))?.kind ?? (/creationflags|startupinfo/.test(kwText) && FLAGS.test(kwText) ? 'no-window creation flags' : undefined);
         if (!how) continue;
-        const sev: Finding['severity'] = hotFile && isEager(f, c) ? 'high' : 'medium';
+        // Daemon launchers (pymongo's mongocryptd) pass CREATE_NO_WINDOW legitimately; PowerShell -w hidden has no such excuse.
+        const flagsOnly = how === 'no-window creation flags';
+        const sev: Finding['severity'] = hotFile && isEager(f, c) ? 'high' : flagsOnly ? 'low' : 'medium';
         out.push(finding('hidden-spawn', sev, f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() starts a process hidden from the user (${how}).`));
         break;
       }

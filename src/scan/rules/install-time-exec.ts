@@ -13,17 +13,18 @@ function isLocalFileExec(c: CallSite): boolean {
   if (!a) return true;
   if (a.str !== undefined) return a.str.length < 200 && !/import|__import__|exec|system|popen/.test(a.str);
   if (c.inner.some((n) => isDecode(n) || isNetwork(n))) return false;
-  return /open|read|get_data|read_text|compile|version|about|__file__|path/i.test(a.text) || a.ref !== undefined;
+  return /open|read|get_data|read_text|compile|version|about|__file__|path|split|strip|line|literal_eval/i.test(a.text) || a.ref !== undefined;
 }
 
 export const installTimeExec: Rule = {
   id: 'install-time-exec',
   why: 'setup.py runs on pip install and pip download; malware in 3 of 4 files lives there. Spawn alone is low: compilers and pkg-config are probed by many benign builds.',
-  severities: 'low: spawn alone; medium: exec of computed code, or network; high: network + spawn/exec in one install-time function, critical: network + user/host identity (getuser, gethostname, platform.node...) at install',
+  severities: 'low: spawn or network alone (builds probe compilers and fetch sources); medium: exec of computed code, recon commands (whoami, systeminfo); high: network + spawn/exec in one install-time function, critical: network + user/host identity (getuser, gethostname, platform.node...) at install',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
       if (f.location !== 'install') continue;
+      if (f.decodedFrom?.layers[0] === 'embedded') continue; // code in a string is judged by the threat rules
       const eager = f.view.calls.filter((c) => isEager(f, c));
       const spawn = eager.filter((c) => isProcess(c.name));
       const net = eager.filter((c) => isNetwork(c.name));
@@ -40,7 +41,7 @@ export const installTimeExec: Rule = {
       // whoami/hostname/systeminfo at install: reconnaissance, not a build step.
       const recon = spawn.some((c) => c.args.some((a) => /^\s*(whoami|hostname|id|uname\s+-a|systeminfo|ipconfig|ifconfig|printenv|env|net\s+user|cat\s+\/etc\/passwd)\b/i.test(a.str ?? '')));
       if (together) sev = 'high';
-      else if (exec.length || net.length || recon) sev = 'medium';
+      else if (exec.length || recon) sev = 'medium';
       // Who-am-I sent over the network while pip installs: the dependency-confusion beacon, never a build step.
       if (identity) sev = 'critical';
       if (f.decodedFrom) sev = sev === 'low' ? 'medium' : 'high';

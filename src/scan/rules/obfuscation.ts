@@ -6,7 +6,7 @@ import { finding, lineOf } from '../analyze/context.js';
 import type { Finding } from '../types.js';
 
 const PYARMOR = /__pyarmor__|pyarmor_runtime|from\s+pytransform\s+import|__armor_enter__/;
-const CONFUSABLE_NAME = /^(?=.*[Il1O0])[_Il1O0]{8,}$|^_{2,}[0-9a-f]{6,}$/;
+const CONFUSABLE_NAME = /^(?=.*[IlO])[_Il1O0]{8,}$|^_{2,}[0-9a-f]{6,}$/;
 
 export const obfuscation: Rule = {
   id: 'obfuscation',
@@ -35,7 +35,6 @@ export const obfuscation: Rule = {
       // Builtin names spelled in escapes ("\145\166\x61\154" is eval): BlankOBF and friends.
       const hiddenNames = f.view.escaped.filter((e) => /^(eval|exec|compile|__import__|getattr|__builtins__|base64|b64decode|marshal|zlib|decompress|codecs|rot13|builtins|globals|chr|ord)$/.test(e.value.trim()));
       if (hiddenNames.length >= 2) out.push(finding('obfuscation', 'critical', f, hiddenNames[0].line, lineOf(f, hiddenNames[0].line).slice(0, 120), `Builtin names spelled in escape sequences (${[...new Set(hiddenNames.map((e) => e.value))].slice(0, 4).join(', ')}): code hidden from readers.`));
-      else if (f.view.escaped.length >= 20) out.push(finding('obfuscation', 'medium', f, f.view.escaped[0].line, undefined, `${f.view.escaped.length} string literals written entirely in escape sequences.`));
       const ids = f.view.nonAsciiIdents;
       // Mathematical alphanumerics (𝙉𝘔𝘭) are NFKC-folded to ASCII by Python: the same name, hidden from grep.
       const math = ids.filter((id) => /[\u{1D400}-\u{1D7FF}]/u.test(id));

@@ -21,7 +21,7 @@ export const pthCode: Rule = {
         let sev: Finding['severity'] = 'low';
         if (m) {
           const decode = /b64decode|decodebytes|fromhex|marshal|zlib/.test(line);
-          const spawnNet = /subprocess|os\.system|popen|urllib|urlopen|requests|socket|http\.client/.test(line);
+          const spawnNet = /subprocess\.|os\.system\(|popen\(|urlopen\(|requests\.(get|post)\(|socket\.socket\(|http\.client\./.test(line);
           // exec('try: import x ... except ImportError: pass') is how some tools hook start-up (coloredlogs).
           const literalExec = /\bexec\(\s*['"]/.test(line) && !decode && !spawnNet;
           sev = (decode && /exec|eval|compile/.test(line)) || spawnNet ? 'critical' : literalExec ? 'low' : 'high';
