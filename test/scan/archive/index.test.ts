@@ -119,6 +119,10 @@ describe('bombs', () => {
     await expectCode(p, ['corrupt', 'ratio'], {}, 10_000);
   });
 
+  it('calls a zip member that holds fewer bytes than declared corrupt', async () => {
+    await expectCode(put(makeZip([{ name: 'a/setup.py', data: 'x = 1\n', claimedSize: 5000 }]), 'u.zip'), 'corrupt');
+  });
+
   it('stops an overlapping-entries bomb on total ratio, and on total size when the ratio is allowed', async () => {
     const kernel = await zeroBomb(1024 * 1024); // 1 MiB: under the per-member ratio floor
     const z = makeZip([{ name: 'k', raw: kernel }], { overlap: 3000 }); // 3 GiB if fully read
