@@ -6,6 +6,9 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { RULES } from '../dist/scan/rules/index.js';
 import { RULES_VERSION } from '../dist/scan/version.js';
 
+// Optional: a file with the measured figures (from scripts/dev-analyze.mjs) to print under the table.
+const figIdx = process.argv.indexOf('--figures');
+const figures = figIdx > 0 ? readFileSync(process.argv[figIdx + 1], 'utf8') : '';
 const lines = [
   '<!-- rules:begin -->',
   '## Rules',
@@ -14,12 +17,14 @@ const lines = [
   'must-not-flag snippets in `test/scan/rules/<rule>.test.ts`. A rule only grades a finding up when a capability',
   '(network, process, exec, file access) meets a threat (credential path, exfil endpoint, encoded payload, install-time',
   'location, hidden spawn) in the same file or flow. Verdict (`src/scan/analyze/verdict.ts`): **malicious** on any',
-  'critical finding or two high findings from different behaviour rules in one file; **suspicious** on any high or',
-  'medium behaviour finding; metadata rules (`metadata-signals`, `typosquat`, `dependency-url`) never hold or block alone.',
+  'critical finding, two high findings from different behaviour rules in one file, or a high finding corroborated in the',
+  'same file by another behaviour rule at medium (or two at low); **suspicious** on any high or medium behaviour finding;',
+  'metadata rules (`metadata-signals`, `typosquat`, `dependency-url`) never hold or block alone.',
   '',
   '| rule | why | grading |',
   '| --- | --- | --- |',
   ...RULES.map((r) => `| \`${r.id}\` | ${r.why.replace(/\|/g, '\\|')} | ${r.severities.replace(/\|/g, '\\|')} |`),
+  ...(figures ? ['', figures.trim()] : []),
   '<!-- rules:end -->',
 ];
 const section = lines.join('\n');

