@@ -12,6 +12,8 @@ import { makeDists } from '../helpers/dists.js';
 const poetry = ['/usr/bin/poetry'].find((p) => existsSync(p));
 if (!poetry) console.warn('!!! poetry not installed (apt-get install python3-poetry): Poetry end-to-end test skipped');
 
+// The minimal fixtures are allow-listed (the classifier holds placeholder-like packages, see
+// models/MODEL.md); they are still downloaded, verified and scanned, and the deny list still wins.
 let work: string;
 let proxy: Running;
 
@@ -38,7 +40,7 @@ beforeAll(async () => {
     { kind: 'wheel', name: 'demo_pkg', version: '1.1' },
   ]);
   proxy = await startServer(
-    loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: folder, data: path.join(work, 'data'), logLevel: 'warn', scanWorkers: '1', deny: { versions: ['demo-pkg==1.1'] } } }),
+    loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: folder, data: path.join(work, 'data'), logLevel: 'warn', scanWorkers: '1', allow: { projects: ['demo-pkg'] }, deny: { versions: ['demo-pkg==1.1'] } } }),
   );
 });
 

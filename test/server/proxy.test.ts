@@ -16,6 +16,10 @@ import { startIndexServer, type TestIndex } from '../helpers/index-server.js';
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
 const PIP_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
 
+// Minimal synthetic fixtures, allow-listed because the classifier holds placeholder-like packages
+// (models/MODEL.md). Allow-listed files are still downloaded, verified and scanned before serving.
+const ALLOW = { projects: ['demo-pkg', 'other', 'ahead', 'meta-pkg', 'gone'] };
+
 let work: string;
 let folder: string;
 let index: TestIndex;
@@ -53,7 +57,7 @@ beforeAll(async () => {
   index.projects.set('other', { files: [{ filename: 'other-1.0-py3-none-any.whl' }] });
   index.projects.set('gone', { status: { status: 'quarantined', reason: 'malware' }, files: [{ filename: 'other-1.0-py3-none-any.whl' }] });
   proxy = await startServer(
-    loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: index.url, data: path.join(work, 'data'), logLevel: 'silent', scanAhead: 'false', pageTtl: '0' } }),
+    loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: index.url, data: path.join(work, 'data'), logLevel: 'silent', scanAhead: 'false', pageTtl: '0', allow: ALLOW } }),
     { scanner: countingScanner() },
   );
 });
@@ -236,7 +240,7 @@ describe('core metadata (PEP 658) and scan-ahead', () => {
       ],
     });
     const ahead = await startServer(
-      loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: index.url, data: path.join(work, 'data-ahead'), logLevel: 'silent' } }),
+      loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: index.url, data: path.join(work, 'data-ahead'), logLevel: 'silent', allow: ALLOW } }),
       { scanner: countingScanner() },
     );
     try {
