@@ -68,7 +68,8 @@ export class FsBlobStore implements BlobStore {
   }
 
   read(sha256: string, range?: { start: number; end: number }): Readable {
-    return createReadStream(this.path(sha256), range ? { start: range.start, end: range.end } : {});
+    // 1 MiB reads: far fewer syscalls and event-loop turns per large file than the 64 KiB default.
+    return createReadStream(this.path(sha256), { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   /** Number of blobs (for tests and metrics). */
