@@ -66,7 +66,7 @@ export interface PyView {
 
 let parser: Parser | undefined;
 /** One parser per thread, reused (tree-sitter parsers are not thread-safe but are cheap to reset). */
-function getParser(): Parser {
+export function getParser(): Parser {
   if (!parser) {
     parser = new Parser();
     parser.setLanguage(Python as unknown as Parser.Language);

@@ -12,8 +12,8 @@
 // `from x import y as z; z()` → `x.y`, `__import__('os').system` → `os.system`). Calls on values
 // whose type is unknown keep only the method (`.read`). A base64 literal decoded in place
 // (`b64decode("...")`) is parsed and its calls inlined: the obfuscated payload is what runs.
-import Parser from 'tree-sitter';
-import Python from 'tree-sitter-python';
+import type Parser from 'tree-sitter';
+import { getParser } from '../analyze/python.js';
 
 /**
  * A plain copy of the named nodes of a tree-sitter tree, built in one cursor pass. Reading
@@ -81,14 +81,6 @@ export interface CallSequenceOptions {
 
 const DEFAULTS: Required<CallSequenceOptions> = { maxTokens: 4000, maxInlineDepth: 4, maxDecodeDepth: 2 };
 
-let parser: Parser | undefined;
-function getParser(): Parser {
-  if (!parser) {
-    parser = new Parser();
-    parser.setLanguage(Python as unknown as Parser.Language);
-  }
-  return parser;
-}
 
 interface Def {
   node: Node;

@@ -5,6 +5,7 @@
 import type { FeatureSpec, Sink } from './spec.js';
 import type { Placed } from './layout.js';
 import { POPULAR_NAMES } from './popular-names.js';
+import { editDistance } from '../analyze/names.js';
 
 export interface CoreMetadata {
   fields: Map<string, string[]>;
@@ -89,29 +90,8 @@ for (const n of POPULAR_NAMES) {
   BY_LEN.get(k.length)!.push(k);
 }
 
-/** Optimal string alignment distance, capped: returns max+1 as soon as it cannot be <= max. */
-export function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const m = a.length;
-  const n = b.length;
-  let prev2 = new Array<number>(n + 1).fill(0);
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  let cur = new Array<number>(n + 1).fill(0);
-  for (let i = 1; i <= m; i++) {
-    cur[0] = i;
-    let rowMin = i;
-    for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
-      cur[j] = v;
-      if (v < rowMin) rowMin = v;
-    }
-    if (rowMin > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
-  }
-  return prev[n];
-}
+// One capped optimal-string-alignment distance serves the rules and the features.
+export { editDistance };
 
 export function typoDistance(name: string): number {
   const k = normName(name);
