@@ -9,6 +9,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** False when a message at this level would be dropped: lets hot paths skip building fields. */
+  enabled(level: Level): boolean;
 }
 
 export function createLogger(level: Level = 'info', base: Record<string, unknown> = {}, out: (line: string) => void = (l) => process.stderr.write(l)): Logger {
@@ -23,5 +25,6 @@ export function createLogger(level: Level = 'info', base: Record<string, unknown
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
     child: (fields) => createLogger(level, { ...base, ...fields }, out),
+    enabled: (lvl) => RANK[lvl] >= min,
   };
 }

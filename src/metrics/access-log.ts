@@ -11,6 +11,7 @@ export function accessLog(log: Logger): MiddlewareHandler {
     const started = performance.now();
     await next();
     const status = c.res.status;
+    if (status < 400 && !log.enabled('debug')) return; // fast path: nothing will be written
     const fields = {
       requestId: c.get('requestId' as never) as string | undefined,
       method: c.req.method,

@@ -5,11 +5,17 @@
 
 type Labels = Record<string, string>;
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
+function escapeValue(v: string): string {
+  // Fast path: label values are nearly always plain (routes, methods, status codes).
+  return NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v;
+}
+
 function key(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`)
-    .join(',');
+  let out = '';
+  for (const k of Object.keys(labels).sort()) out += `${out ? ',' : ''}${k}="${escapeValue(String(labels[k]))}"`;
+  return out;
 }
 
 interface Metric {
