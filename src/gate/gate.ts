@@ -60,8 +60,9 @@ export class Gate {
    * Makes sure the file's verdict is known (downloading and scanning it if needed) and returns the decision.
    * Throws NotListedError for a sha256 no upstream page listed, UpstreamError when the bytes cannot be had.
    */
-  async ensure(sha256: string): Promise<GateResult> {
-    const file = this.d.store.getFile(sha256);
+  async ensure(sha256: string, listed?: FileRow): Promise<GateResult> {
+    // Callers that already read the row (the file route) pass it: one SQLite read less per download.
+    let file = listed ?? this.d.store.getFile(sha256);
     if (!file) throw new NotListedError(sha256);
     let state = this.peek(file);
     // Refused whatever the bytes say (deny list, upstream quarantine, cooldown, confirmed block):
@@ -70,19 +71,18 @@ export class Gate {
     const needBytes = !(refusedWithoutBytes && state.decision.enforced);
     if (needBytes && (!state.verdict || !file.stored)) {
       await this.fetchAndScan(file);
-      state = this.peek(this.d.store.getFile(sha256)!);
+      file = this.d.store.getFile(sha256)!;
+      state = this.peek(file);
     }
-    const review = this.recordHold(file, state.decision, state.review);
-    return { file: this.d.store.getFile(sha256)!, decision: state.decision, verdict: state.verdict, review };
+    const review = this.recordHold(file, state);
+    return { file, decision: state.decision, verdict: state.verdict, review };
   }
 
-  private recordHold(file: FileRow, decision: Decision, review: ReviewRow | undefined): ReviewRow | undefined {
+  private recordHold(file: FileRow, { decision, verdict, review }: ReturnType<Gate['peek']>): ReviewRow | undefined {
     // Cooldown is temporary and not a finding: it opens no review item.
     if (decision.action === 'allow' || decision.source === 'cooldown') return review;
     if (review && (review.state === 'released' || review.state === 'confirmed')) return review;
-    const state: ReviewState = decision.source === 'verdict' && this.d.store.getVerdict(file.sha256, this.d.scanner.version)?.verdict === 'error'
-      ? 'error'
-      : HELD_STATE[decision.action];
+    const state: ReviewState = decision.source === 'verdict' && verdict?.verdict === 'error' ? 'error' : HELD_STATE[decision.action];
     if (review?.state === state) return review;
     const row = this.d.store.holdForReview(file.sha256, state);
     this.d.onChange?.(file.project);

@@ -6,7 +6,7 @@ import { LRUCache } from 'lru-cache';
 import { CONTENT_TYPE, renderProjectHtml, renderProjectJson, renderRootHtml, renderRootJson } from '../index/index.js';
 import type { Format, IndexFile, ProjectPage, RootPage } from '../index/types.js';
 import type { CachedProject } from './cache.js';
-import type { Decision } from '../policy/decide.js';
+import { knownRefusal, type Decision } from '../policy/decide.js';
 import type { RefusedListing } from '../config.js';
 
 export interface Rendered {
@@ -77,7 +77,7 @@ export class PageRenderer {
       const d = decide(f);
       // Known-refused files leave the listing so resolvers pick another version (verdaccio's
       // denied-version filter); exact pins still get the clear 403 at the file URL.
-      const refused = d.action !== 'allow' && d.enforced && d.source !== 'pending';
+      const refused = knownRefusal(d);
       if (refused && mode === 'hide') continue;
       if (refused && mode === 'yank') file.yanked = `pywarden: ${d.reason}`;
       files.push(file);

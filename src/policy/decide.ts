@@ -85,6 +85,11 @@ function waives(w: Waiver, f: FileFacts, now: number): boolean {
   return true;
 }
 
+/** A refusal already decided (not merely "not scanned yet") and enforced: what pages hide and URLs refuse. */
+export function knownRefusal(d: Decision): boolean {
+  return d.action !== 'allow' && d.source !== 'pending' && d.enforced;
+}
+
 /** True when the upload is younger than the cooldown (most malware is removed within a day or two). */
 export function inCooldown(uploadTime: string | null | undefined, hours: number, now = Date.now()): boolean {
   if (!hours || !uploadTime) return false;

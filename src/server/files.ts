@@ -14,7 +14,7 @@ import type { BlobStore } from '../store/blobs.js';
 import type { FileRow, MetadataStore } from '../store/metadata.js';
 import type { Upstream } from '../upstream/types.js';
 import { UpstreamError } from '../upstream/types.js';
-import type { Decision } from '../policy/decide.js';
+import { knownRefusal, type Decision } from '../policy/decide.js';
 import type { Logger } from '../log.js';
 import { HttpError, problem } from './problem.js';
 import { parseRange } from './range.js';
@@ -53,7 +53,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
   });
 
   async function serveFile(c: Context, file: FileRow): Promise<Response> {
-    const result = await ensure(file);
+    const result = await d.gate.ensure(file.sha256, file);
     const refused = refusal(c, result);
     if (refused) return refused;
     return sendBlob(c, file.sha256, 'application/octet-stream');
@@ -61,9 +61,8 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
 
   async function serveMetadata(c: Context, file: FileRow): Promise<Response> {
     // A file already known to be refused keeps its metadata too.
-    const known = d.gate.peek(file);
-    if (known.decision.action !== 'allow' && known.decision.source !== 'pending' && known.decision.enforced) {
-      const refused = refusal(c, await ensure(file));
+    if (knownRefusal(d.gate.peek(file).decision)) {
+      const refused = refusal(c, await d.gate.ensure(file.sha256, file));
       if (refused) return refused;
     }
     let metaSha = file.metadata_sha256;
@@ -72,7 +71,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     } else if (!metaSha) {
       if (!isWheel(file.filename)) throw new HttpError(404, 'no-metadata', 'Not Found', 'no core metadata for this file');
       // Extracted from the wheel once it is fetched, verified and scanned.
-      const refused = refusal(c, await ensure(file));
+      const refused = refusal(c, await d.gate.ensure(file.sha256, file));
       if (refused) return refused;
       metaSha = await once(`wheel:${file.sha256}`, () => extractMetadata(file));
     }
@@ -130,10 +129,6 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
       throw err;
     }
     return sha;
-  }
-
-  async function ensure(file: FileRow): Promise<GateResult> {
-    return d.gate.ensure(file.sha256);
   }
 
   function refusal(c: Context, r: GateResult): Response | null {
