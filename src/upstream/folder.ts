@@ -6,21 +6,20 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
-import { normalizeName } from '../index/index.js';
+import { isWheel, normalizeName, sdistExtension } from '../index/index.js';
 import type { IndexFile, ProjectPage, RootPage } from '../index/types.js';
 import { UpstreamError, type PageResult, type Upstream } from './types.js';
 
-const DIST_RE = /\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar\.xz|egg)$/i;
-
 /** Project name from a distribution file name, or null when the name does not look like one. */
 export function projectFromFilename(filename: string): string | null {
-  if (/\.whl$/i.test(filename)) {
+  if (isWheel(filename)) {
     const parts = filename.slice(0, -4).split('-');
     return parts.length >= 5 ? normalizeName(parts[0]) : null;
   }
-  const stem = filename.replace(DIST_RE, '');
-  if (stem === filename) return null;
-  const m = /^(.+?)-(\d[^-]*)(-py\d[\d.]*)?$/.exec(stem);
+  // sdists (the index's list of extensions) and eggs ("name-version(-pyX.Y)?.egg").
+  const ext = sdistExtension(filename) ?? (/\.egg$/i.test(filename) ? '.egg' : undefined);
+  if (!ext) return null;
+  const m = /^(.+?)-(\d[^-]*)(-py\d[\d.]*)?$/.exec(filename.slice(0, -ext.length));
   return m ? normalizeName(m[1]) : null;
 }
 
@@ -84,7 +83,6 @@ export class FolderUpstream implements Upstream {
     }
     for (const rel of names.sort()) {
       const filename = path.basename(rel);
-      if (!DIST_RE.test(filename)) continue;
       const project = projectFromFilename(filename);
       if (!project) continue;
       const full = path.join(this.dir, rel);
