@@ -100,7 +100,7 @@ export class Gate {
   }
 
   private async doFetchAndScan(file: FileRow): Promise<void> {
-    const present = file.stored === 1 && (await this.d.blobs.size(file.sha256)) !== null;
+    const present = (await this.d.blobs.size(file.sha256)) !== null && (file.stored === 1 || (await this.adoptBlob(file)));
     if (!present) await this.download(file);
     if (this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
     const result = await this.d.scanner.scan({
@@ -114,6 +114,24 @@ export class Gate {
     this.d.onScan?.(result.verdict, result.ms);
     this.d.log.info('scanned', { sha256: file.sha256, filename: file.filename, verdict: result.verdict, score: result.score, ms: Math.round(result.ms), findings: result.findings.length, reason: result.reason });
     this.d.onChange?.(file.project);
+  }
+
+  /**
+   * A blob on disk that the database does not call stored: a crash fell between the rename into
+   * blobs/ and the UPDATE. The path is content-addressed, so re-hashing says whether the bytes are
+   * the listed file; if they are, keep them (no second download), otherwise remove them.
+   */
+  private async adoptBlob(file: FileRow): Promise<boolean> {
+    const hash = createHash('sha256');
+    await pipeline(this.d.blobs.read(file.sha256), hash);
+    if (hash.digest('hex') === file.sha256) {
+      this.d.store.markStored(file.sha256);
+      this.d.log.info('adopted stored blob', { sha256: file.sha256, filename: file.filename });
+      return true;
+    }
+    this.d.log.warn('removed a stored blob whose bytes do not match its name', { sha256: file.sha256, filename: file.filename });
+    await this.d.blobs.discard(this.d.blobs.path(file.sha256));
+    return false;
   }
 
   private async download(file: FileRow): Promise<void> {

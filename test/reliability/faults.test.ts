@@ -3,7 +3,8 @@
 // unverified file is kept or served, no verdict is recorded for unchecked bytes, and the next
 // request after the fault clears succeeds without a restart.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { FaultUpstream, benignWheel, sha256, type Fault } from '../helpers/fault-upstream.js';
 import { PIP_ACCEPT, fileUrlFromPage, get, startProxy, type Proxy } from './harness.js';
 
@@ -41,6 +42,8 @@ let up: FaultUpstream;
 let proxy: Proxy;
 const wheel = benignWheel('demo', '1.0', 256 * 1024);
 const wheelSha = sha256(wheel.body);
+const orphan = benignWheel('fresh18', '1.0', 64 * 1024);
+const forged = benignWheel('fresh19', '1.0', 64 * 1024);
 
 beforeAll(async () => {
   up = await new FaultUpstream().start();
@@ -49,6 +52,8 @@ beforeAll(async () => {
     const w = benignWheel(`fresh${i}`, '1.0');
     up.add(`fresh${i}`, w.filename, w.body);
   }
+  up.add('fresh18', orphan.filename, orphan.body);
+  up.add('fresh19', forged.filename, forged.body);
   // pageTtl 0: every page request revalidates upstream, so every request meets the fault.
   proxy = await startProxy(up.simple, { pageTtl: 0, negativeTtl: 0, upstreamTimeout: TIMEOUT_MS });
 });
@@ -154,5 +159,42 @@ describe('upstream down (nothing listening)', () => {
     expect(ok.body.equals(wheel.body)).toBe(true);
     const fresh = await get(`${proxy.url}/simple/demo/`, { accept: PIP_ACCEPT });
     expect(fresh.headers.get('x-pywarden-stale')).toBeNull();
+  });
+});
+
+// A SIGKILL between the rename into blobs/ and the UPDATE that marks the file stored leaves a
+// blob the database does not know it has (test/reliability/crash.test.ts can land there).
+describe('a blob on disk that the database does not call stored', () => {
+  async function leaveBlob(project: string, listed: { filename: string; body: Buffer }, bytes: Buffer): Promise<{ url: string; blob: string }> {
+    up.clearFault();
+    const url = await fileUrlFromPage(proxy.url, project, listed.filename);
+    const sha = sha256(listed.body);
+    expect(proxy.deps.store.getFile(sha)?.stored).toBe(0);
+    const blob = proxy.deps.blobs.path(sha);
+    mkdirSync(path.dirname(blob), { recursive: true });
+    writeFileSync(blob, bytes);
+    return { url, blob };
+  }
+
+  test('bytes that hash to the name are kept and scanned, not downloaded again', async () => {
+    const { url } = await leaveBlob('fresh18', orphan, orphan.body);
+    up.resetHits();
+    const r = await get(url);
+    expect(r.status).toBe(200);
+    expect(r.body.equals(orphan.body)).toBe(true);
+    expect(up.hitCount('/files/')).toBe(0);
+    expect(proxy.deps.store.getFile(sha256(orphan.body))?.stored).toBe(1);
+    expect(proxy.logs.some((l) => l.includes('adopted stored blob'))).toBe(true);
+  });
+
+  test('bytes that do not hash to the name are removed, and the listed file is fetched and served', async () => {
+    const { url, blob } = await leaveBlob('fresh19', forged, Buffer.from('not the wheel the index listed'));
+    up.resetHits();
+    const r = await get(url);
+    expect(r.status).toBe(200);
+    expect(r.body.equals(forged.body)).toBe(true);
+    expect(up.hitCount('/files/')).toBe(1);
+    expect(readFileSync(blob).equals(forged.body)).toBe(true);
+    expect(proxy.logs.some((l) => l.includes('do not match its name'))).toBe(true);
   });
 });
