@@ -8,5 +8,5 @@ export { Webhook, type WebhookOptions } from './webhook.js';
 
 export function mountReview(app: Hono, d: ReviewApiDeps): void {
   mountReviewApi(app, d);
-  mountReviewPage(app);
+  mountReviewPage(app, d.reviews);
 }

@@ -3,6 +3,9 @@
 // API with the token the reviewer typed, kept in sessionStorage and sent as a Bearer header
 // (never a cookie, so another site cannot act with it). A strict CSP forbids inline script.
 import type { Hono } from 'hono';
+import { presentedToken } from '../auth/middleware.js';
+import { verifyToken } from '../auth/tokens.js';
+import type { ReviewStore } from '../store/review.js';
 
 const HTML = `<!doctype html>
 <html lang="en">
@@ -423,9 +426,22 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-cache',
 };
 
-export function mountReviewPage(app: Hono): void {
+/**
+ * The page answers 401 (`WWW-Authenticate: Bearer`) unless the request carries a valid token, as the
+ * API does. A browser's navigation never carries one (the token lives in sessionStorage, not in a
+ * cookie), so a browser always receives the 401 whose body is the sign-in shell; Bearer, unlike
+ * Basic, makes no browser show a password prompt. The shell holds no data: the queue, items and
+ * audit come only from the API with the token. A client that sends a valid token gets a 200.
+ */
+export function mountReviewPage(app: Hono, reviews: ReviewStore): void {
   app.get('/-/review', (c) => c.redirect('/-/review/', 301));
-  app.get('/-/review/', (c) => c.body(HTML, 200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' }));
+  app.get('/-/review/', (c) => {
+    const token = presentedToken(c.req.header('authorization'), false);
+    const signedIn = token !== null && verifyToken(reviews, token) !== null;
+    const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' };
+    if (!signedIn) headers['www-authenticate'] = 'Bearer realm="pywarden review"';
+    return c.body(HTML, signedIn ? 200 : 401, headers);
+  });
   app.get('/-/review/app.js', (c) => c.body(JS, 200, { ...SECURITY_HEADERS, 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/-/review/app.css', (c) => c.body(CSS, 200, { ...SECURITY_HEADERS, 'content-type': 'text/css; charset=utf-8' }));
 }

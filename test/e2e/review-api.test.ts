@@ -313,12 +313,19 @@ describe('audit, overview, metrics', () => {
     expect(text).toMatch(/pywarden_bytes_served_total [1-9]\d*/);
   });
 
-  it('serves the review page shell with a strict CSP (data only through the API)', async () => {
-    const res = await fetch(`${env.server.url}/-/review/`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
-    const html = await res.text();
-    expect(html).not.toMatch(/heldpkg|Q-\d/);
+  it('answers the review page 401 without a valid token (the body is the sign-in shell, no data), 200 with one', async () => {
+    for (const authorization of [undefined, 'Bearer pyw_wrong', `Basic ${Buffer.from(`x:${env.tokens.reader}`).toString('base64')}`]) {
+      const res = await fetch(`${env.server.url}/-/review/`, { headers: authorization ? { authorization } : {} });
+      expect(res.status, authorization).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      const html = await res.text();
+      expect(html).toContain('id="signin-form"');
+      expect(html).not.toMatch(/heldpkg|Q-\d/);
+    }
+    const signedIn = await fetch(`${env.server.url}/-/review/`, { headers: { authorization: `Bearer ${env.tokens.reader}` } });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.headers.get('www-authenticate')).toBeNull();
     expect((await fetch(`${env.server.url}/-/review/app.js`)).status).toBe(200);
   });
 });

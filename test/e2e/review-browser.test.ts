@@ -48,7 +48,8 @@ describe.skipIf(!haveChromium)('review page in headless Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${env.server.url}/-/review/`);
+    // A navigation carries no token: the page answers 401 and its body is the sign-in form.
+    expect((await page.goto(`${env.server.url}/-/review/`))?.status()).toBe(401);
 
     // 2. A wrong token is refused; the reviewer's token signs in.
     await page.fill('#token', 'pyw_wrong');
