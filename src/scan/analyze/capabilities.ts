@@ -57,16 +57,21 @@ export function fileCaps(f: PyFile, filter?: (c: CallSite) => boolean): Set<Capa
 
 // ---- threat indicators over string values -------------------------------------------------
 
-/** Exfiltration endpoints by class; each a behaviour, never one sample's domain. */
+/**
+ * Exfiltration endpoints by class; each a behaviour, never one sample's domain. A host pattern
+ * starts with a look-behind (`(?<![\w-])`), not `\b`: with `\b[\w-]+\.` the engine retried
+ * from every letter of a long run such as a base64 blob, which took seconds on one malicious
+ * sdist (quadratic); the look-behind lets it start once per run.
+ */
 export const ENDPOINTS: { kind: string; re: RegExp; weight: 'strong' | 'medium' | 'weak' }[] = [
   { kind: 'Discord webhook', re: /discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\//i, weight: 'strong' },
   { kind: 'Telegram bot API', re: /api\.telegram\.org\/bot/i, weight: 'strong' },
   { kind: 'Telegram bot token', re: /^\d{8,10}:AA[\w-]{33}$/, weight: 'strong' },
-  { kind: 'OAST / DNS-log domain', re: /\b(?:[\w-]+\.)*(?:interact\.sh|interactsh\.com|oast\.(?:fun|me|live|site|online|pro)|oastify\.com|burpcollaborator\.net|dnslog\.cn|dnslog\.link|ceye\.io|requestbin\.(?:net|com)|pipedream\.net|webhook\.site|beeceptor\.com|canarytokens\.com|hookbin\.com|requestcatcher\.com|ptsv2\.com|postb\.in|mockbin\.org|eo\w*\.m\.pipedream\.net|dnslog\.\w+|bxss\.me|xss\.ht|ssrf\.\w+)\b/i, weight: 'strong' },
-  { kind: 'tunnel', re: /\b[\w-]+\.(?:ngrok\.io|ngrok-free\.app|ngrok-free\.dev|ngrok\.app|ngrok\.dev|ngrok\.pizza|serveo\.net|loca\.lt|trycloudflare\.com|localhost\.run|pagekite\.me|localtunnel\.me)\b/i, weight: 'medium' },
+  { kind: 'OAST / DNS-log domain', re: /(?<![\w-])(?:[\w-]+\.){0,8}(?:interact\.sh|interactsh\.com|oast\.(?:fun|me|live|site|online|pro)|oastify\.com|burpcollaborator\.net|dnslog\.cn|dnslog\.link|ceye\.io|requestbin\.(?:net|com)|pipedream\.net|webhook\.site|beeceptor\.com|canarytokens\.com|hookbin\.com|requestcatcher\.com|ptsv2\.com|postb\.in|mockbin\.org|eo\w*\.m\.pipedream\.net|dnslog\.\w+|bxss\.me|xss\.ht|ssrf\.\w+)\b/i, weight: 'strong' },
+  { kind: 'tunnel', re: /(?<![\w-])[\w-]+\.(?:ngrok\.io|ngrok-free\.app|ngrok-free\.dev|ngrok\.app|ngrok\.dev|ngrok\.pizza|serveo\.net|loca\.lt|trycloudflare\.com|localhost\.run|pagekite\.me|localtunnel\.me)\b/i, weight: 'medium' },
   { kind: 'paste / file-drop site', re: /\b(?:pastebin\.com\/raw|paste\.ee\/r|hastebin\.com|rentry\.co|ghostbin|transfer\.sh|termbin\.com|anonfiles\.com|file\.io|gofile\.io|bashupload\.com|0x0\.st|temp\.sh|dpaste\.(?:com|org)|pastes\.io|paste\.c-net\.org)\b/i, weight: 'medium' },
-  { kind: 'mock/collector API', re: /\b[\w-]+\.(?:mockapi\.io|free\.beeceptor\.com|requestcatcher\.com|mocky\.io|typedwebhook\.tools|webhook\.cool|rbaskets\.in)\b/i, weight: 'medium' },
-  { kind: 'throw-away host', re: /\b[\w-]+\.(?:repl\.co|replit\.app|glitch\.me|000webhostapp\.com|herokuapp\.com|workers\.dev|pythonanywhere\.com|onrender\.com|vercel\.app|netlify\.app|firebaseio\.com)\b/i, weight: 'weak' },
+  { kind: 'mock/collector API', re: /(?<![\w-])[\w-]+\.(?:mockapi\.io|free\.beeceptor\.com|requestcatcher\.com|mocky\.io|typedwebhook\.tools|webhook\.cool|rbaskets\.in)\b/i, weight: 'medium' },
+  { kind: 'throw-away host', re: /(?<![\w-])[\w-]+\.(?:repl\.co|replit\.app|glitch\.me|000webhostapp\.com|herokuapp\.com|workers\.dev|pythonanywhere\.com|onrender\.com|vercel\.app|netlify\.app|firebaseio\.com)\b/i, weight: 'weak' },
   { kind: 'raw IP address URL', re: /\b(?:https?|tcp|ftp|wss?):\/\/(?!(?:127\.|0\.0\.0\.0|10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|255\.))\d{1,3}(?:\.\d{1,3}){3}\b/i, weight: 'medium' },
   { kind: 'suspicious TLD', re: /\bhttps?:\/\/[\w.-]+\.(?:tk|ml|ga|cf|gq|xyz|top|pw|icu|buzz|su|cyou|rest|monster|click|cfd|sbs|zip|mov|ru|onion)(?:[:/'"\s]|$)/i, weight: 'weak' },
 ];

@@ -124,7 +124,7 @@ export function parsePython(source: string): PyView {
   // Docstrings and other bare string statements: their start offsets, to leave them out.
   const bare = new Set<number>();
 
-  // Function spans, for "which function is this call in" (innermost wins: later starts are inner).
+  // Function spans in source order, for "which function is this call in" (innermost wins).
   const fnSpans: { start: number; end: number; name: string }[] = [];
 
   const resolveName = (n: Node | null, depth = 0): string => {
@@ -327,10 +327,15 @@ export function parsePython(source: string): PyView {
     return undefined;
   };
 
+  // The enclosing function of a position, for positions visited in source order: the open spans
+  // form a stack (one pass, instead of a search over every function for every call).
+  let fnIdx = 0;
+  const openFns: { end: number; name: string }[] = [];
   const fnAt = (idx: number): string | undefined => {
-    let best: { start: number; name: string } | undefined;
-    for (const f of fnSpans) if (f.start <= idx && idx < f.end && (!best || f.start > best.start)) best = f;
-    return best?.name;
+    while (fnIdx < fnSpans.length && fnSpans[fnIdx].start <= idx) openFns.push(fnSpans[fnIdx++]);
+    // Spans that closed before idx can sit under the top; drop them from the top down.
+    while (openFns.length && openFns[openFns.length - 1].end <= idx) openFns.pop();
+    return openFns[openFns.length - 1]?.name;
   };
 
   // Pass 1: imports, definitions and constants (aliases must be known before calls resolve).
@@ -390,6 +395,7 @@ export function parsePython(source: string): PyView {
 
   // Pass 2: calls, strings, assignments, in source order.
   let inConcat = -1;
+  const openCalls: { argsStart: number; end: number; site: CallSite }[] = [];
   for (const n of nodes) {
     switch (n.type) {
       case 'assignment': {
@@ -423,11 +429,14 @@ export function parsePython(source: string): PyView {
             kw[k] = argOf(a.childForFieldName('value'));
           } else if (a.type !== 'comment') args.push(argOf(a));
         }
-        const inner: string[] = [];
-        if (argsNode && argsNode.namedChildCount) {
-          for (const c of argsNode.descendantsOfType('call')) inner.push(resolveName(c.childForFieldName('function')));
-        }
-        view.calls.push({ name, line: n.startPosition.row + 1, args, kw, fn: fnAt(n.startIndex), inner });
+        const start = n.startIndex;
+        const site: CallSite = { name, line: n.startPosition.row + 1, args, kw, fn: fnAt(start), inner: [] };
+        view.calls.push(site);
+        // Calls nested in the arguments (exec(b64decode(...))): the calls still open around this one
+        // whose argument span holds it. Calls arrive in source order, so the open ones are a stack.
+        while (openCalls.length && openCalls[openCalls.length - 1].end <= start) openCalls.pop();
+        for (const o of openCalls) if (o.argsStart <= start) o.site.inner.push(name);
+        if (argsNode && argsNode.namedChildCount) openCalls.push({ argsStart: argsNode.startIndex, end: argsNode.endIndex, site });
         break;
       }
       case 'expression_statement': {
@@ -458,28 +467,29 @@ export function parsePython(source: string): PyView {
     }
   }
 
-  // Attribute references that matter to rules (environment, interpreter), only when present.
-  if (/environ|executable/.test(source)) {
-    for (const n of root.descendantsOfType('attribute')) {
-      const t = n.text;
-      if (!/environ|executable/.test(t) || t.length > 100) continue;
-      const name = resolveName(n);
-      if (/(^|\.)(environ|executable)$/.test(name)) view.refs.push({ name, line: n.startPosition.row + 1 });
-    }
+  // Attribute references that matter to rules (`os.environ`, `sys.executable`). Found from the
+  // name's occurrences in the source rather than by walking every attribute of the tree.
+  const refNodes: Node[] = [];
+  for (const m of source.matchAll(/(?<![\w$])(?:environ|executable)(?![\w$])/g)) {
+    const id = root.descendantForIndex(m.index);
+    const attr = id.type === 'identifier' ? id.parent : null;
+    if (attr?.type === 'attribute' && attr.childForFieldName('attribute')?.startIndex === id.startIndex) refNodes.push(attr);
   }
+  // In tree order (outer before inner), as a walk would meet them.
+  refNodes.sort((x, y) => x.startIndex - y.startIndex || y.endIndex - x.endIndex);
+  for (const n of refNodes) if (n.endIndex - n.startIndex <= 100) view.refs.push({ name: resolveName(n), line: n.startPosition.row + 1 });
   for (const c of view.calls) {
     const key = c.fn ?? '<module>';
     (view.callGraph[key] ??= []).push(c.name.split('.').pop()!.replace(/\(\)$/, ''));
   }
-  if (/[^\x00-\x7f]/.test(source)) {
-    const seen = new Set<string>();
-    for (const id of root.descendantsOfType('identifier')) {
-      if (/[^\x00-\x7f]/.test(id.text) && !seen.has(id.text)) {
-        seen.add(id.text);
-        view.nonAsciiIdents.push(id.text);
-        if (seen.size > 200) break;
-      }
-    }
+  // Identifiers holding non-ASCII letters, from the non-ASCII runs of the source.
+  const seen = new Set<string>();
+  for (const m of source.matchAll(/[^\x00-\x7f]+/g)) {
+    const id = root.descendantForIndex(m.index);
+    if (id.type !== 'identifier' || seen.has(id.text)) continue;
+    seen.add(id.text);
+    view.nonAsciiIdents.push(id.text);
+    if (seen.size > 200) break;
   }
   return view;
 
