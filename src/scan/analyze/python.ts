@@ -53,7 +53,7 @@ export interface PyView {
   /** Attribute references that are not called (`os.environ`, `sys.executable`), resolved. */
   refs: { name: string; line: number }[];
   classes: ClassDef[];
-  /** Function name (qualified `Class.method`) → names it calls (last segment). */
+  /** Function name (qualified `Class.method`) → names it calls or passes as callbacks (last segment). */
   callGraph: Record<string, string[]>;
   /** Literals written almost entirely in escapes (`"\\145\\166\\x61\\154"` = eval): value and line. */
   escaped: { value: string; line: number }[];
@@ -479,8 +479,11 @@ export function parsePython(source: string): PyView {
   refNodes.sort((x, y) => x.startIndex - y.startIndex || y.endIndex - x.endIndex);
   for (const n of refNodes) if (n.endIndex - n.startIndex <= 100) view.refs.push({ name: resolveName(n), line: n.startPosition.row + 1 });
   for (const c of view.calls) {
-    const key = c.fn ?? '<module>';
-    (view.callGraph[key] ??= []).push(c.name.split('.').pop()!.replace(/\(\)$/, ''));
+    const edges = (view.callGraph[c.fn ?? '<module>'] ??= []);
+    edges.push(c.name.split('.').pop()!.replace(/\(\)$/, ''));
+    // A function handed to another call is called by it: atexit.register(f), Thread(target=f),
+    // signal.signal(s, f), map(f, xs). Only names of functions defined in the file are followed.
+    for (const a of [...c.args, ...Object.values(c.kw)]) if (a.ref !== undefined) edges.push(a.ref.split('.').pop()!);
   }
   // Identifiers holding non-ASCII letters, from the non-ASCII runs of the source.
   const seen = new Set<string>();

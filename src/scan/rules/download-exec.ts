@@ -12,7 +12,7 @@ const EXE_FILE = /\.(?:exe|scr|msi|bat|cmd|ps1|vbs|hta|pif|jar|dll)\b/i;
 export const downloadExec: Rule = {
   id: 'download-exec',
   why: 'Fetching code or an executable and running it is the dropper pattern behind most install-time malware; downloading source tarballs to build is not.',
-  severities: 'critical: exec of a network response anywhere, an executable URL fetched and started, or curl|sh where code runs on install/start-up/import; high: the same in other modules; medium: fetch + write + spawn in one function without an executable target',
+  severities: 'critical: exec of a network response anywhere, an executable URL fetched and started (in one function, or a Windows executable fetched and a process started by code that runs on install/start-up/import), or curl|sh where code runs on install/start-up/import; high: the same in other modules; medium: fetch + write + spawn in one function without an executable target',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -70,6 +70,16 @@ export const downloadExec: Rule = {
         else if (e.start && hotFile && eager) sev = 'high';
         const line = e.net[0];
         out.push(finding('download-exec', sev, f, f.decodedFrom?.line ?? line, lineOf(f, line), `${fn === '<module>' ? 'Module-level code' : `${fn}()`} downloads${exeTarget ? ' an executable' : ''} and starts a process${e.start ? ' (start/startfile or a Windows executable)' : ''}.`));
+      }
+      // 4. The dropper split over functions: one fetches a Windows executable, another starts a
+      // process, both run when the file runs (download(); Thread(target=run).start()).
+      if (hotFile && !out.some((x) => x.path === f.path)) {
+        const eagerCall = (c: (typeof f.view.calls)[number]) => c.fn === undefined || f.eager.has(c.fn);
+        const fetch = f.view.calls.find((c) => isNetwork(c.name) && eagerCall(c) && c.args.some((a) => a.str !== undefined && EXE_URL.test(a.str.trim()) && EXE_FILE.test(a.str.trim().split(/[?#]/)[0])));
+        const spawn = fetch && f.view.calls.find((c) => (isProcess(c.name) || /^os\.startfile$/.test(c.name)) && eagerCall(c));
+        if (fetch && spawn) {
+          out.push(finding('download-exec', 'critical', f, f.decodedFrom?.line ?? fetch.line, lineOf(f, fetch.line), `Code that runs on ${f.location} downloads a Windows executable (line ${fetch.line}) and starts a process (${spawn.name}, line ${spawn.line}).`));
+        }
       }
     }
     return out;

@@ -12,7 +12,7 @@ const EXEC = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|__built
 export const encodedExec: Rule = {
   id: 'encoded-exec',
   why: 'exec/eval/compile/marshal of decoded (base64, hex, zlib, Fernet, chr-joined, reversed) data hides code from review; benign code decodes data, not code to run.',
-  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed; high: decode of a non-literal into exec where code runs on install/start-up/import; medium: elsewhere',
+  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed, or an XOR-decoded string executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere; medium: elsewhere',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -38,6 +38,18 @@ export const encodedExec: Rule = {
         const sev: Finding['severity'] = literalPayload || viaName ? 'critical' : decodeInside && hot ? 'high' : 'medium';
         out.push(finding('encoded-exec', sev, f, f.decodedFrom ? f.decodedFrom.line : c.line, lineOf(f, c.line), `${c.name}() runs ${literalPayload || viaName ? 'an encoded payload that decodes to code' : 'the output of ' + c.inner.filter(isDecode).slice(0, 2).join(', ')}${f.decodedFrom ? ' (inside decoded code)' : ''}.`));
       }
+    }
+    // A string decoded by XOR at run time (chr(ord(c) ^ ord(k)) in a loop) and executed in the same
+    // function: the XOR hides the code from every static decoder. Benign code XORs bytes (hashes,
+    // ciphers) but does not exec the result; none of the dev corpus's 1,334 benign files does both.
+    for (const f of ctx.py) {
+      if ((f.location === 'test' && !f.decodedFrom) || out.some((o) => o.path === f.path)) continue;
+      const xorFns = new Set(f.view.calls.filter((c) => c.name === 'chr' && /\^/.test(c.args[0]?.text ?? '')).map((c) => c.fn ?? '<module>'));
+      if (!xorFns.size) continue;
+      const c = f.view.calls.find((x) => /^(exec|eval|compile|builtins\.(exec|eval|compile))$/.test(x.name) && xorFns.has(x.fn ?? '<module>') && x.args[0] !== undefined && x.args[0].str === undefined);
+      if (!c) continue;
+      const hot = (f.location === 'install' || f.location === 'startup' || f.location === 'import') && isEager(f, c);
+      out.push(finding('encoded-exec', hot ? 'critical' : 'high', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a string decoded by XOR (chr(... ^ ...)) in the same ${c.fn ? `function ${c.fn}` : 'module top level'}${hot ? `, where code runs on ${f.location}` : ''}.`));
     }
     // A process started with a decoded command line: os.system(b64decode('...')).
     for (const f of ctx.py) {

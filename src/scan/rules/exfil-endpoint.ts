@@ -5,11 +5,30 @@ import type { Rule } from '../analyze/context.js';
 import { finding, isEager, lineOf } from '../analyze/context.js';
 import { endpointIn, fileCaps, isNetwork, IDENTITY } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
+import type { PyFile } from '../analyze/context.js';
+
+/**
+ * Import/start-up time phone-home to any host: one function that runs when the package is
+ * imported reads who/where (getuser, gethostname...) and calls the network. Install time is
+ * install-time-exec's. With the whole environment enumerated as well it is the dependency-
+ * confusion beacon; no library reports its users' host names when imported.
+ */
+function identityBeacon(f: PyFile) {
+  const eager = f.view.calls.filter((c) => isEager(f, c));
+  for (const net of eager.filter((c) => isNetwork(c.name))) {
+    const same = eager.filter((c) => c.fn === net.fn);
+    const id = same.find((c) => IDENTITY.test(c.name));
+    if (!id) continue;
+    const env = same.some((c) => /^os\.environ\.(items|copy|keys|values)$|^dict$|^json\.dumps$/.test(c.name) && (c.name.startsWith('os.environ') || c.args.some((a) => a.ref === 'os.environ')));
+    return { net, id, env };
+  }
+  return undefined;
+}
 
 export const exfilEndpoint: Rule = {
   id: 'exfil-endpoint',
   why: 'Stolen data leaves through webhooks, bot APIs, OAST/DNS-log services, tunnels and raw IPs; the endpoint matters only when the code also collects or sends data.',
-  severities: 'critical: strong endpoint (webhook, bot API, OAST) with network and collected data, or used eagerly on install/start-up/import, or a tunnel/paste/raw IP sent host data on install/import; high: endpoint + network elsewhere; medium: weaker pairings, DNS beacon at install/import; low: endpoint only',
+  severities: 'critical: strong endpoint (webhook, bot API, OAST) with network and collected data, or used eagerly on install/start-up/import, or a tunnel/paste/raw IP sent host data on install/import; high: endpoint + network elsewhere; medium: weaker pairings, DNS beacon at install/import; low: endpoint only. Without a known endpoint: critical when a function run on import/start-up reads the host identity, enumerates the environment and calls the network; high without the environment',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -24,7 +43,11 @@ export const exfilEndpoint: Rule = {
         if (e && (!best || rank[e.weight] > rank[best.weight])) best = { ...e, line: s.line };
       }
       if (!best) {
-        if (beacon) out.push(finding('exfil-endpoint', 'medium', f, f.decodedFrom?.line ?? beacon.line, lineOf(f, beacon.line), `Resolves the outside host ${beacon.args[0].str} when the package is ${f.location === 'install' ? 'installed' : 'imported'} (DNS beacon).`));
+        const phoneHome = f.location === 'import' || f.location === 'startup' ? identityBeacon(f) : undefined;
+        if (phoneHome) {
+          const { net, id, env } = phoneHome;
+          out.push(finding('exfil-endpoint', env ? 'critical' : 'high', f, f.decodedFrom?.line ?? net.line, lineOf(f, net.line), `On ${f.location}, ${net.fn ? `${net.fn}()` : 'module-level code'} reads the user/host identity (${id.name})${env ? ' and enumerates every environment variable' : ''} and sends over the network (${net.name}).`));
+        } else if (beacon) out.push(finding('exfil-endpoint', 'medium', f, f.decodedFrom?.line ?? beacon.line, lineOf(f, beacon.line), `Resolves the outside host ${beacon.args[0].str} when the package is ${f.location === 'install' ? 'installed' : 'imported'} (DNS beacon).`));
         continue;
       }
       const caps = fileCaps(f);

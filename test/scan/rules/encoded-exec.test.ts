@@ -32,4 +32,20 @@ describe('encoded-exec', () => {
     const src = `"""Example: exec(base64.b64decode(x))"""\nimport base64\n# exec(base64.b64decode('${b64(PAYLOAD)}'))\nICON = base64.b64decode('${b64('just some png-ish bytes here, not code at all')}')\n`;
     expect(hits('encoded-exec', { 'pkg/__init__.py': src })).toEqual([]);
   });
+
+  const XOR_SETUP = (key: string, body: string) => `from setuptools import setup\nfrom setuptools.command.install import install\n\nclass InstallCommand(install):\n    def run(self):\n        try:\n            data = "Q[F\\\\BA\\x13YC=X\\\\C^BA"\n            key = "${key}"\n            out = ""\n            for i in range(len(data)):\n                out += chr(ord(data[i]) ^ ord(key[i % len(key)]))\n${body}        except:\n            pass\n        install.run(self)\n\nsetup(name="x", cmdclass={"install": InstallCommand})\n`;
+  it('flags a string XOR-decoded and executed in a setuptools install command as critical', () => {
+    const found = hits('encoded-exec', { 'setup.py': XOR_SETUP('8412', "            eval(compile(out, '<string>', 'exec'))\n") });
+    expect(maxSev(found)).toBe('critical');
+    expect(found[0].message).toMatch(/XOR/);
+  });
+  it('flags XOR-then-exec in an ordinary module as high (held, not blocked on its own)', () => {
+    const src = `def go(blob, k):\n    s = ''.join(chr(b ^ k) for b in blob)\n    exec(s)\n`;
+    expect(maxSev(hits('encoded-exec', { 'pkg/util.py': src }))).toBe('high');
+  });
+  it('does not flag XOR without exec, nor XOR and exec in different functions, nor exec of a version file', () => {
+    const hmacish = `def xor_pad(key):\n    return ''.join(chr(ord(c) ^ 0x5C) for c in key)\n\ndef load_version():\n    ns = {}\n    exec(open('pkg/_version.py').read(), ns)\n    return ns['__version__']\n`;
+    expect(hits('encoded-exec', { 'pkg/__init__.py': hmacish })).toEqual([]);
+    expect(hits('encoded-exec', { 'setup.py': XOR_SETUP('8412', '') })).toEqual([]);
+  });
 });

