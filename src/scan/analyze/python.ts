@@ -91,6 +91,9 @@ const DECODERS: Record<string, Encoding> = {
 };
 
 const MAX_STR = 2 * 1024 * 1024;
+/** Calls and methods static evaluation understands (everything else evaluates to nothing). */
+const EVALUATED_CALLS = new Set(['chr', 'str', 'bytes', 'bytearray', 'codecs.decode']);
+const EVALUATED_METHODS = new Set(['decode', 'encode', 'replace', 'strip', 'lower', 'upper', 'join']);
 
 export function parsePython(source: string): PyView {
   const tree = getParser().parse(source, null, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
@@ -139,13 +142,17 @@ export function parsePython(source: string): PyView {
       }
       case 'call': {
         const fnName = resolveName(n.childForFieldName('function'), depth + 1);
+        const dynamicImport = fnName === '__import__' || fnName === 'importlib.import_module';
+        const dynamicAttr = fnName === 'getattr' || fnName === 'builtins.getattr';
+        // Only these two look at their arguments (most calls resolve without reading them).
+        if (!dynamicImport && !dynamicAttr) return `${fnName}()`;
         const args = n.childForFieldName('arguments');
         const first = args?.namedChildren[0];
-        if ((fnName === '__import__' || fnName === 'importlib.import_module') && first) {
+        if (dynamicImport && first) {
           const s = evalStr(first, depth + 1);
           if (s) return s;
         }
-        if ((fnName === 'getattr' || fnName === 'builtins.getattr') && args && args.namedChildCount >= 2) {
+        if (dynamicAttr && args && args.namedChildCount >= 2) {
           const s = evalStr(args.namedChildren[1], depth + 1);
           if (s) return `${resolveName(first ?? null, depth + 1)}.${s}`;
         }
@@ -223,11 +230,15 @@ export function parsePython(source: string): PyView {
 
   const evalCall = (n: Node, depth: number): string | undefined => {
     const fnNode = n.childForFieldName('function');
+    if (!fnNode) return undefined;
+    const name = resolveName(fnNode, depth);
+    const attr = fnNode.type === 'attribute' ? fnNode.childForFieldName('attribute')?.text : undefined;
+    // Most calls evaluate to nothing: decide from the name before reading arguments or positions.
+    if (!EVALUATED_CALLS.has(name) && !DECODERS[name] && (attr === undefined || !EVALUATED_METHODS.has(attr))) return undefined;
     const args = n.childForFieldName('arguments');
-    if (!fnNode || !args) return undefined;
+    if (!args) return undefined;
     const a0 = args.namedChildren[0];
     const line = n.startPosition.row + 1;
-    const name = resolveName(fnNode, depth);
     if (name === 'chr' && a0?.type === 'integer') return String.fromCharCode(Number(a0.text) & 0xffff);
     if (name === 'str' && a0) return evalStr(a0, depth);
     if ((name === 'bytes' || name === 'bytearray') && a0) {
@@ -239,8 +250,7 @@ export function parsePython(source: string): PyView {
       }
       return evalStr(a0, depth);
     }
-    if (fnNode.type === 'attribute') {
-      const attr = fnNode.childForFieldName('attribute')?.text;
+    if (attr !== undefined) {
       const obj = fnNode.childForFieldName('object');
       if (attr === 'decode' || attr === 'encode') {
         const v = evalStr(obj, depth);
