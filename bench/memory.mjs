@@ -1,7 +1,8 @@
 // node bench/memory.mjs (after npm run build): where the proxy's resident memory goes.
 // Measures, each in a fresh process: bare Node; Node after importing the HTTP/SQLite
 // dependencies; after importing the whole server (dist/main.js); then `pywarden serve` idle with
-// 1 and 2 scan workers, and after its first scan (the analysis loads in each worker).
+// 1 and 2 scan workers, after its first scan (a worker starts and loads the analysis), and 30 s
+// later, when idle workers have stopped.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -23,13 +24,16 @@ try {
   for (const workers of [1, 2]) {
     const proxy = await startProxy({ upstream: up, data: path.join(scratch, `data-${workers}`), extraArgs: ['--scan-workers', String(workers), '--scan-ahead', 'false'] });
     await new Promise((r) => setTimeout(r, 1000));
-    rows.push([`pywarden serve, ${workers} scan worker(s), idle`, proxy.rss().rssMiB]);
+    rows.push([`pywarden serve, up to ${workers} scan worker(s), idle (none started yet)`, proxy.rss().rssMiB]);
     await (await fetch(`${proxy.url}/simple/memtest/`, { headers: { accept: PIP_ACCEPT } })).arrayBuffer();
     const r = await fetch(`${proxy.url}/files/${w.sha256}/${w.filename}`);
     await r.arrayBuffer();
     if (r.status !== 200) throw new Error(`file: ${r.status}`);
     await new Promise((r) => setTimeout(r, 1000));
-    rows.push([`pywarden serve, ${workers} scan worker(s), after one scan`, proxy.rss().rssMiB]);
+    rows.push([`pywarden serve, up to ${workers} scan worker(s), after one scan`, proxy.rss().rssMiB]);
+    // Scan workers stop after 30 s without a scan (src/main.ts): the serving process is what stays.
+    await new Promise((r) => setTimeout(r, 32_000));
+    rows.push([`pywarden serve, up to ${workers} scan worker(s), 30 s after that scan`, proxy.rss().rssMiB]);
     await proxy.stop();
   }
 } finally {

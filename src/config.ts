@@ -35,6 +35,8 @@ export interface Config {
   scanAhead: boolean;
   scanAheadConcurrency: number;
   scanWorkers: number;
+  /** Seconds a scan worker may sit without a scan before it stops (0: never). */
+  scanWorkerIdle: number;
   requireTokenForDownloads: boolean;
   /** http(s) URL that receives a JSON POST for every newly held file; '' disables. */
   webhookUrl: string;
@@ -61,6 +63,7 @@ export const DEFAULTS: Config = {
   scanAhead: true,
   scanAheadConcurrency: 2,
   scanWorkers: 0,
+  scanWorkerIdle: 30,
   requireTokenForDownloads: false,
   webhookUrl: '',
   allow: { projects: [], versions: [], sha256: [] },
@@ -83,6 +86,7 @@ const KEYS: Record<keyof Config, Kind> = {
   scanAhead: 'bool',
   scanAheadConcurrency: 'int',
   scanWorkers: 'int',
+  scanWorkerIdle: 'int',
   requireTokenForDownloads: 'bool',
   webhookUrl: 'url',
   allow: 'lists',

@@ -1,6 +1,8 @@
-// A fixed pool of worker threads running the compiled scanner (dist/scan/pool-worker.js), so the
-// proxy and the CLI scan on every core without blocking the event loop. Each scan has a hard time
-// limit: a worker that overruns it is terminated and replaced, and the scan's verdict is
+// A pool of up to `size` worker threads running the compiled scanner (dist/scan/pool-worker.js), so
+// the proxy and the CLI scan on every core without blocking the event loop. Workers start when
+// scans arrive and, with `idleMs`, stop after that long without one: each holds tree-sitter and
+// the ONNX classifier (30-50 MiB), which a proxy serving from its cache does not need. Each scan
+// has a hard time limit: a worker that overruns it is terminated, and the scan's verdict is
 // `error` ('timeout'). A worker that crashes or runs out of memory yields `error` the same way.
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
@@ -17,6 +19,8 @@ export interface PoolOptions {
   analyzerModule?: string;
   /** Heap cap per worker: a runaway scan dies alone instead of taking the proxy down. */
   maxHeapMb?: number;
+  /** Stop a worker after this long without a scan (default: keep it). */
+  idleMs?: number;
 }
 
 interface Task {
@@ -29,6 +33,7 @@ interface Slot {
   worker: Worker;
   task?: Task;
   timer?: NodeJS.Timeout;
+  idle?: NodeJS.Timeout;
   started?: number;
 }
 
@@ -54,7 +59,11 @@ export class ScanPool {
 
   constructor(private readonly opts: PoolOptions) {
     if (!Number.isInteger(opts.size) || opts.size < 1) throw new Error(`scan pool size must be ≥ 1, got ${opts.size}`);
-    for (let i = 0; i < opts.size; i++) this.slots.push(this.spawn());
+  }
+
+  /** Workers running now (started on demand, stopped when idle). */
+  get workers(): number {
+    return this.slots.length;
   }
 
   scan(input: ScanInput): Promise<ScanResult> {
@@ -69,11 +78,10 @@ export class ScanPool {
     this.closed = true;
     for (const t of this.queue.splice(0)) t.resolve(errorResult(new Error('scanner closed'), this.opts.version, 0, 'worker'));
     await Promise.all(
-      this.slots.map(async (s) => {
-        if (s.timer) clearTimeout(s.timer);
-        s.task?.resolve(errorResult(new Error('scanner closed'), this.opts.version, 0, 'worker'));
-        s.task = undefined;
-        await s.worker.terminate();
+      this.slots.splice(0).map(async (s) => {
+        const task = s.task;
+        await this.stop(s);
+        task?.resolve(errorResult(new Error('scanner closed'), this.opts.version, 0, 'worker'));
       }),
     );
   }
@@ -96,10 +104,16 @@ export class ScanPool {
   }
 
   private pump(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (slot.task) continue;
+    while (this.queue.length) {
+      let slot = this.slots.find((x) => !x.task);
+      if (!slot) {
+        if (this.slots.length >= this.opts.size) return;
+        slot = this.spawn();
+        this.slots.push(slot);
+      }
       const task = this.queue.shift()!;
+      if (slot.idle) clearTimeout(slot.idle);
+      slot.idle = undefined;
       slot.task = task;
       slot.started = performance.now();
       slot.worker.ref();
@@ -116,6 +130,10 @@ export class ScanPool {
     slot.worker.unref();
     task.resolve(result);
     this.pump();
+    if (!slot.task && this.opts.idleMs !== undefined) {
+      slot.idle = setTimeout(() => this.retire(slot), this.opts.idleMs);
+      slot.idle.unref();
+    }
   }
 
   private elapsed(slot: Slot): number {
@@ -137,18 +155,28 @@ export class ScanPool {
     this.replace(slot, result);
   }
 
-  /** Retire a worker (terminated, crashed or exited) and start a fresh one in its place. */
+  /** A worker that timed out, crashed or exited: drop it and answer its task; the next scan starts a fresh one. */
   private replace(slot: Slot, result: ScanResult | undefined): void {
+    const task = slot.task;
+    this.retire(slot);
+    if (task && result) task.resolve(result);
+    this.pump();
+  }
+
+  /** Take a worker out of the pool and stop it. */
+  private retire(slot: Slot): void {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
+    this.slots.splice(i, 1);
+    void this.stop(slot);
+  }
+
+  private async stop(slot: Slot): Promise<void> {
     if (slot.timer) clearTimeout(slot.timer);
-    const task = slot.task;
+    if (slot.idle) clearTimeout(slot.idle);
     slot.task = undefined;
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => undefined);
-    void slot.worker.terminate();
-    this.slots[i] = this.spawn();
-    if (task && result) task.resolve(result);
-    this.pump();
+    await slot.worker.terminate();
   }
 }

@@ -31,6 +31,8 @@ export interface ScannerOptions {
   analyzerModule?: string;
   /** Overrides the version stamped on results (defaults to the rules' SCANNER_VERSION). */
   version?: string;
+  /** Pool only: stop a worker after this long without a scan (it starts again on the next one). */
+  workerIdleMs?: number;
 }
 
 /**
@@ -115,7 +117,7 @@ export function createScanner(opts: ScannerOptions = {}): Scanner {
   if (workers > 0) {
     // Loaded on demand: the in-thread scanner should not pay for worker_threads machinery.
     const poolReady = import('./pool.js').then(
-      ({ ScanPool }) => new ScanPool({ size: workers, limits, version, analyzerModule: opts.analyzerModule }),
+      ({ ScanPool }) => new ScanPool({ size: workers, limits, version, analyzerModule: opts.analyzerModule, idleMs: opts.workerIdleMs }),
     );
     return {
       version,

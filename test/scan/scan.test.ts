@@ -111,6 +111,26 @@ describe('worker pool', () => {
     }
   });
 
+  it('starts workers with the first scans and stops them after idleMs without one; the next scan starts one again', async () => {
+    const { ScanPool } = await import('../../src/scan/pool.js');
+    const { resolveLimits } = await import('../../src/scan/limits.js');
+    const pool = new ScanPool({ size: 2, limits: resolveLimits({}), version: 'test', analyzerModule: analyzerUrl, idleMs: 200 });
+    try {
+      expect(pool.workers).toBe(0);
+      const inputs = await Promise.all([sdist('i1', { 'setup.py': 'ok' }), sdist('i2', { 'setup.py': 'ok' }), sdist('i3', { 'setup.py': 'EVIL' })]);
+      const results = await Promise.all(inputs.map((i) => pool.scan(i)));
+      expect(results.map((r) => r.verdict)).toEqual(['clean', 'clean', 'malicious']);
+      expect(pool.workers).toBe(2); // three scans at once, two workers at most
+      const until = Date.now() + 5_000;
+      while (pool.workers > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(pool.workers).toBe(0);
+      expect((await pool.scan(inputs[2])).verdict).toBe('malicious');
+      expect(pool.workers).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('terminates a worker past the time limit (verdict error: timeout) and keeps scanning', async () => {
     const s = createScanner({ workers: 1, analyzerModule: analyzerUrl, limits: { timeoutMs: 200 } });
     try {
