@@ -8,6 +8,8 @@ import { UpstreamError, type PageResult, type Upstream } from './types.js';
 // Ask for JSON first (PEP 691), HTML as the fallback for older indexes.
 const ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
 const USER_AGENT = 'pywarden (+https://github.com/pywarden/pywarden)';
+/** An index page must arrive whole within this many upstream timeouts (4 × 30 s by default). */
+const PAGE_DEADLINE_FACTOR = 4;
 
 export interface HttpUpstreamOptions {
   timeoutMs: number;
@@ -46,7 +48,9 @@ export class HttpUpstream implements Upstream {
   private async page<T>(url: string, etag: string | null | undefined, parse: (body: string, json: boolean) => T): Promise<PageResult<T>> {
     const headers: Record<string, string> = { accept: ACCEPT, 'user-agent': USER_AGENT, 'accept-encoding': 'identity' };
     if (etag) headers['if-none-match'] = etag;
-    const res = await this.send(url, headers);
+    // A whole page within PAGE_DEADLINE_FACTOR × the timeout: the idle timeout alone lets an upstream
+    // that sends a byte now and then hold a page fetch (and the client waiting on it) forever.
+    const res = await this.send(url, headers, AbortSignal.timeout(this.opts.timeoutMs * PAGE_DEADLINE_FACTOR));
     if (res.statusCode === 304) {
       res.body.resume();
       return { status: 'not-modified' };
@@ -96,9 +100,9 @@ export class HttpUpstream implements Upstream {
     return { body: res.body, length: Number.isFinite(length) ? length : null };
   }
 
-  private async send(url: string, headers: Record<string, string>) {
+  private async send(url: string, headers: Record<string, string>, signal?: AbortSignal) {
     try {
-      return await request(url, { method: 'GET', headers, dispatcher: this.agent });
+      return await request(url, { method: 'GET', headers, dispatcher: this.agent, signal });
     } catch (err) {
       throw toUpstreamError(err, url);
     }
@@ -123,6 +127,9 @@ function toUpstreamError(err: unknown, url: string): UpstreamError {
   if (err instanceof UpstreamError) return err;
   if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError) {
     return new UpstreamError('timeout', `upstream timed out for ${url}`);
+  }
+  if ((err as Error)?.name === 'TimeoutError') {
+    return new UpstreamError('timeout', `upstream did not send the whole page of ${url} in time`);
   }
   const msg = (err as Error)?.message ?? String(err);
   return new UpstreamError('unreachable', `upstream request for ${url} failed: ${msg}`);

@@ -42,6 +42,7 @@ let up: FaultUpstream;
 let proxy: Proxy;
 const wheel = benignWheel('demo', '1.0', 256 * 1024);
 const wheelSha = sha256(wheel.body);
+const slow = benignWheel('fresh17', '1.0');
 const orphan = benignWheel('fresh18', '1.0', 64 * 1024);
 const forged = benignWheel('fresh19', '1.0', 64 * 1024);
 
@@ -52,6 +53,7 @@ beforeAll(async () => {
     const w = benignWheel(`fresh${i}`, '1.0');
     up.add(`fresh${i}`, w.filename, w.body);
   }
+  up.add('fresh17', slow.filename, slow.body);
   up.add('fresh18', orphan.filename, orphan.body);
   up.add('fresh19', forged.filename, forged.body);
   // pageTtl 0: every page request revalidates upstream, so every request meets the fault.
@@ -101,6 +103,24 @@ describe('index page faults', () => {
       expect(proxy.logs.some((l) => l.includes('serving a stale page'))).toBe(true);
     },
   );
+});
+
+describe('a page that trickles in under the idle timeout', () => {
+  test('is cut off at 4 × the upstream timeout: 504 problem for a cold page, stale copy for a cached one', async () => {
+    up.clearFault();
+    // 4 bytes every 200 ms never trips the 800 ms idle timeout; the whole page would take ~10 s.
+    up.setFault('page', { kind: 'trickle', bytes: 4, everyMs: 200 });
+    const started = Date.now();
+    const cold = await get(`${proxy.url}/simple/fresh17/`, { accept: PIP_ACCEPT });
+    expectProblem(cold, 504);
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 4 + 2_000);
+    expect(proxy.deps.store.getPage('fresh17')).toBeUndefined();
+    const cached = await get(`${proxy.url}/simple/demo/`, { accept: PIP_ACCEPT });
+    expect(cached.status).toBe(200);
+    expect(cached.headers.get('x-pywarden-stale')).toBe('1');
+    up.clearFault();
+    expect((await get(`${proxy.url}/simple/fresh17/`, { accept: PIP_ACCEPT })).status).toBe(200);
+  });
 });
 
 describe('file faults', () => {
