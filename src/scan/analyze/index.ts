@@ -45,7 +45,10 @@ const EMBEDDED_CODE = /\b(?:exec|eval|urlopen|urlretrieve|system|popen|Popen|dup
 const HOT_BUDGET = 768 * 1024;
 const MODULE_BUDGET = 256 * 1024;
 /** Tokens that make a module worth parsing before others (a count ranks them). */
-const STRONG_TOKENS = /exec\(|eval\(|b64decode|marshal\.loads|__import__|webhook|api\.telegram|Login Data|leveldb|wallet|Startup|CurrentVersion|powershell|CREATE_NO_WINDOW|\/dev\/tcp|dup2|os\.system|Popen|urlopen|urlretrieve|requests\.(?:get|post)|getenv|environ|gethostname|getuser|[A-Za-z0-9+\/=]{200}/g;
+const STRONG_TOKENS = /exec\(|eval\(|b64decode|marshal\.loads|__import__|webhook|api\.telegram|Login Data|leveldb|wallet|Startup|CurrentVersion|powershell|CREATE_NO_WINDOW|\/dev\/tcp|dup2|os\.system|Popen|urlopen|urlretrieve|requests\.(?:get|post)|getenv|environ|gethostname|getuser/g;
+/** Runs of 200+ base64 characters (each counts as a strong token), matched only where a run starts. */
+const BASE64_RUNS = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=]{200,}/g;
+const strongTokens = (text: string): number => (text.match(STRONG_TOKENS)?.length ?? 0) + (text.match(BASE64_RUNS)?.length ?? 0);
 const hotOrder = (l: keyof typeof ORDER): number => (l === 'module' || l === 'test' ? 3 : ORDER[l]);
 /** A top-level package's `__init__.py` (also under `src/`): what `import pkg` runs first. */
 const TOP_INIT = /^(?:src\/)?(?:[^/]+\/)?__init__\.py$/;
@@ -140,7 +143,7 @@ export function analyze(dist: Distribution): Analysis {
     }
     const text = m.data.toString('latin1');
     let score = 0;
-    if (worthParsing(text)) score = 1 + (text.match(STRONG_TOKENS)?.length ?? 0) * (m.location === 'test' ? 0.2 : 1);
+    if (worthParsing(text)) score = 1 + strongTokens(text) * (m.location === 'test' ? 0.2 : 1);
     rank.set(m.inner, score);
   }
   ordered.sort((a, b) => hotOrder(a.location) - hotOrder(b.location) || (rank.get(b.inner) ?? 0) - (rank.get(a.inner) ?? 0) || a.data.length - b.data.length);
