@@ -1,6 +1,7 @@
 // The one HTTP client (undici) for an upstream simple index (PyPI, a company index, a mirror).
 import { Agent, request, errors } from 'undici';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseProjectHtml, parseProjectJson, parseRootHtml, parseRootJson } from '../index/index.js';
 import type { ProjectPage, RootPage } from '../index/types.js';
 import { UpstreamError, type PageResult, type Upstream } from './types.js';
@@ -10,6 +11,34 @@ const ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple
 const USER_AGENT = 'pywarden (+https://github.com/pywarden/pywarden)';
 /** An index page must arrive whole within this many upstream timeouts (4 × 30 s by default). */
 const PAGE_DEADLINE_FACTOR = 4;
+/** A file body slower than this over a whole timeout window is cut off (curl's --speed-limit). */
+const MIN_BYTES_PER_SECOND = 1024;
+
+/**
+ * The idle timeout alone lets an upstream that sends a few bytes now and then hold a download
+ * open forever; a deadline would cut off large files on slow links. So, as curl's --speed-limit:
+ * fewer than MIN_BYTES_PER_SECOND on average over any window of `windowMs` ends the download
+ * with a timeout. 1 KiB/s is far below any working link.
+ */
+function withMinRate(body: Readable, windowMs: number, url: string): Readable {
+  let bytes = 0;
+  const counted = new Transform({
+    highWaterMark: 1 << 20,
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const floor = (MIN_BYTES_PER_SECOND * windowMs) / 1000;
+  const timer = setInterval(() => {
+    if (bytes < floor) counted.destroy(new UpstreamError('timeout', `upstream sent ${bytes} bytes of ${url} in ${windowMs} ms, under ${MIN_BYTES_PER_SECOND} bytes/s`));
+    bytes = 0;
+  }, windowMs);
+  timer.unref();
+  counted.once('close', () => clearInterval(timer));
+  pipeline(body, counted).catch(() => undefined); // errors reach the reader through `counted`
+  return counted;
+}
 
 export interface HttpUpstreamOptions {
   timeoutMs: number;
@@ -97,7 +126,7 @@ export class HttpUpstream implements Upstream {
     const res = await this.send(url, { 'user-agent': USER_AGENT, accept: '*/*', 'accept-encoding': 'identity' });
     this.expectOk(url, res.statusCode, res.body);
     const length = Number(res.headers['content-length']);
-    return { body: res.body, length: Number.isFinite(length) ? length : null };
+    return { body: withMinRate(res.body, this.opts.timeoutMs, url), length: Number.isFinite(length) ? length : null };
   }
 
   private async send(url: string, headers: Record<string, string>, signal?: AbortSignal) {

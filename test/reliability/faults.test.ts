@@ -30,6 +30,8 @@ const FILE_FAULTS: [string, Fault, number][] = [
   ['reset on connect', { kind: 'reset-on-connect' }, 502],
   ['slow headers', { kind: 'slow-headers', ms: TIMEOUT_MS * 3 }, 504],
   ['body trickle', { kind: 'trickle', bytes: 1024, everyMs: TIMEOUT_MS * 2 }, 504],
+  // 20 bytes/s never trips the idle timeout; the 256 KiB wheel would take hours: the speed limit ends it.
+  ['body trickle under the idle timeout', { kind: 'trickle', bytes: 4, everyMs: 200 }, 504],
   ['500', { kind: 'status', status: 500 }, 502],
   ['404', { kind: 'status', status: 404 }, 502],
   ['reset mid-body', { kind: 'reset-mid-body' }, 502],
