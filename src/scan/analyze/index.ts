@@ -40,7 +40,7 @@ const EMBEDDED_CODE = /\b(?:exec|eval|urlopen|urlretrieve|system|popen|Popen|dup
 /**
  * Bytes of Python parsed per distribution: hot files (install, start-up, import) and ordinary
  * modules have separate budgets. Parsing is most of the scan time of a large library; these sizes
- * keep a distribution's scan p99 under the 500 ms aim of issue 3 (docs/DETECTION.md, npm run eval).
+ * bring the scan p99 to about the 500 ms aim of issue 3 (docs/DETECTION.md, npm run eval).
  */
 const HOT_BUDGET = 768 * 1024;
 const MODULE_BUDGET = 256 * 1024;
@@ -53,17 +53,13 @@ const hotOrder = (l: keyof typeof ORDER): number => (l === 'module' || l === 'te
 /** A top-level package's `__init__.py` (also under `src/`): what `import pkg` runs first. */
 const TOP_INIT = /^(?:src\/)?(?:[^/]+\/)?__init__\.py$/;
 /**
- * Files parsed only when the cheap text check finds something a rule could act on: ordinary
- * modules, tests, and sub-package `__init__.py` files (a large library such as plotly ships
- * thousands, and they ate the hot budget). setup.py, start-up files and a top-level
- * `__init__.py` are always parsed.
+ * Files parsed only when a cheap text check (`worthParsing`) finds something a rule could act on
+ * (risky API, threat string, encoded blob): ordinary modules, tests, and sub-package `__init__.py`
+ * files (a large library such as plotly ships thousands, and they ate the hot budget). setup.py,
+ * start-up files and a top-level `__init__.py` are always parsed. Large libraries are mostly
+ * pure computation.
  */
 const gated = (m: { location: Location; inner: string }): boolean => m.location === 'module' || m.location === 'test' || (m.location === 'import' && !TOP_INIT.test(m.inner));
-/**
- * Fast path: ordinary modules and tests are parsed only when a cheap text check finds something
- * a rule could act on (risky API, threat string, encoded blob). setup.py, .pth-adjacent code,
- * sitecustomize and __init__.py are always parsed. Large libraries are mostly pure computation.
- */
 /** Names and calls a rule could act on. */
 const WORTH_TOKENS = /exec\s*\(|eval\s*\(|compile\s*\(|b64decode|decodebytes|fromhex|unhexlify|marshal|decompress|__import__|getattr\(|import_module|discord|telegram|webhook|ngrok|paste|\/dev\/tcp|Login Data|Local State|leveldb|\.ssh|wallet|clipboard|CurrentVersion|schtasks|crontab|LaunchAgents|powershell|CREATE_NO_WINDOW|pythonw|urlopen|urlretrieve|requests|socket|subprocess|os\.system|popen|startfile|ShellExecute|https?:\/\/\d|chr\(\d|Fernet|pyarmor|Startup|winreg|systemctl|bashrc|dup2|\.pypirc|\.npmrc|credentials|cookies/i;
 /** An encoded blob: a run of 160+ base64 characters, tried only where a run starts. */
@@ -77,7 +73,7 @@ const PADDING = /(?<![ \t])[ \t]{150,}\S/;
  * runs were retried from every position of every identifier and indent; split, and anchored at
  * run starts, it gives the same answers on every dev-corpus module in about half the time.
  */
-export function worthParsing(text: string): boolean {
+function worthParsing(text: string): boolean {
   return /[^\x00-\x7f]/.test(text) || WORTH_TOKENS.test(text) || LONG_BASE64.test(text) || HEX_ESCAPES.test(text) || PADDING.test(text);
 }
 const DECODE_BUDGET = 1024 * 1024;
