@@ -1,21 +1,17 @@
 // PDM (Debian's python3-pdm) locking and installing through the proxy, as a developer whose
 // pyproject.toml names pywarden as its only source would. Wheels only: nothing is built.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config.js';
-import { startServer, type Running } from '../../src/main.js';
-import { makeDists } from '../helpers/dists.js';
+import { startDemoProxy, type DemoProxy } from '../helpers/client-proxy.js';
 
 const pdm = ['/usr/bin/pdm'].find((p) => existsSync(p));
 if (!pdm) console.warn('!!! pdm not installed (apt-get install python3-pdm): PDM end-to-end test skipped');
 
-// The minimal fixtures are allow-listed (the classifier holds placeholder-like packages, see
-// models/MODEL.md); they are still downloaded, verified and scanned, and the deny list still wins.
+let demo: DemoProxy;
 let work: string;
-let proxy: Running;
+let proxy: DemoProxy['proxy'];
 
 function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
   const env = { PATH: '/usr/bin:/bin', HOME: cwd, PDM_CHECK_UPDATE: 'false', PDM_IGNORE_SAVED_PYTHON: '1', PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring' };
@@ -25,27 +21,20 @@ function run(args: string[], cwd: string): Promise<{ code: number; out: string }
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(path.join(tmpdir(), 'pywarden-pdm-'));
-  const folder = path.join(work, 'upstream');
-  makeDists(folder, [
-    { kind: 'wheel', name: 'demo_pkg', version: '1.0' },
-    { kind: 'wheel', name: 'demo_pkg', version: '1.1' },
-  ]);
-  proxy = await startServer(
-    loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: folder, data: path.join(work, 'data'), logLevel: 'warn', scanWorkers: '1', allow: { projects: ['demo-pkg'] }, deny: { versions: ['demo-pkg==1.1'] } } }),
-  );
+  demo = await startDemoProxy('pywarden-pdm-');
+  work = demo.work;
+  proxy = demo.proxy;
 });
 
 afterAll(async () => {
-  await proxy?.close();
-  rmSync(work, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 describe.skipIf(!pdm)('pdm through the proxy', () => {
   it('locks and installs a benign wheel, resolving around a refused version', async () => {
     const project = path.join(work, 'consumer');
     mkdirSync(project, { recursive: true });
-    const python = execFileSync('/usr/bin/python3', ['-c', 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")'], { encoding: 'utf8' }).trim();
+    const python = demo.python;
     writeFileSync(
       path.join(project, 'pyproject.toml'),
       `[project]

@@ -1,0 +1,42 @@
+// The proxy that Debian's Python clients (Poetry, PDM) install through in the end-to-end tests: a
+// local folder upstream with demo_pkg 1.0 and 1.1 wheels, 1.1 on the deny list. The minimal
+// fixtures are allow-listed (the classifier holds placeholder-like packages, see models/MODEL.md);
+// they are still downloaded, verified and scanned, and the deny list still wins.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { startServer, type Running } from '../../src/main.js';
+import { makeDists } from './dists.js';
+
+export interface DemoProxy {
+  /** Scratch folder for the client's project, caches and home. */
+  work: string;
+  proxy: Running;
+  /** Debian's Python as "3.11". */
+  python: string;
+  stop(): Promise<void>;
+}
+
+export async function startDemoProxy(prefix: string): Promise<DemoProxy> {
+  const work = mkdtempSync(path.join(tmpdir(), prefix));
+  const folder = path.join(work, 'upstream');
+  makeDists(folder, [
+    { kind: 'wheel', name: 'demo_pkg', version: '1.0' },
+    { kind: 'wheel', name: 'demo_pkg', version: '1.1' },
+  ]);
+  const proxy = await startServer(
+    loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: folder, data: path.join(work, 'data'), logLevel: 'warn', scanWorkers: '1', allow: { projects: ['demo-pkg'] }, deny: { versions: ['demo-pkg==1.1'] } } }),
+  );
+  const python = execFileSync('/usr/bin/python3', ['-c', 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")'], { encoding: 'utf8' }).trim();
+  return {
+    work,
+    proxy,
+    python,
+    async stop() {
+      await proxy.close();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
