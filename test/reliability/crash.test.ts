@@ -23,11 +23,12 @@ const data = mkdtempSync(path.join(tmpdir(), 'pywarden-crash-'));
 const big = benignWheel('slowdl', '1.0', 8 * 1024 * 1024);
 const bigSha = sha256(big.body);
 
-// A wheel with 1,500 real Python modules: the real scanner needs about a second for it, long
+// A wheel with 3,000 real Python modules: the real scanner needs half a second or more for it
+// (reading and the model's features; 250-600 ms with 1,500 once the scanner got faster), long
 // enough to kill the server while the scan runs.
 function heavyWheel(): { filename: string; body: Buffer } {
   const entries = [];
-  for (let i = 0; i < 1500; i++) {
+  for (let i = 0; i < 3000; i++) {
     const src = `import os\nimport json\n\n\ndef f${i}(x):\n    y = [j * ${i} for j in range(x)]\n    return json.dumps({"a": y, "b": os.sep})\n\n\nclass C${i}:\n    def m(self, a, b):\n        return a + b\n`;
     entries.push({ name: `heavy/mod${i}.py`, data: src.repeat(20) });
   }
