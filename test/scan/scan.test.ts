@@ -114,7 +114,7 @@ describe('worker pool', () => {
   it('starts workers with the first scans and stops them after idleMs without one; the next scan starts one again', async () => {
     const { ScanPool } = await import('../../src/scan/pool.js');
     const { resolveLimits } = await import('../../src/scan/limits.js');
-    const pool = new ScanPool({ size: 2, limits: resolveLimits({}), version: 'test', analyzerModule: analyzerUrl, idleMs: 200 });
+    const pool = new ScanPool({ size: 2, limits: resolveLimits({}), version: 'test', analyzerModule: analyzerUrl, idleMs: 1_000 });
     try {
       expect(pool.workers).toBe(0);
       const inputs = await Promise.all([sdist('i1', { 'setup.py': 'ok' }), sdist('i2', { 'setup.py': 'ok' }), sdist('i3', { 'setup.py': 'EVIL' })]);
