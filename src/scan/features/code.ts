@@ -131,7 +131,8 @@ export class CodeStats {
     const inFile = new Uint32Array(API_CATS.length);
     for (const m of code.matchAll(/[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*/g)) {
       seen.clear();
-      for (const part of m[0].split(/\s*\.\s*/)) {
+      const name = m[0];
+      for (const part of name.includes('.') ? name.split(/\s*\.\s*/) : [name]) {
         const k = API_INDEX.get(part);
         if (k !== undefined && !seen.has(k)) {
           seen.add(k);
@@ -163,19 +164,22 @@ export class CodeStats {
     this.semis += count(code, /;[ \t]*[A-Za-z_]/g);
     this.nonAscii += count(code, /[^\x00-\x7f\s"'#]+/g);
     this.packer += count(code, /__pyarmor__|pyarmor|\b_0x[0-9a-f]{3,}|Hyperion|pyobfuscate|BlankOBF|Kramer|__obfuscator__/gi);
-    let lineStart = 0;
-    for (let k = 0; k <= code.length; k++) {
-      if (k === code.length || code.charCodeAt(k) === 10) {
-        if (k - lineStart > 500) this.longLines++;
-        lineStart = k + 1;
-      }
+    for (let lineStart = 0; lineStart <= code.length; ) {
+      const end = code.indexOf('\n', lineStart);
+      const k = end === -1 ? code.length : end;
+      if (k - lineStart > 500) this.longLines++;
+      lineStart = k + 1;
     }
-    // Exec-and-decode on one line (strings blanked, so this is code, not a docstring).
-    for (const line of code.split('\n')) {
-      if (line.length < 8) continue;
-      if (/\b(?:exec|eval|compile|system|Popen|popen)\s*\(/.test(line) && /\b(?:b64decode|b32decode|b16decode|b85decode|decompress|fromhex|unhexlify|marshal\.loads|decode|loads)\b/.test(line)) {
-        this.execDecode++;
-        if (where === 'install') this.installExecDecode++;
+    // Exec-and-decode on one line (strings blanked, so this is code, not a docstring). Most files
+    // run nothing: look at lines only when the file has a call that runs code.
+    const RUNS = /\b(?:exec|eval|compile|system|Popen|popen)\s*\(/;
+    if (RUNS.test(code)) {
+      for (const line of code.split('\n')) {
+        if (line.length < 8) continue;
+        if (RUNS.test(line) && /\b(?:b64decode|b32decode|b16decode|b85decode|decompress|fromhex|unhexlify|marshal\.loads|decode|loads)\b/.test(line)) {
+          this.execDecode++;
+          if (where === 'install') this.installExecDecode++;
+        }
       }
     }
     if (isSetup && /\bclass\s+\w+\s*\(\s*(?:[\w.]*\.)?(?:_?install|develop|egg_info|build_py|build_ext|sdist|bdist_egg|bdist_wheel)\s*\)/.test(code)) this.hookClass = 1;
@@ -230,7 +234,7 @@ export class CodeStats {
       if (e > 5.0) this.entHigh++;
     }
     if (s.length >= 40) {
-      for (const m of s.matchAll(/[A-Za-z0-9+/_-]{40,}={0,2}/g)) {
+      for (const m of s.matchAll(/(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{40,}={0,2}/g)) {
         const run = m[0];
         const isHex = /^[0-9a-fA-F]+$/.test(run);
         if (isHex) this.hex++;

@@ -1,7 +1,8 @@
 // A light Python lexer for feature extraction: splits source into code (string bodies blanked,
 // comments dropped) and string bodies. Not a parser: features count tokens, and what matters is
 // that words inside comments and docstrings do not count as calls (PyPI's regex checks matched
-// comments, see ../shared/design/DETECTION.md). Linear time, no backtracking.
+// comments, see ../shared/design/DETECTION.md). Linear time, no backtracking; code between strings
+// and comments is skipped with native searches, not stepped through.
 
 export interface Lexed {
   /** Source with comments removed and every string literal replaced by `""`. */
@@ -25,12 +26,19 @@ export function lexPython(src: string): Lexed {
   let tripleStrings = 0;
   let i = 0;
   const n = src.length;
+  // Jump from one '#', '"' or "'" to the next (a native search) instead of stepping every character.
+  const special = /["'#]/g;
   while (i < n) {
+    special.lastIndex = i;
+    const hit = special.exec(src);
+    if (!hit) break;
+    i = hit.index;
     const c = src.charCodeAt(i);
     if (c === 35 /* # */) {
       code.push(src.slice(start, i));
       comments++;
-      while (i < n && src.charCodeAt(i) !== 10) i++;
+      const nl = src.indexOf('\n', i);
+      i = nl === -1 ? n : nl;
       start = i;
       continue;
     }
@@ -67,18 +75,16 @@ export function lexPython(src: string): Lexed {
       start = i;
       continue;
     }
-    i++;
   }
   code.push(src.slice(start));
   let lines = 0;
   let longest = 0;
-  let ls = 0;
-  for (let k = 0; k <= n; k++) {
-    if (k === n || src.charCodeAt(k) === 10) {
-      lines++;
-      if (k - ls > longest) longest = k - ls;
-      ls = k + 1;
-    }
+  for (let ls = 0; ls <= n; ) {
+    const end = src.indexOf('\n', ls);
+    const k = end === -1 ? n : end;
+    lines++;
+    if (k - ls > longest) longest = k - ls;
+    ls = k + 1;
   }
   return { code: code.join(''), strings, lines, longestLine: longest, comments, tripleStrings };
 }
