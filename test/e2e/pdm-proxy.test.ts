@@ -10,8 +10,6 @@ const pdm = ['/usr/bin/pdm'].find((p) => existsSync(p));
 if (!pdm) console.warn('!!! pdm not installed (apt-get install python3-pdm): PDM end-to-end test skipped');
 
 let demo: DemoProxy;
-let work: string;
-let proxy: DemoProxy['proxy'];
 
 function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
   const env = { PATH: '/usr/bin:/bin', HOME: cwd, PDM_CHECK_UPDATE: 'false', PDM_IGNORE_SAVED_PYTHON: '1', PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring' };
@@ -22,8 +20,6 @@ function run(args: string[], cwd: string): Promise<{ code: number; out: string }
 
 beforeAll(async () => {
   demo = await startDemoProxy('pywarden-pdm-');
-  work = demo.work;
-  proxy = demo.proxy;
 });
 
 afterAll(async () => {
@@ -32,7 +28,7 @@ afterAll(async () => {
 
 describe.skipIf(!pdm)('pdm through the proxy', () => {
   it('locks and installs a benign wheel, resolving around a refused version', async () => {
-    const project = path.join(work, 'consumer');
+    const project = path.join(demo.work, 'consumer');
     mkdirSync(project, { recursive: true });
     const python = demo.python;
     writeFileSync(
@@ -45,7 +41,7 @@ dependencies = ["demo-pkg"]
 
 [[tool.pdm.source]]
 name = "pypi"
-url = "${proxy.url}/simple/"
+url = "${demo.proxy.url}/simple/"
 verify_ssl = false
 `,
     );
@@ -58,7 +54,7 @@ verify_ssl = false
     const site = path.join(project, '.venv', 'lib', `python${python}`, 'site-packages');
     expect(readdirSync(site)).toContain('demo_pkg-1.0.dist-info');
     // The wheel came through the gate: stored, scanned, and the refused version never fetched.
-    const rows = proxy.deps.store.db.prepare(`SELECT f.filename, f.stored, count(v.sha256) AS verdicts FROM files f LEFT JOIN verdicts v ON v.sha256 = f.sha256 GROUP BY f.sha256`).all() as { filename: string; stored: number; verdicts: number }[];
+    const rows = demo.proxy.deps.store.db.prepare(`SELECT f.filename, f.stored, count(v.sha256) AS verdicts FROM files f LEFT JOIN verdicts v ON v.sha256 = f.sha256 GROUP BY f.sha256`).all() as { filename: string; stored: number; verdicts: number }[];
     expect(rows.find((r) => r.filename.startsWith('demo_pkg-1.0-'))).toMatchObject({ stored: 1, verdicts: 1 });
     expect(rows.find((r) => r.filename.startsWith('demo_pkg-1.1-'))?.stored ?? 0).toBe(0);
   });

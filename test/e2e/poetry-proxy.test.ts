@@ -10,8 +10,6 @@ const poetry = ['/usr/bin/poetry'].find((p) => existsSync(p));
 if (!poetry) console.warn('!!! poetry not installed (apt-get install python3-poetry): Poetry end-to-end test skipped');
 
 let demo: DemoProxy;
-let work: string;
-let proxy: DemoProxy['proxy'];
 
 function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
   const env = {
@@ -30,8 +28,6 @@ function run(args: string[], cwd: string): Promise<{ code: number; out: string }
 
 beforeAll(async () => {
   demo = await startDemoProxy('pywarden-poetry-');
-  work = demo.work;
-  proxy = demo.proxy;
 });
 
 afterAll(async () => {
@@ -40,7 +36,7 @@ afterAll(async () => {
 
 describe.skipIf(!poetry)('poetry through the proxy', () => {
   it('locks and installs a benign wheel, resolving around a refused version', async () => {
-    const project = path.join(work, 'consumer');
+    const project = path.join(demo.work, 'consumer');
     mkdirSync(project, { recursive: true });
     const python = demo.python;
     writeFileSync(
@@ -57,7 +53,7 @@ demo-pkg = "*"
 
 [[tool.poetry.source]]
 name = "pywarden"
-url = "${proxy.url}/simple/"
+url = "${demo.proxy.url}/simple/"
 default = true
 
 [build-system]
