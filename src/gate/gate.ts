@@ -164,8 +164,7 @@ export class Gate {
       this.d.store.markStored(file.sha256);
       this.d.onDownload?.(bytes, performance.now() - started);
     } catch (err) {
-      tmp.stream.destroy();
-      await this.d.blobs.discard(tmp.path);
+      await this.d.blobs.abandon(tmp);
       if (err instanceof UpstreamError) throw err;
       // Our disk, not upstream: say so (a 502 would send operators to the wrong system).
       const code = (err as { code?: string }).code;

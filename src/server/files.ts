@@ -122,8 +122,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
       await d.blobs.commit(tmp.path, sha);
     } catch (err) {
       // Never leave a partial file behind; a full disk is ours to report, not a server bug.
-      tmp.stream.destroy();
-      await d.blobs.discard(tmp.path);
+      await d.blobs.abandon(tmp);
       const code = (err as { code?: string }).code;
       if (code === 'ENOSPC' || code === 'EDQUOT') throw new StorageError(`no space left to store ${what}: ${(err as Error).message}`);
       throw err;

@@ -20,6 +20,8 @@ export interface BlobStore {
   /** Atomically moves a verified temporary file into place. */
   commit(tempPath: string, sha256: string): Promise<void>;
   discard(tempPath: string): Promise<void>;
+  /** Gives up a temporary file: closes its stream (an open may still be pending), then removes it. */
+  abandon(tmp: TempBlob): Promise<void>;
   read(sha256: string, range?: { start: number; end: number }): Readable;
 }
 
@@ -65,6 +67,17 @@ export class FsBlobStore implements BlobStore {
 
   async discard(tempPath: string): Promise<void> {
     await rm(tempPath, { force: true });
+  }
+
+  async abandon(tmp: TempBlob): Promise<void> {
+    // The file is created by an asynchronous open: removing it before that open has finished
+    // would let the open create it again afterwards, and the temp file would stay behind.
+    if (!tmp.stream.closed) {
+      const closed = new Promise<void>((resolve) => tmp.stream.once('close', () => resolve()));
+      tmp.stream.destroy();
+      await closed;
+    }
+    await this.discard(tmp.path);
   }
 
   read(sha256: string, range?: { start: number; end: number }): Readable {

@@ -82,6 +82,10 @@ export class FaultUpstream {
   }
 
   /** Really down: nothing listens on the port (ECONNREFUSED) until start() again. */
+  get running(): boolean {
+    return this.server !== null;
+  }
+
   async stop(): Promise<void> {
     const s = this.server;
     this.server = null;

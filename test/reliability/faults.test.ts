@@ -2,7 +2,7 @@
 // answer (a stale page where one is cached, else 502/504 problem+json), no partial or
 // unverified file is kept or served, no verdict is recorded for unchecked bytes, and the next
 // request after the fault clears succeeds without a restart.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FaultUpstream, benignWheel, sha256, type Fault } from '../helpers/fault-upstream.js';
@@ -164,6 +164,10 @@ describe('upstream down (nothing listening)', () => {
     up.clearFault();
     const url = await fileUrlFromPage(proxy.url, 'demo', wheel.filename);
     await up.stop();
+    // Whatever fails below, the upstream comes back for the tests after this one.
+    onTestFinished(async () => {
+      if (!up.running) await up.start();
+    });
     const page = await get(`${proxy.url}/simple/demo/`, { accept: PIP_ACCEPT });
     expect(page.status).toBe(200);
     expect(page.headers.get('x-pywarden-stale')).toBe('1');
