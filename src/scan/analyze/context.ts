@@ -49,6 +49,11 @@ export interface Rule {
   check(ctx: RuleContext): Finding[];
 }
 
+/** The file's code runs by itself: on install (setup.py, build hooks), at start-up (.pth, sitecustomize) or on import. */
+export function runsUnasked(f: PyFile): boolean {
+  return f.location === 'install' || f.location === 'startup' || f.location === 'import';
+}
+
 /** A call runs when its file's trigger fires (module level, or a function reachable from there). */
 export function isEager(f: PyFile, c: CallSite): boolean {
   return c.fn === undefined || f.eager.has(c.fn);

@@ -3,7 +3,7 @@
 // token stores are never read by a library; ~/.pypirc or ~/.netrc are (twine, requests), so
 // those weigh less.
 import type { Rule } from '../analyze/context.js';
-import { finding, isEager, lineOf } from '../analyze/context.js';
+import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
 import { credentialIn, fileCaps, isNetwork, endpointIn } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
@@ -29,7 +29,7 @@ export const credentialTheft: Rule = {
       const caps = fileCaps(f);
       const strong = [...kinds.keys()].filter((k) => !WEAK.has(k) && k !== 'environment dump');
       const endpoint = f.view.strings.some((s) => endpointIn(s.value));
-      const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
+      const hotFile = runsUnasked(f) || !!f.decodedFrom;
       const eagerNet = f.view.calls.some((c) => isNetwork(c.name) && isEager(f, c));
       let sev: Finding['severity'] = 'low';
       const reads = caps.has('fileRead') || caps.has('decode');

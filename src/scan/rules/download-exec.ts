@@ -2,7 +2,7 @@
 // executable, curl | sh). Build scripts download tarballs and run make; droppers download
 // executables or code and run them, so the target and the runner decide the grade.
 import type { Rule } from '../analyze/context.js';
-import { finding, isEager, lineOf } from '../analyze/context.js';
+import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
 import { isNetwork, isProcess, DOWNLOAD_SHELL, SHELL_DOWNLOAD, SHELL_RUN_AFTER, fileCaps } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
@@ -16,7 +16,7 @@ export const downloadExec: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
-      const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import';
+      const hotFile = runsUnasked(f);
       // 1. exec(requests.get(url).text), exec(urlopen(url).read())
       for (const c of f.view.calls) {
         if (!/^(exec|eval|compile|builtins\.exec)$/.test(c.name)) continue;
@@ -74,9 +74,8 @@ export const downloadExec: Rule = {
       // 4. The dropper split over functions: one fetches a Windows executable, another starts a
       // process, both run when the file runs (download(); Thread(target=run).start()).
       if (hotFile && !out.some((x) => x.path === f.path)) {
-        const eagerCall = (c: (typeof f.view.calls)[number]) => c.fn === undefined || f.eager.has(c.fn);
-        const fetch = f.view.calls.find((c) => isNetwork(c.name) && eagerCall(c) && c.args.some((a) => a.str !== undefined && EXE_URL.test(a.str.trim()) && EXE_FILE.test(a.str.trim().split(/[?#]/)[0])));
-        const spawn = fetch && f.view.calls.find((c) => (isProcess(c.name) || /^os\.startfile$/.test(c.name)) && eagerCall(c));
+        const fetch = f.view.calls.find((c) => isNetwork(c.name) && isEager(f, c) && c.args.some((a) => a.str !== undefined && EXE_URL.test(a.str.trim()) && EXE_FILE.test(a.str.trim().split(/[?#]/)[0])));
+        const spawn = fetch && f.view.calls.find((c) => (isProcess(c.name) || /^os\.startfile$/.test(c.name)) && isEager(f, c));
         if (fetch && spawn) {
           out.push(finding('download-exec', 'critical', f, f.decodedFrom?.line ?? fetch.line, lineOf(f, fetch.line), `Code that runs on ${f.location} downloads a Windows executable (line ${fetch.line}) and starts a process (${spawn.name}, line ${spawn.line}).`));
         }

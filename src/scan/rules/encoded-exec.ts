@@ -1,7 +1,7 @@
 // Encoded payload passed to exec/eval/compile/marshal: code nobody can read, run on purpose.
 // Benign libraries decode data (cookies, images) but do not exec what they decode.
 import type { Rule } from '../analyze/context.js';
-import { finding, isEager, lineOf } from '../analyze/context.js';
+import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
 import { isDecode, isProcess } from '../analyze/capabilities.js';
 import { looksLikePython } from '../analyze/decode.js';
 import type { Finding } from '../types.js';
@@ -33,7 +33,7 @@ export const encodedExec: Rule = {
         if (!decodeInside && !literalPayload && !viaName) continue;
         if (/marshal|FunctionType/.test(c.name) && !literalPayload && !viaName) continue;
         seen.add(c.line);
-        const hot = f.location !== 'module' && f.location !== 'test' ? isEager(f, c) : false;
+        const hot = runsUnasked(f) && isEager(f, c);
         // Hidden code that is run: no popular package ships that, wherever it sits.
         const sev: Finding['severity'] = literalPayload || viaName ? 'critical' : decodeInside && hot ? 'high' : 'medium';
         out.push(finding('encoded-exec', sev, f, f.decodedFrom ? f.decodedFrom.line : c.line, lineOf(f, c.line), `${c.name}() runs ${literalPayload || viaName ? 'an encoded payload that decodes to code' : 'the output of ' + c.inner.filter(isDecode).slice(0, 2).join(', ')}${f.decodedFrom ? ' (inside decoded code)' : ''}.`));
@@ -48,7 +48,7 @@ export const encodedExec: Rule = {
       if (!xorFns.size) continue;
       const c = f.view.calls.find((x) => /^(exec|eval|compile|builtins\.(exec|eval|compile))$/.test(x.name) && xorFns.has(x.fn ?? '<module>') && x.args[0] !== undefined && x.args[0].str === undefined);
       if (!c) continue;
-      const hot = (f.location === 'install' || f.location === 'startup' || f.location === 'import') && isEager(f, c);
+      const hot = runsUnasked(f) && isEager(f, c);
       out.push(finding('encoded-exec', hot ? 'critical' : 'high', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a string decoded by XOR (chr(... ^ ...)) in the same ${c.fn ? `function ${c.fn}` : 'module top level'}${hot ? `, where code runs on ${f.location}` : ''}.`));
     }
     // A process started with a decoded command line: os.system(b64decode('...')).
@@ -56,7 +56,7 @@ export const encodedExec: Rule = {
       if (f.location === 'test' && !f.decodedFrom) continue;
       const c = f.view.calls.find((x) => isProcess(x.name) && x.inner.some(isDecode));
       if (!c || out.some((o) => o.path === f.path)) continue;
-      const hot = f.location === 'install' || f.location === 'startup' || f.location === 'import';
+      const hot = runsUnasked(f);
       out.push(finding('encoded-exec', hot && isEager(f, c) ? 'high' : 'medium', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a command line decoded at run time (${c.inner.filter(isDecode).slice(0, 2).join(', ')}).`));
     }
     return out;

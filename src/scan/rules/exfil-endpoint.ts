@@ -2,7 +2,7 @@
 // paste sites, raw IPs, throw-away hosts) paired with collected data or a send. A URL alone in a
 // string stays low: documentation and tests mention such hosts.
 import type { Rule } from '../analyze/context.js';
-import { finding, isEager, lineOf } from '../analyze/context.js';
+import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
 import { endpointIn, fileCaps, isNetwork, IDENTITY } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 import type { PyFile } from '../analyze/context.js';
@@ -33,7 +33,7 @@ export const exfilEndpoint: Rule = {
     const out: Finding[] = [];
     for (const f of ctx.py) {
       if (f.location === 'test' && !f.decodedFrom) continue;
-      const hot = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
+      const hot = runsUnasked(f) || !!f.decodedFrom;
       // DNS beacon: resolving a hard-coded outside host name when the package installs or imports.
       const beacon = hot ? f.view.calls.find((c) => /^socket\.(gethostbyname|gethostbyname_ex|getaddrinfo)$|^dns\.resolver\.(query|resolve)$/.test(c.name) && isEager(f, c) && /^[\w.-]+\.[a-z]{2,}$/i.test((c.args[0]?.str ?? '').trim()) && !/localhost|\.local$|\.internal$|example\.(com|org)/.test(c.args[0]?.str ?? '')) : undefined;
       let best: { kind: string; weight: string; match: string; line: number } | undefined;
@@ -54,24 +54,23 @@ export const exfilEndpoint: Rule = {
       const identity = f.view.calls.some((c) => IDENTITY.test(c.name));
       const net = caps.has('network');
       const collect = caps.has('collect') || caps.has('fileRead');
-      const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
       const eagerNet = f.view.calls.some((c) => isNetwork(c.name) && isEager(f, c));
       let sev: Finding['severity'] = 'low';
       // Services a library may integrate with (Telegram/Discord bots, paste sites) versus endpoints no
       // published library hard-codes (tunnels, raw IPs, OAST collectors, mock APIs).
       const hard = /tunnel|raw IP|OAST|mock/.test(best.kind);
-      if (net && !hotFile && !identity && hard) {
+      if (net && !hot && !identity && hard) {
         sev = 'medium';
-      } else if (net && collect && !hotFile && !identity) {
+      } else if (net && collect && !hot && !identity) {
         // A library module talking to such a service (tqdm's Telegram/Discord bells, IPython's dpaste) is a feature.
         sev = 'low';
       } else if (net && collect) {
         if (best.weight === 'strong') sev = 'critical';
-        else if (best.weight === 'medium') sev = (hotFile && eagerNet) || identity ? 'critical' : 'high';
-        else sev = hotFile && eagerNet ? 'high' : 'medium';
+        else if (best.weight === 'medium') sev = (hot && eagerNet) || identity ? 'critical' : 'high';
+        else sev = hot && eagerNet ? 'high' : 'medium';
       } else if (net) {
-        if (best.weight === 'strong') sev = hotFile && eagerNet ? 'critical' : hotFile ? 'high' : 'low';
-        else if (best.weight === 'medium') sev = hotFile ? 'high' : 'low';
+        if (best.weight === 'strong') sev = hot && eagerNet ? 'critical' : hot ? 'high' : 'low';
+        else if (best.weight === 'medium') sev = hot ? 'high' : 'low';
         else sev = 'low';
       }
       out.push(finding('exfil-endpoint', sev, f, f.decodedFrom?.line ?? best.line, lineOf(f, best.line), `${best.kind} (${best.match.slice(0, 80)})${net ? ' with network calls' : ''}${collect ? ' and host/user data collection' : ''}.`));

@@ -1,7 +1,7 @@
 // Hidden or silent process spawn: PowerShell -w hidden / -enc, CREATE_NO_WINDOW, DETACHED_PROCESS,
 // pythonw, start /b, mshta/certutil. Hiding the window is what droppers do; builds show output.
 import type { Rule } from '../analyze/context.js';
-import { finding, isEager, lineOf } from '../analyze/context.js';
+import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
 import { HIDDEN_SPAWN, isProcess, fileCaps } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
@@ -15,7 +15,7 @@ export const hiddenSpawn: Rule = {
     const out: Finding[] = [];
     for (const f of ctx.py) {
       if (f.location === 'test' && !f.decodedFrom) continue;
-      const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
+      const hotFile = runsUnasked(f) || !!f.decodedFrom;
       for (const c of f.view.calls) {
         if (!isProcess(c.name)) continue;
         const argText = c.args.map((a) => a.str ?? a.text).join(' ');

@@ -2,7 +2,7 @@
 // units and shell rc files, written or registered. Mentions alone stay low (shell helpers and
 // docs name ~/.bashrc).
 import type { Rule } from '../analyze/context.js';
-import { finding, lineOf } from '../analyze/context.js';
+import { finding, lineOf, runsUnasked } from '../analyze/context.js';
 import { PERSISTENCE, fileCaps } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
@@ -26,7 +26,7 @@ export const persistence: Rule = {
       if (!hit) continue;
       const caps = fileCaps(f);
       const writes = caps.has('fileWrite') || caps.has('process') || f.view.calls.some((c) => /^winreg\.(SetValue\w*|CreateKey\w*)$|^_winreg\./.test(c.name));
-      const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
+      const hotFile = runsUnasked(f) || !!f.decodedFrom;
       let sev: Finding['severity'] = 'low';
       if (writes) sev = hit.kind === 'shell rc file' || hit.kind === 'cron' ? (hotFile ? 'medium' : 'low') : hotFile ? 'high' : 'medium';
       out.push(finding('persistence', sev, f, f.decodedFrom?.line ?? hit.line, lineOf(f, hit.line), `${hit.kind}${writes ? ' written or registered' : ' referenced'}.`));

@@ -1,7 +1,7 @@
 // Reverse shells: a socket wired to a shell's stdin/stdout (dup2 + spawn) or the classic shell
 // one-liners (/dev/tcp, nc -e, bash -i >&). No library does this.
 import type { Rule } from '../analyze/context.js';
-import { finding, isEager, lineOf } from '../analyze/context.js';
+import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
 import { REVERSE_SHELL, isProcess } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
@@ -12,7 +12,7 @@ export const reverseShell: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
-      const hotFile = f.location === 'install' || f.location === 'startup' || f.location === 'import' || !!f.decodedFrom;
+      const hotFile = runsUnasked(f) || !!f.decodedFrom;
       const dup2 = f.view.calls.filter((c) => /^os\.dup2$|\.dup2$/.test(c.name));
       const sock = f.view.calls.some((c) => /^socket\.socket|^socket\.create_connection|\.connect$/.test(c.name));
       const shell = f.view.calls.find((c) => (isProcess(c.name) || c.name === 'pty.spawn') && c.args.some((a) => /(^|\/)(ba|z|da)?sh\b|cmd(\.exe)?\b|powershell/i.test(a.str ?? '')));
