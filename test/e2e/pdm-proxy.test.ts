@@ -1,10 +1,9 @@
 // PDM (Debian's python3-pdm) locking and installing through the proxy, as a developer whose
 // pyproject.toml names pywarden as its only source would. Wheels only: nothing is built.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startDemoProxy, type DemoProxy } from '../helpers/client-proxy.js';
+import { runClient, startDemoProxy, type DemoProxy } from '../helpers/client-proxy.js';
 
 const pdm = ['/usr/bin/pdm'].find((p) => existsSync(p));
 if (!pdm) console.warn('!!! pdm not installed (apt-get install python3-pdm): PDM end-to-end test skipped');
@@ -12,10 +11,7 @@ if (!pdm) console.warn('!!! pdm not installed (apt-get install python3-pdm): PDM
 let demo: DemoProxy;
 
 function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  const env = { PATH: '/usr/bin:/bin', HOME: cwd, PDM_CHECK_UPDATE: 'false', PDM_IGNORE_SAVED_PYTHON: '1', PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring' };
-  return new Promise((resolve) =>
-    execFile(pdm!, args, { cwd, env, timeout: 180_000, encoding: 'utf8' }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr })),
-  );
+  return runClient(pdm!, args, cwd, { PATH: '/usr/bin:/bin', HOME: cwd, PDM_CHECK_UPDATE: 'false', PDM_IGNORE_SAVED_PYTHON: '1', PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring' });
 }
 
 beforeAll(async () => {
@@ -28,8 +24,7 @@ afterAll(async () => {
 
 describe.skipIf(!pdm)('pdm through the proxy', () => {
   it('locks and installs a benign wheel, resolving around a refused version', async () => {
-    const project = path.join(demo.work, 'consumer');
-    mkdirSync(project, { recursive: true });
+    const project = demo.project;
     const python = demo.python;
     writeFileSync(
       path.join(project, 'pyproject.toml'),

@@ -1,10 +1,9 @@
 // Poetry (Debian's python3-poetry) resolving and installing through the proxy. Old Poetry's legacy
 // repository sends no simple-API Accept type and parses HTML only: this caught the */* default.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startDemoProxy, type DemoProxy } from '../helpers/client-proxy.js';
+import { runClient, startDemoProxy, type DemoProxy } from '../helpers/client-proxy.js';
 
 const poetry = ['/usr/bin/poetry'].find((p) => existsSync(p));
 if (!poetry) console.warn('!!! poetry not installed (apt-get install python3-poetry): Poetry end-to-end test skipped');
@@ -12,18 +11,13 @@ if (!poetry) console.warn('!!! poetry not installed (apt-get install python3-poe
 let demo: DemoProxy;
 
 function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  const env = {
+  return runClient(poetry!, [...args, '--no-interaction'], cwd, {
     PATH: process.env.PATH,
     HOME: cwd,
     POETRY_VIRTUALENVS_IN_PROJECT: 'true',
     POETRY_CACHE_DIR: path.join(cwd, 'cache'),
     PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring',
-  };
-  return new Promise((resolve) =>
-    execFile(poetry!, [...args, '--no-interaction'], { cwd, env, timeout: 180_000, encoding: 'utf8' }, (err, stdout, stderr) =>
-      resolve({ code: err ? 1 : 0, out: stdout + stderr }),
-    ),
-  );
+  });
 }
 
 beforeAll(async () => {
@@ -36,8 +30,7 @@ afterAll(async () => {
 
 describe.skipIf(!poetry)('poetry through the proxy', () => {
   it('locks and installs a benign wheel, resolving around a refused version', async () => {
-    const project = path.join(demo.work, 'consumer');
-    mkdirSync(project, { recursive: true });
+    const project = demo.project;
     const python = demo.python;
     writeFileSync(
       path.join(project, 'pyproject.toml'),

@@ -2,8 +2,8 @@
 // local folder upstream with demo_pkg 1.0 and 1.1 wheels, 1.1 on the deny list. The minimal
 // fixtures are allow-listed (the classifier holds placeholder-like packages, see models/MODEL.md);
 // they are still downloaded, verified and scanned, and the deny list still wins.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
@@ -13,6 +13,8 @@ import { makeDists } from './dists.js';
 export interface DemoProxy {
   /** Scratch folder for the client's project, caches and home. */
   work: string;
+  /** An empty folder for the consumer project (created). */
+  project: string;
   proxy: Running;
   /** Debian's Python as "3.11". */
   python: string;
@@ -30,8 +32,11 @@ export async function startDemoProxy(prefix: string): Promise<DemoProxy> {
     loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: folder, data: path.join(work, 'data'), logLevel: 'warn', scanWorkers: '1', allow: { projects: ['demo-pkg'] }, deny: { versions: ['demo-pkg==1.1'] } } }),
   );
   const python = execFileSync('/usr/bin/python3', ['-c', 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")'], { encoding: 'utf8' }).trim();
+  const project = path.join(work, 'consumer');
+  mkdirSync(project, { recursive: true });
   return {
     work,
+    project,
     proxy,
     python,
     async stop() {
@@ -39,4 +44,11 @@ export async function startDemoProxy(prefix: string): Promise<DemoProxy> {
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs a client command in `cwd` with exactly `env`; never rejects (the exit status is in `code`). */
+export function runClient(bin: string, args: string[], cwd: string, env: Record<string, string | undefined>): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) =>
+    execFile(bin, args, { cwd, env, timeout: 180_000, encoding: 'utf8' }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr })),
+  );
 }
