@@ -169,6 +169,7 @@ function jsonLine(file: string, r: ScanResult & { sha256: string }) {
     ms: r.ms,
     findings: r.findings.map((f) => ({ rule: f.rule, severity: f.severity, path: f.path, line: f.line ?? null, message: f.message })),
     ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.model !== undefined ? { model: r.model } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ export interface Judged {
   verdict: Verdict;
   score: number;
   findings: Finding[];
+  model?: number;
 }
 
 interface ModelCard {
@@ -85,5 +86,5 @@ export async function combineWithModel(rules: Judged, dist: Distribution): Promi
   if (rules.verdict === 'error' || rules.verdict === 'malicious') return rules; // nothing to raise
   const c = modelCard();
   const score = await scoreModel(extractFeatures(dist));
-  return combine(rules, score, c.thresholds, POPULAR.has(projectName(dist.filename)));
+  return { ...combine(rules, score, c.thresholds, POPULAR.has(projectName(dist.filename))), model: score };
 }

@@ -6,10 +6,14 @@ import type { ArchiveLimits } from './archive/types.js';
 const MiB = 1024 * 1024;
 
 export const DEFAULT_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
-  // Largest real wheels (torch, tensorflow) unpack to ~1.5-2 GiB; those are not worth scanning
-  // byte by byte and fail closed (held for review) rather than tying up a worker.
+  // Bytes actually decompressed. Zip members the analysis does not read (shared libraries, data)
+  // are only sniffed (their first bytes, for the magic number), so the largest real wheels
+  // (tensorflow-cpu unpacks to 1.2 GiB with a 751 MiB library, triton to 892 MiB) stay far below.
   maxTotalBytes: 1024 * MiB,
   maxMemberBytes: 256 * MiB,
+  // What a zip claims in all, sniffed members included: a flat or overlapping bomb claims
+  // terabytes; the largest honest wheels claim 1-2 GiB.
+  maxClaimedBytes: 8192 * MiB,
   // Deflate tops out near 1032:1; honest data rarely passes 50:1. Applied per member and over the
   // whole file, and only once more than 1 MiB came out, so small well-compressing text is fine.
   maxRatio: 200,

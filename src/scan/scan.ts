@@ -18,7 +18,7 @@ export interface Analysis {
 export interface Analyzer {
   analyze(dist: Distribution): Analysis | Promise<Analysis>;
   /** Which members' content the analysis reads; everything else keeps only its first 64 bytes. */
-  wantsContent(memberPath: string, size: number): boolean;
+  wantsContent(memberPath: string, size: number): boolean | 'data';
 }
 
 export interface ScannerOptions {
@@ -79,7 +79,9 @@ export async function scanOne(
       wantsContent: a.wantsContent,
     });
     const result = await a.analyze(dist);
-    return { verdict: result.verdict, score: clamp01(result.score), findings: result.findings, scannerVersion: version, ms: ms() };
+    const out: ScanResult = { verdict: result.verdict, score: clamp01(result.score), findings: result.findings, scannerVersion: version, ms: ms() };
+    if ('model' in result && typeof result.model === 'number') out.model = Math.round(result.model * 10000) / 10000;
+    return out;
   } catch (err) {
     return errorResult(err, version, ms(), dist ? 'analyze' : 'read');
   }

@@ -31,6 +31,8 @@ export interface ScanResult {
   ms: number;
   /** Why the verdict is `error` (corrupt archive, limit exceeded, ...). */
   reason?: string;
+  /** The learned classifier's score, when it ran (it ranks and corroborates; src/scan/combine.ts). */
+  model?: number;
 }
 
 export interface ScanInput {

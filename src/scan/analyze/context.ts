@@ -38,6 +38,17 @@ export interface RuleContext {
   /** Popular project names in rank order (for the nearest-name search). */
   topList: readonly string[];
   members: ArchiveMember[];
+  /** Code put where a scanner would not look (src/scan/rules/hidden-code.ts). */
+  hiding: HidingFacts;
+}
+
+export interface HidingFacts {
+  /** A data member (`.dat`, `.txt`, ...) that `file` hands to exec/eval/compile. */
+  dataExec: { file: PyFile; line: number; member: string }[];
+  /** Python files that run unasked and are far larger than code usually is (parsed anyway). */
+  oversized: { path: string; location: Location; size: number }[];
+  /** Python files too large to keep for analysis (never read). */
+  omitted: { path: string; inner: string; size: number; location: Location }[];
 }
 
 export interface Rule {

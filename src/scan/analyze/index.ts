@@ -6,7 +6,7 @@ import type { Distribution } from '../archive/types.js';
 import type { Finding, Verdict } from '../types.js';
 import { parsePython, type DecodedBlob } from './python.js';
 import { innerPath, locate, type Location } from './location.js';
-import { looksLikePython } from './decode.js';
+import { bytesToText, looksLikePython } from './decode.js';
 import { emptyMeta, parseCoreMetadata, pyprojectMeta, setupKwargs } from './metadata.js';
 import { computeFacts, type AnalysisFacts } from './facts.js';
 import { decide } from './verdict.js';
@@ -21,18 +21,25 @@ export interface Analysis {
   score: number;
   findings: Finding[];
   facts: AnalysisFacts;
+  /** The learned classifier's score, once src/scan/combine.ts has run it. */
+  model?: number;
 }
 
 const PY = /\.(py|pyw|pyx|pxi)$/i;
 const META = /(^|\/)(PKG-INFO|METADATA|WHEEL|RECORD|requires\.txt|entry_points\.txt|dependency_links\.txt|top_level\.txt|setup\.cfg|pyproject\.toml)$/;
 const SCRIPT = /\.(pth|sh|bash|bat|cmd|ps1|vbs|js|json)$/i;
 
-/** Which members the archive reader keeps in memory for `analyze` (everything else: head only). */
-export function wantsContent(memberPath: string, size: number): boolean {
-  if (PY.test(memberPath)) return size <= 2 * 1024 * 1024;
+/**
+ * Which members the archive reader keeps in memory for `analyze`: Python always (one too large to
+ * keep is marked `contentOmitted`, and an omitted file that runs at install is held), metadata and
+ * scripts up to a size, and any other small member as 'data' (best effort), because code can read
+ * a data member and exec it. Everything else: its first bytes only.
+ */
+export function wantsContent(memberPath: string, size: number): boolean | 'data' {
+  if (PY.test(memberPath)) return true;
   if (META.test(memberPath)) return size <= 1024 * 1024;
   if (SCRIPT.test(memberPath)) return size <= 256 * 1024;
-  return false;
+  return 'data';
 }
 
 /** A string literal holding code that acts (not a template or a message). */
@@ -61,7 +68,7 @@ const TOP_INIT = /^(?:src\/)?(?:[^/]+\/)?__init__\.py$/;
  */
 const gated = (m: { location: Location; inner: string }): boolean => m.location === 'module' || m.location === 'test' || (m.location === 'import' && !TOP_INIT.test(m.inner));
 /** Names and calls a rule could act on. */
-const WORTH_TOKENS = /exec\s*\(|eval\s*\(|compile\s*\(|b64decode|decodebytes|fromhex|unhexlify|marshal|decompress|__import__|getattr\(|import_module|discord|telegram|webhook|ngrok|paste|\/dev\/tcp|Login Data|Local State|leveldb|\.ssh|wallet|clipboard|CurrentVersion|schtasks|crontab|LaunchAgents|powershell|CREATE_NO_WINDOW|pythonw|urlopen|urlretrieve|requests|socket|subprocess|os\.system|popen|startfile|ShellExecute|https?:\/\/\d|chr\(\d|Fernet|pyarmor|Startup|winreg|systemctl|bashrc|dup2|\.pypirc|\.npmrc|credentials|cookies/i;
+const WORTH_TOKENS = /sys\.path\.(?:insert|append)|exec\s*\(|eval\s*\(|compile\s*\(|b64decode|decodebytes|fromhex|unhexlify|marshal|decompress|__import__|getattr\(|import_module|discord|telegram|webhook|ngrok|paste|\/dev\/tcp|Login Data|Local State|leveldb|\.ssh|wallet|clipboard|CurrentVersion|schtasks|crontab|LaunchAgents|powershell|CREATE_NO_WINDOW|pythonw|urlopen|urlretrieve|requests|socket|subprocess|os\.system|popen|startfile|ShellExecute|https?:\/\/\d|chr\(\d|Fernet|pyarmor|Startup|winreg|systemctl|bashrc|dup2|\.pypirc|\.npmrc|credentials|cookies/i;
 /** An encoded blob: a run of 160+ base64 characters, tried only where a run starts. */
 const LONG_BASE64 = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=]{160}/;
 const HEX_ESCAPES = /(?:\\x[0-9a-fA-F]{2}){16}/i;
@@ -77,6 +84,28 @@ function worthParsing(text: string): boolean {
   return /[^\x00-\x7f]/.test(text) || WORTH_TOKENS.test(text) || LONG_BASE64.test(text) || HEX_ESCAPES.test(text) || PADDING.test(text);
 }
 const DECODE_BUDGET = 1024 * 1024;
+/**
+ * Modules that install-, start-up- or import-time code imports (and what they import) are parsed
+ * next, past the module budget, up to this much: budgets are spent on what runs first.
+ */
+const IMPORTED_BUDGET = 2 * 1024 * 1024;
+/** Bytes of risky lines read from files over budget (see `excerpt`). */
+const EXCERPT_BUDGET = 1024 * 1024;
+const EXCERPT_LINE = new RegExp(`${STRONG_TOKENS.source}|^\\s*(?:import|from)\\s|^[A-Za-z_]\\w*\\s*=\\s*(?:lambda|__import__)`);
+
+/**
+ * The lines of a file worth a rule's look (imports, risky calls and names, lambdas and dynamic
+ * imports bound at top level), every other line blanked so that line numbers stay true.
+ */
+function excerpt(source: string): { text: string; kept: number } {
+  let kept = 0;
+  const lines = source.split('\n').map((l) => {
+    if (!EXCERPT_LINE.test(l)) return '';
+    kept += l.length;
+    return l;
+  });
+  return { text: lines.join('\n'), kept };
+}
 const MAX_DECODE_DEPTH = 3;
 const COMMAND_BASES = /(^|\.)(install|develop|egg_info|build_py|build_ext|build|sdist|bdist_wheel|bdist_egg|bdist|Command|install_lib|install_scripts|easy_install|build_clib|install_egg_info|install_data|BuildCommand|_install|_develop|_build_py)$/;
 
@@ -99,17 +128,83 @@ function topProjects(): { set: Set<string>; list: string[] } {
 }
 
 const ORDER = { install: 0, startup: 1, import: 2, module: 3, test: 4 } as const;
+/** Copies of other projects shipped inside this one (pip's `_vendor`, `third_party`, ...). */
+const VENDORED = /(^|\/)(_?vendor(ed)?|third_party|extern(al)?|_?bundled?)\//i;
+const EXEC_CALL = /(^|\.)(exec|eval|compile|execfile|run_path)$/;
+
+/**
+ * Files an import in `f` names, as inner paths present in the archive: relative imports from the
+ * file's package, absolute ones from its folder, the root, `src/`, and any folder the file names
+ * in a string (`sys.path.insert(0, os.path.join(here, 'docs'))` then `import helper`).
+ */
+function importedFiles(f: PyFile, byInner: ReadonlyMap<string, unknown>, dirs: ReadonlySet<string>): string[] {
+  if (!f.view.imports.length) return [];
+  const here = f.inner.slice(0, f.inner.lastIndexOf('/') + 1);
+  const names = new Set(f.view.strings.map((s) => s.value.replace(/^\.?\/+|\/+$/g, '')).filter((v) => v.length >= 2 && v.length <= 200 && !/\s/.test(v)));
+  const named = names.size ? [...dirs].filter((d) => d && [...names].some((v) => d === `${v}/` || d.endsWith(`/${v}/`))) : [];
+  const out = new Set<string>();
+  for (const imp of f.view.imports) {
+    const dots = /^\.*/.exec(imp)![0].length;
+    const rest = imp.slice(dots).replace(/\./g, '/');
+    let bases: string[];
+    if (dots) {
+      let base = here;
+      for (let k = 1; k < dots; k++) base = base.slice(0, base.slice(0, -1).lastIndexOf('/') + 1);
+      bases = [base];
+    } else bases = [here, '', 'src/', ...named];
+    for (const b of bases) {
+      const cand = `${b}${rest}`;
+      for (const p of rest ? [`${cand}.py`, `${cand}/__init__.py`] : [`${b}__init__.py`]) if (byInner.has(p)) out.add(p);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * Data members `f` hands to exec/eval/compile: a string naming one on the exec's own line or
+ * the two above it (`exec(compile(open(os.path.join(here, 'x.dat')).read(), 'x', 'exec'))`).
+ */
+function execedData(f: PyFile, data: ReadonlyMap<string, { path: string; data?: Buffer }>): { path: string; data?: Buffer; line: number }[] {
+  if (!data.size) return [];
+  const execs = f.view.calls.filter((c) => EXEC_CALL.test(c.name));
+  if (!execs.length) return [];
+  const byBase = new Map<string, string[]>();
+  for (const inner of data.keys()) {
+    const base = inner.slice(inner.lastIndexOf('/') + 1);
+    (byBase.get(base) ?? byBase.set(base, []).get(base)!).push(inner);
+  }
+  const out = new Map<string, { path: string; data?: Buffer; line: number }>();
+  for (const s of f.view.strings) {
+    const v = s.value.trim().replace(/^\.?\//, '');
+    if (v.length < 3 || v.length > 300) continue;
+    const cands = byBase.get(v.slice(v.lastIndexOf('/') + 1));
+    if (!cands) continue;
+    const exec = execs.find((c) => c.line >= s.line && c.line - s.line <= 2);
+    if (!exec) continue;
+    for (const inner of cands) if (inner === v || inner.endsWith(`/${v}`)) out.set(inner, { ...data.get(inner)!, line: exec.line });
+  }
+  return [...out.values()];
+}
 
 export function analyze(dist: Distribution): Analysis {
   const meta = emptyMeta();
   const texts: TextFile[] = [];
   const pyMembers: { path: string; inner: string; data: Buffer }[] = [];
   const wheelTags: string[] = [];
+  /** Other small members kept best effort (wantsContent's 'data'), by inner path: code may exec one. */
+  const dataMembers = new Map<string, { path: string; data?: Buffer }>();
+  const omitted: { path: string; inner: string; size: number }[] = [];
   for (const m of dist.members) {
-    if (m.type !== 'file' || !m.data) continue;
+    if (m.type !== 'file') continue;
     const inner = innerPath(m.path, dist.format);
+    if (m.contentOmitted && PY.test(m.path)) omitted.push({ path: m.path, inner, size: m.size });
+    if (!m.data) {
+      if (!PY.test(m.path) && !META.test(m.path)) dataMembers.set(inner, { path: m.path }); // named by an exec: still a finding
+      continue;
+    }
     if (PY.test(m.path)) pyMembers.push({ path: m.path, inner, data: m.data });
-    else texts.push({ path: m.path, inner, text: m.data.toString('utf8') });
+    else if (META.test(m.path) || SCRIPT.test(m.path)) texts.push({ path: m.path, inner, text: m.data.toString('utf8') });
+    else dataMembers.set(inner, { path: m.path, data: m.data });
   }
   // Metadata: the shallowest PKG-INFO / METADATA wins (nested egg-info copies agree or add).
   for (const t of [...texts].sort((a, b) => a.inner.split('/').length - b.inner.split('/').length)) {
@@ -128,7 +223,8 @@ export function analyze(dist: Distribution): Analysis {
     .sort((a, b) => ORDER[a.location] - ORDER[b.location] || a.data.length - b.data.length);
   // Fast path: hot files (install, start-up, import) first, then ordinary modules ranked by how
   // many risky tokens they hold; modules with none are never parsed. Separate budgets keep a
-  // large library from starving setup.py and bound the time per distribution.
+  // large library from starving setup.py and bound the time per distribution. Vendored copies of
+  // other projects go last: an attacker adds one to spend the budgets before the payload.
   const rank = new Map<string, number>();
   for (const m of ordered) {
     if (!gated(m)) continue;
@@ -139,52 +235,103 @@ export function analyze(dist: Distribution): Analysis {
     }
     const text = m.data.toString('latin1');
     let score = 0;
-    if (worthParsing(text)) score = 1 + strongTokens(text) * (m.location === 'test' ? 0.2 : 1);
+    if (worthParsing(text)) score = (1 + strongTokens(text) * (m.location === 'test' ? 0.2 : 1)) * (VENDORED.test(m.inner) ? 0.01 : 1);
     rank.set(m.inner, score);
   }
   ordered.sort((a, b) => hotOrder(a.location) - hotOrder(b.location) || (rank.get(b.inner) ?? 0) - (rank.get(a.inner) ?? 0) || a.data.length - b.data.length);
   let hotBudget = HOT_BUDGET;
   let budget = MODULE_BUDGET;
   let decodeBudget = DECODE_BUDGET;
+  let importedBudget = IMPORTED_BUDGET;
+  let excerptBudget = EXCERPT_BUDGET;
   let unparsed = 0;
+  const oversized: { path: string; location: Location; size: number }[] = [];
+  const dataExec: { from: PyFile; line: number; member: string }[] = [];
   const byInner = new Map(ordered.map((m) => [m.inner, m]));
+  const dirs = new Set(ordered.map((m) => m.inner.slice(0, m.inner.lastIndexOf('/') + 1)));
+  /** Parsed, and queued for parsing: a module imported twice is promoted once. */
+  const promoted = new Set<string>();
+  const parsed = new Set<string>();
+  const parse = (path: string, inner: string, source: string, location: Location, eagerAll: boolean): PyFile => {
+    const view = parsePython(source);
+    const file: PyFile = { path, inner, location, view, source, eager: new Set() };
+    // setup.py runs its commands; a helper module it imports runs only its own top level on import.
+    file.eager = eagerAll ? new Set() : eagerFunctions(file);
+    py.push(file);
+    return file;
+  };
   for (let i = 0; i < ordered.length; i++) {
     const m = ordered[i];
     const hot = m.location !== 'module' && m.location !== 'test';
-    if (gated(m) && !rank.get(m.inner)) continue;
-    if (m.data.length > (hot ? hotBudget : budget)) {
+    if (gated(m) && !rank.get(m.inner) && !promoted.has(m.inner)) continue;
+    // What runs unasked is always read, whatever its size (up to the reader's content limit): a
+    // payload padded past the budget must not escape, and such a size is itself a signal.
+    const always = m.location === 'install' || m.location === 'startup' || (m.location === 'import' && TOP_INIT.test(m.inner));
+    const imported = !always && promoted.has(m.inner) && m.data.length <= importedBudget;
+    if (!always && !imported && m.data.length > (hot ? hotBudget : budget)) {
       unparsed++;
+      // Over budget: its risky lines are still read (an excerpt, line numbers kept), so padding a
+      // payload past the budget does not hide it.
+      if (m.location !== 'test' && excerptBudget > 0) {
+        const ex = excerpt(m.data.toString('utf8'));
+        if (ex.kept > 0 && ex.kept <= excerptBudget) {
+          excerptBudget -= ex.kept;
+          parse(m.path, m.inner, ex.text, m.location, false);
+        }
+      }
       continue;
     }
-    const source = m.data.toString('utf8');
-    if (hot) hotBudget -= m.data.length;
+    if (hot && m.data.length > HOT_BUDGET / 3) oversized.push({ path: m.path, location: m.location, size: m.data.length });
+    if (imported) importedBudget -= m.data.length;
+    else if (hot) hotBudget -= m.data.length;
     else budget -= m.data.length;
-    const view = parsePython(source);
     const location = installModules.has(m.inner) ? 'install' : m.location;
-    const file: PyFile = { path: m.path, inner: m.inner, location, view, source, eager: new Set() };
-    // setup.py runs its commands; a helper module it imports runs only its own top level on import.
-    file.eager = installModules.has(m.inner) ? new Set() : eagerFunctions(file);
-    py.push(file);
-    if (location === 'install') {
-      // setup.py's own-tree imports (`from build_helpers import x`, `import _setup_ext`) are build hooks.
-      const dir = m.inner.includes('/') ? m.inner.slice(0, m.inner.lastIndexOf('/') + 1) : '';
-      for (const mod of view.modules) {
-        const cand = `${dir}${mod.replace(/\./g, '/')}`;
-        for (const p of [`${cand}.py`, `${cand}/__init__.py`]) {
-          const hit = byInner.get(p);
-          if (hit && !installModules.has(p) && hit.location !== 'install') {
-            installModules.add(p);
-            hit.location = 'install';
-            // Move it next in line so it is parsed as an install-time file within budget.
-            ordered.splice(ordered.indexOf(hit), 1);
-            ordered.splice(i + 1, 0, hit);
-          }
+    parsed.add(m.inner);
+    const file = parse(m.path, m.inner, m.data.toString('utf8'), location, installModules.has(m.inner));
+    // Modules that code running unasked imports run with it: setup.py's helpers run at install
+    // (also from a folder it put on sys.path, such as docs/), and a test or docs module imported
+    // by a package __init__ runs on import. They are parsed next, whatever their location.
+    if ((location !== 'module' && location !== 'test') || promoted.has(m.inner)) {
+      for (const p of importedFiles(file, byInner, dirs)) {
+        const hit = byInner.get(p)!;
+        if (promoted.has(p) || parsed.has(p)) continue;
+        if (location === 'install') {
+          if (hit.location === 'install') continue;
+          installModules.add(p);
+          hit.location = 'install';
+        } else if (hit.location === 'test') hit.location = location === 'module' ? 'module' : 'import';
+        else if (hit.location !== 'module') continue; // hot already: parsed in its turn
+        // A module with nothing a rule could act on stays skipped (the cheap text check).
+        if (gated(hit) && !rank.get(p) && !worthParsing(hit.data.toString('latin1'))) continue;
+        promoted.add(p);
+        // Move it next in line so it is parsed within budget.
+        const at = ordered.indexOf(hit);
+        if (at > i) {
+          ordered.splice(at, 1);
+          ordered.splice(i + 1, 0, hit);
         }
       }
     }
-    // Scan what was decoded: as code when it parses as Python, as strings otherwise. Code kept
-    // in plain string literals (written to a temp file and run, or exec'd) is scanned the same way.
-    const queue: { parent: PyFile; depth: number }[] = [{ parent: file, depth: 0 }];
+    // Data members this file execs (`exec(compile(open(... 'x.dat').read(), ...))`) are its code.
+    for (const d of execedData(file, dataMembers)) {
+      dataExec.push({ from: file, line: d.line, member: d.path });
+      if (!d.data) continue; // too large to keep: the finding stands, the content is not read
+      const text = d.data.toString('utf8');
+      const code = looksLikePython(text) ? text : bytesToText(d.data, [], 0)?.text;
+      if (code && looksLikePython(code) && decodeBudget >= code.length) {
+        decodeBudget -= code.length;
+        const child = parse(d.path, file.inner, code, file.location, false);
+        child.decodedFrom = { path: file.path, line: d.line, layers: ['data-file'] };
+        child.eager = eagerFunctions(child);
+      }
+    }
+  }
+  // Scan what was decoded: as code when it parses as Python, as strings otherwise. Code kept
+  // in plain string literals (written to a temp file and run, or exec'd) is scanned the same way.
+  for (let k = 0; k < py.length; k++) {
+    const root = py[k];
+    if (root.decodedFrom && !root.decodedFrom.layers.includes('data-file')) continue; // visited from its parent
+    const queue: { parent: PyFile; depth: number }[] = [{ parent: root, depth: 0 }];
     while (queue.length) {
       const { parent, depth } = queue.shift()!;
       const embedded = parent.view.strings
@@ -217,7 +364,8 @@ export function analyze(dist: Distribution): Analysis {
   for (const f of py) if (f.location === 'install' && /(^|\/)setup\.py$/.test(f.inner) && !f.decodedFrom) setupKwargs(f, meta);
 
   const { set, list } = topProjects();
-  const ctx: RuleContext = { dist, py, texts, meta, wheelTags, topProjects: set, topList: list, members: dist.members };
+  const hiding = { dataExec: dataExec.map((d) => ({ file: d.from, line: d.line, member: d.member })), oversized, omitted: omitted.map((o) => ({ ...o, location: locate(o.inner, installModules) })) };
+  const ctx: RuleContext = { dist, py, texts, meta, wheelTags, topProjects: set, topList: list, members: dist.members, hiding };
   const findings: Finding[] = [];
   for (const rule of RULES) {
     try {

@@ -99,6 +99,6 @@ export function pyprojectMeta(text: string, meta: PackageMeta): void {
 
 /** URL or VCS requirements (PEP 508 `name @ url`) in Requires-Dist. */
 export function urlRequirements(meta: PackageMeta): string[] {
-  const out = meta.requiresDist.filter((r) => /@\s*(?:https?|git\+|svn\+|hg\+|file):|^(?:https?|git\+)/.test(r));
+  const out = meta.requiresDist.filter((r) => /@\s*(?:https?|git\+|svn\+|hg\+|file):|^(?:https?:\/\/|git\+[a-z]+:)/i.test(r));
   return [...out, ...meta.dependencyLinks];
 }

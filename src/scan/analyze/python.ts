@@ -47,6 +47,8 @@ export interface PyView {
   aliases: Record<string, string>;
   /** Every module imported (dotted, as written). */
   modules: string[];
+  /** Import targets that may be modules: `a.b`, and for `from X import n` both `X` and `X.n` (dots kept for relative ones). */
+  imports: string[];
   calls: CallSite[];
   /** String literal values (docstrings excluded) with their line. */
   strings: { value: string; line: number }[];
@@ -101,6 +103,7 @@ export function parsePython(source: string): PyView {
   const view: PyView = {
     aliases: Object.create(null) as Record<string, string>,
     modules: [],
+    imports: [],
     calls: [],
     strings: [],
     refs: [],
@@ -113,6 +116,8 @@ export function parsePython(source: string): PyView {
   };
   // Prototype-free maps: Python names such as `constructor` or `__proto__` are ordinary keys.
   const consts: Record<string, string> = Object.create(null);
+  /** Names bound to a list or tuple literal (`parts = ['...', '...']`), for `''.join(parts)`. */
+  const lists: Record<string, Node> = Object.create(null);
   const nodes = root.descendantsOfType([
     'import_statement',
     'import_from_statement',
@@ -314,6 +319,8 @@ export function parsePython(source: string): PyView {
 
   // ''.join(...) argument: a list of strings, map(chr, [..]) or (chr(x) for x in [..]).
   const joinParts = (n: Node, depth: number): string[] | undefined => {
+    // Chunks kept in a list first (`exec(compile(''.join(parts), ...))`): reassembled like a literal.
+    if (n.type === 'identifier' && lists[n.text]) n = lists[n.text];
     if (n.type === 'list' || n.type === 'tuple') {
       const out: string[] = [];
       for (const c of n.namedChildren) {
@@ -355,11 +362,13 @@ export function parsePython(source: string): PyView {
         for (const c of n.namedChildren) {
           if (c.type === 'dotted_name') {
             view.modules.push(c.text);
+            view.imports.push(c.text);
             const top = c.text.split('.')[0];
             if (!(top in view.aliases)) view.aliases[top] = top;
           } else if (c.type === 'aliased_import') {
             const mod = c.childForFieldName('name')?.text ?? '?';
             view.modules.push(mod);
+            view.imports.push(mod);
             const al = c.childForFieldName('alias')?.text;
             if (al) view.aliases[al] = mod;
           }
@@ -368,10 +377,15 @@ export function parsePython(source: string): PyView {
       case 'import_from_statement': {
         const mod = n.childForFieldName('module_name')?.text ?? '?';
         view.modules.push(mod);
+        view.imports.push(mod);
+        const sep = mod.endsWith('.') ? '' : '.';
         for (const c of n.childrenForFieldName('name')) {
-          if (c.type === 'dotted_name') view.aliases[c.text] = `${mod}.${c.text}`;
-          else if (c.type === 'aliased_import') {
+          if (c.type === 'dotted_name') {
+            view.aliases[c.text] = `${mod}.${c.text}`;
+            view.imports.push(`${mod}${sep}${c.text}`);
+          } else if (c.type === 'aliased_import') {
             const nm = c.childForFieldName('name')?.text ?? '?';
+            view.imports.push(`${mod}${sep}${nm}`);
             const al = c.childForFieldName('alias')?.text;
             if (al) view.aliases[al] = `${mod}.${nm}`;
           }
@@ -418,6 +432,7 @@ export function parsePython(source: string): PyView {
             // A command or code assembled from pieces ('python -c "...' + url + '...'): keep the whole.
             if (right.type === 'binary_operator' && v.length >= 40) view.strings.push({ value: v, line: n.startPosition.row + 1 });
           }
+          else if (right.type === 'list' || right.type === 'tuple') lists[left.text] = right;
           else if (right.type === 'identifier' || right.type === 'attribute') {
             // `s = os.system` makes `s(...)` an os.system call.
             const r = resolveName(right);

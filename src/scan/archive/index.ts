@@ -15,7 +15,7 @@ export interface ReadOptions {
   filename: string;
   sha256: string;
   limits: ArchiveLimits;
-  wantsContent: (memberPath: string, size: number) => boolean;
+  wantsContent: (memberPath: string, size: number) => boolean | 'data';
 }
 
 /** Longest tail in which a zip end-of-central-directory record can sit (22 bytes + 64 KiB comment). */

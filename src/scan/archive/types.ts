@@ -9,8 +9,13 @@ export interface ArchiveMember {
   /** Path as stored in the archive (not normalized, may be hostile). */
   path: string;
   type: MemberType;
-  /** Uncompressed size in bytes as read (not as claimed by a header). */
+  /** Uncompressed size in bytes as read (not as claimed by a header), except for a sniffed member. */
   size: number;
+  /**
+   * Only the first bytes were inflated (a zip member the analysis does not read): `size` is the
+   * central directory's claim. Its content never reaches the scanner, so it cannot exhaust it.
+   */
+  sniffed?: boolean;
   /** Link target for symlinks and hard links. */
   linkTarget?: string;
   /** First bytes of the content (up to 64), for magic-number checks (PE/ELF/Mach-O). */
@@ -48,6 +53,8 @@ export interface ArchiveLimits {
   maxContentBytes: number;
   /** All kept content together (default 128 MiB); past it the file is unscannable. */
   maxTotalContentBytes?: number;
+  /** Sum of the sizes zip members claim, sniffed ones included (default 8 GiB): what pip would write. */
+  maxClaimedBytes?: number;
 }
 
 /** Raised for anything that makes a file unscannable; the verdict becomes `error` (held). */

@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import type { Readable } from 'node:stream';
-import { inflateRawSync } from 'node:zlib';
-import type { Collector } from './collector.js';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
+import { HEAD_BYTES, type Collector } from './collector.js';
 import { ArchiveError, type MemberType } from './types.js';
 
 const S_IFMT = 0o170000;
@@ -94,8 +94,37 @@ function entryType(name: string, entry: Entry): { type: MemberType; mode?: numbe
   return { type: name.endsWith('/') || name.endsWith('\\') ? 'dir' : 'file' };
 }
 
-function openStream(zip: ZipFile, entry: Entry): Promise<Readable> {
-  return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))));
+function openStream(zip: ZipFile, entry: Entry, raw?: { end: number }): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, s?: Readable) => (err ? reject(err) : resolve(s!));
+    // yauzl takes `decompress` only for compressed entries, and a range only without decompression.
+    if (raw) zip.openReadStream(entry, entry.compressionMethod === 0 ? { start: 0, end: raw.end } : { decompress: false, start: 0, end: raw.end }, done);
+    else zip.openReadStream(entry, done);
+  });
+}
+
+/** Compressed bytes read to sniff a member: 1 KiB of deflate yields far more than HEAD_BYTES (and at most ~1 MiB). */
+const SNIFF_RAW = 1024;
+
+/** The first bytes of a member without inflating the rest (magic numbers: ELF, PE, zip). */
+async function sniffHead(zip: ZipFile, entry: Entry, buf?: Buffer): Promise<Buffer> {
+  const n = Math.min(entry.compressedSize, SNIFF_RAW);
+  let raw: Buffer;
+  if (buf) {
+    const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+    raw = buf.subarray(fileDataStart, fileDataStart + n);
+  } else {
+    const chunks: Buffer[] = [];
+    for await (const c of await openStream(zip, entry, { end: n })) chunks.push(c as Buffer);
+    raw = Buffer.concat(chunks);
+  }
+  if (entry.compressionMethod === 0) return Buffer.from(raw.subarray(0, HEAD_BYTES));
+  try {
+    // A partial deflate stream: Z_SYNC_FLUSH returns what the bytes so far decode to, without an error.
+    return Buffer.from(inflateRawSync(raw, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, HEAD_BYTES));
+  } catch {
+    return Buffer.alloc(0); // not even its start inflates: no magic number to report
+  }
 }
 
 async function readEntry(zip: ZipFile, entry: Entry, collector: Collector, buf?: Buffer): Promise<void> {
@@ -120,7 +149,9 @@ async function readEntry(zip: ZipFile, entry: Entry, collector: Collector, buf?:
     compressedSize: entry.compressedSize,
     mode,
   });
-  if (entry.uncompressedSize > 0 || entry.compressedSize > 0) {
+  if (writer.sniffOnly) {
+    if (entry.compressedSize > 0 && (entry.compressionMethod === 0 || entry.compressionMethod === 8)) writer.write(await sniffHead(zip, entry, buf));
+  } else if (entry.uncompressedSize > 0 || entry.compressedSize > 0) {
     if (buf && (entry.compressionMethod === 0 || entry.compressionMethod === 8) && entry.uncompressedSize <= SYNC_INFLATE_MAX) {
       writer.write(await readSmall(zip, buf, entry, path));
     } else {

@@ -12,7 +12,7 @@ const EXEC = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|__built
 export const encodedExec: Rule = {
   id: 'encoded-exec',
   why: 'exec/eval/compile/marshal of decoded (base64, hex, zlib, Fernet, chr-joined, reversed) data hides code from review; benign code decodes data, not code to run.',
-  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed, or an XOR-decoded string executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere; medium: elsewhere',
+  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed, or an XOR-decoded string executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere; medium: elsewhere, or exec of a computed value in a scope that decodes, where code runs unasked; low: that pairing elsewhere',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -50,6 +50,18 @@ export const encodedExec: Rule = {
       if (!c) continue;
       const hot = runsUnasked(f) && isEager(f, c);
       out.push(finding('encoded-exec', hot ? 'critical' : 'high', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a string decoded by XOR (chr(... ^ ...)) in the same ${c.fn ? `function ${c.fn}` : 'module top level'}${hot ? `, where code runs on ${f.location}` : ''}.`));
+    }
+    // exec/eval of a computed value in a scope that also decodes (`exec(__vare__(___))` after a chain
+    // of b64decode/decrypt on module level, `exec((_)(b'...'))` with a decoding lambda): the flow
+    // goes through names and helpers the checks above do not follow, but the pairing is plain.
+    for (const f of ctx.py) {
+      if ((f.location === 'test' && !f.decodedFrom) || out.some((o) => o.path === f.path)) continue;
+      const decodeFns = new Set(f.view.calls.filter((c) => isDecode(c.name)).map((c) => c.fn ?? '<module>'));
+      if (!decodeFns.size) continue;
+      const c = f.view.calls.find((x) => /^(exec|eval|builtins\.(exec|eval))$/.test(x.name) && decodeFns.has(x.fn ?? '<module>') && x.args[0] !== undefined && x.args[0].str === undefined);
+      if (!c) continue;
+      const hot = runsUnasked(f) && isEager(f, c);
+      out.push(finding('encoded-exec', hot ? 'medium' : 'low', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a computed value in the same ${c.fn ? `function ${c.fn}` : 'module top level'} that decodes data (${[...new Set(f.view.calls.filter((x) => isDecode(x.name) && (x.fn ?? '<module>') === (c.fn ?? '<module>')).map((x) => x.name))].slice(0, 2).join(', ')}).`));
     }
     // A process started with a decoded command line: os.system(b64decode('...')).
     for (const f of ctx.py) {

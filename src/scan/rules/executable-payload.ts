@@ -1,6 +1,8 @@
 // Executables (PE/ELF/Mach-O by magic bytes) where a package would not have them: in an sdist or
-// a pure (`none-any`) wheel, or decoded from a string literal. A platform wheel's extension
-// modules (.so/.pyd next to the Python code) are normal.
+// a pure (`none-any`) wheel, or decoded from a string literal. A platform wheel's binaries are
+// normal: extension modules, and programs too (ruff, cmake, ninja, clang-format, nvcc ship theirs
+// as ELF files in `*.data/scripts/` or a `bin/` folder; 10 of the mirror's popular wheels were
+// held for it before issue 11).
 import type { Rule } from '../analyze/context.js';
 import { finding } from '../analyze/context.js';
 import { isExecutableMagic } from '../analyze/decode.js';
@@ -11,7 +13,7 @@ const EXT_MODULE = /\.(so(\.[\d.]+)?|pyd|dylib|dll)$/i;
 export const executablePayload: Rule = {
   id: 'executable-payload',
   why: 'A Windows .exe in an sdist or a binary hidden in a string is how droppers ship payloads; compiled extensions in platform wheels are how packages ship speed, so tag and location decide.',
-  severities: 'high: executable decoded from a literal, or a PE program (.exe/.scr...) in an sdist or pure wheel; medium: other native binaries in an sdist or pure wheel; info: extensions in platform wheels',
+  severities: 'high: executable decoded from a literal, or a PE program (.exe/.scr...) in an sdist or pure wheel; medium: other native programs in an sdist or pure wheel; low: a native library there; info: any binary in a platform wheel',
   check(ctx) {
     const out: Finding[] = [];
     const pure = ctx.dist.format !== 'wheel' || ctx.wheelTags.every((t) => /-none-any$/.test(t));
@@ -19,7 +21,7 @@ export const executablePayload: Rule = {
     for (const m of ctx.members) {
       if (m.type !== 'file' || !isExecutableMagic(m.head)) continue;
       const isPe = m.head[0] === 0x4d && m.head[1] === 0x5a;
-      if (!pure && EXT_MODULE.test(m.path)) {
+      if (!pure) {
         extensions++;
         continue;
       }
@@ -33,7 +35,7 @@ export const executablePayload: Rule = {
       const sev: Finding['severity'] = launcher ? 'info' : program ? 'high' : 'medium';
       out.push(finding('executable-payload', sev, m.path, undefined, undefined, `${isPe ? 'Windows' : m.head[0] === 0x7f ? 'ELF' : 'Mach-O'} executable (${m.size} bytes) in ${ctx.dist.format === 'wheel' ? 'a pure wheel' : 'an sdist'}.`));
     }
-    if (extensions) out.push(finding('executable-payload', 'info', '', undefined, undefined, `${extensions} compiled extension module(s) in a platform wheel.`));
+    if (extensions) out.push(finding('executable-payload', 'info', '', undefined, undefined, `${extensions} native binaries (extension modules or programs) in a platform wheel.`));
     for (const f of ctx.py) {
       if (f.location === 'test') continue; // test suites embed tiny object files (llvmlite)
       const d = f.view.decoded.find((x) => x.executable);

@@ -16,6 +16,7 @@ import { dependencyUrl } from './dependency-url.js';
 import { archiveHazard } from './archive-hazard.js';
 import { metadataSignals } from './metadata-signals.js';
 import { typosquat } from './typosquat.js';
+import { hiddenCode } from './hidden-code.js';
 
 export const RULES: readonly Rule[] = [
   installTimeExec,
@@ -30,6 +31,7 @@ export const RULES: readonly Rule[] = [
   executablePayload,
   pthCode,
   obfuscation,
+  hiddenCode,
   dependencyUrl,
   archiveHazard,
   metadataSignals,

@@ -127,7 +127,24 @@ describe('bombs', () => {
     const kernel = await zeroBomb(1024 * 1024); // 1 MiB: under the per-member ratio floor
     const z = makeZip([{ name: 'k', raw: kernel }], { overlap: 3000 }); // 3 GiB if fully read
     await expectCode(put(z, 'o.zip'), 'ratio', {}, 15_000);
-    await expectCode(put(z, 'o.zip'), 'too-large', { maxRatio: 1e9, maxTotalBytes: 64 * 1024 * 1024 }, 15_000);
+    // Members nobody reads are only sniffed, so their claims are what is judged (what pip would write).
+    await expectCode(put(z, 'o.zip'), 'too-large', { maxRatio: 1e9, maxClaimedBytes: 64 * 1024 * 1024 }, 15_000);
+  });
+
+  it('sniffs members the analysis does not read: a 300 MiB library of zeros in a wheel is not inflated', async () => {
+    const lib = await zeroBomb(300 * 1024 * 1024);
+    const elf = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01', 'latin1'), Buffer.alloc(1000)]);
+    const z = makeZip([{ name: 'pkg/libbig.so', raw: lib }, { name: 'pkg/bin/tool', data: elf }, { name: 'pkg/__init__.py', data: 'x = 1\n' }]);
+    const t0 = process.cpuUsage();
+    const d = await read(put(z, 'w.whl'), { maxRatio: 1e9 });
+    const cpuMs = (process.cpuUsage(t0).user + process.cpuUsage(t0).system) / 1000;
+    const big = d.members.find((m) => m.path === 'pkg/libbig.so')!;
+    expect(big.sniffed).toBe(true);
+    expect(big.size).toBe(300 * 1024 * 1024);
+    expect(big.data).toBeUndefined();
+    expect(d.members.find((m) => m.path === 'pkg/bin/tool')!.head.subarray(0, 4)).toEqual(Buffer.from('\x7fELF', 'latin1'));
+    expect(d.totalBytes).toBeLessThan(4 * 1024 * 1024);
+    expect(cpuMs).toBeLessThan(2_000); // inflating 300 MiB would take several seconds of CPU
   });
 
   it('does not recurse into nested archives (a zip of zip bombs is just members)', async () => {
@@ -138,7 +155,7 @@ describe('bombs', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(d.members).toHaveLength(5);
     for (const m of d.members) expect(m.head.subarray(0, 4)).toEqual(Buffer.from('PK\x03\x04', 'latin1'));
-    expect(d.totalBytes).toBe(5 * inner.length);
+    for (const m of d.members) expect(m.size).toBe(inner.length);
   });
 
   it('stops a gzip bomb in a tar on the real decompressed bytes', async () => {

@@ -17,6 +17,14 @@ describe('executable-payload', () => {
     const d = distOf({ 'pkg/_speed.cpython-311-x86_64-linux-gnu.so': ELF, 'pkg-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\nTag: cp311-cp311-linux_x86_64\n' }, 'wheel', 'pkg-1.0-cp311-cp311-linux_x86_64.whl');
     expect(analyze(d).findings.filter((f) => f.rule === 'executable-payload' && f.severity !== 'info')).toEqual([]);
   });
+  it('accepts programs in a platform wheel (ruff, cmake and ninja ship theirs as ELF files)', () => {
+    const d = distOf({ 'ruff-0.6.0.data/scripts/ruff': ELF, 'cmake/data/bin/cmake': ELF, 'ruff-0.6.0.dist-info/WHEEL': 'Wheel-Version: 1.0\nTag: py3-none-manylinux_2_17_x86_64\n' }, 'wheel', 'ruff-0.6.0-py3-none-manylinux_2_17_x86_64.whl');
+    expect(analyze(d).findings.filter((f) => f.rule === 'executable-payload' && f.severity !== 'info')).toEqual([]);
+  });
+  it('still flags a program in a pure wheel (medium)', () => {
+    const d = distOf({ 'pkg/helper': ELF, 'pkg-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\nTag: py3-none-any\n' }, 'wheel', 'pkg-1.0-py3-none-any.whl');
+    expect(maxSev(analyze(d).findings.filter((f) => f.rule === 'executable-payload'))).toBe('medium');
+  });
   it('accepts setuptools launcher stubs', () => {
     expect(hits('executable-payload', { 'setuptools/cli-64.exe': PE })).toEqual([]);
   });
