@@ -2,7 +2,7 @@
 // size and depth so a hostile blob cannot make the analysis slow. Pure; no I/O.
 import { inflateSync, gunzipSync, inflateRawSync } from 'node:zlib';
 
-export type Encoding = 'base64' | 'hex' | 'zlib' | 'gzip' | 'marshal' | 'reversed' | 'chr' | 'bytes' | 'escape' | 'embedded';
+export type Encoding = 'base64' | 'hex' | 'zlib' | 'gzip' | 'marshal' | 'reversed' | 'chr' | 'bytes' | 'escape' | 'embedded' | 'joined' | 'data-file';
 
 export interface Decoded {
   text: string;

@@ -130,7 +130,7 @@ function topProjects(): { set: Set<string>; list: string[] } {
 const ORDER = { install: 0, startup: 1, import: 2, module: 3, test: 4 } as const;
 /** Copies of other projects shipped inside this one (pip's `_vendor`, `third_party`, ...). */
 const VENDORED = /(^|\/)(_?vendor(ed)?|third_party|extern(al)?|_?bundled?)\//i;
-const EXEC_CALL = /(^|\.)(exec|eval|compile|execfile|run_path)$/;
+const EXEC_CALL = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|runpy\.run_path)$/;
 
 /**
  * Files an import in `f` names, as inner paths present in the archive: relative imports from the

@@ -279,7 +279,9 @@ export function parsePython(source: string): PyView {
         const parts = joinParts(a0, depth);
         if (parts) {
           const s = parts.join(sep);
-          if (s.length >= 24) noteDecoded(s, ['chr'], line);
+          // Readable pieces joined (code generators do it too) are 'joined', not an encoding: the
+          // text is analysed as code all the same, but its exec is not "an encoded payload".
+          if (s.length >= 24) noteDecoded(s, [a0.type === 'identifier' ? 'joined' : 'chr'], line);
           return s;
         }
       }

@@ -17,9 +17,10 @@ export const encodedExec: Rule = {
     const out: Finding[] = [];
     for (const f of ctx.py) {
       if (f.location === 'test' && !f.decodedFrom) continue;
-      const code = f.view.decoded.filter((d) => d.layers.includes('marshal') || looksLikePython(d.text));
+      // Readable strings joined (a code generator's lines) are not an encoding; what they say is analysed as code anyway.
+      const code = f.view.decoded.filter((d) => !(d.layers.length === 1 && d.layers[0] === 'joined') && (d.layers.includes('marshal') || looksLikePython(d.text)));
       const decodedLines = new Set(code.map((d) => d.line));
-      const childLines = new Set(ctx.py.filter((c) => c.decodedFrom && c.decodedFrom.layers[0] !== 'embedded' && c.path.startsWith(`${f.path}#decoded@`)).map((c) => c.decodedFrom!.line));
+      const childLines = new Set(ctx.py.filter((c) => c.decodedFrom && c.decodedFrom.layers[0] !== 'embedded' && c.decodedFrom.layers[0] !== 'joined' && c.path.startsWith(`${f.path}#decoded@`)).map((c) => c.decodedFrom!.line));
       const seen = new Set<number>();
       for (const c of f.view.calls) {
         if (!EXEC.test(c.name) || seen.has(c.line)) continue;
