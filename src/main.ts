@@ -77,7 +77,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     onHold: (file, review, decision) => {
       webhook?.notify({ event: 'held', reviewId: `Q-${review.id}`, state: review.state, project: file.project, version: file.version, filename: file.filename, sha256: file.sha256, action: decision.action, reason: decision.reason, at: new Date().toISOString() });
       // Outlier rank for the review queue, off the request path.
-      setImmediate(() => void rankHeldFile(blobs, reviews, file));
+      setImmediate(() => void rankHeldFile(blobs, reviews, file, scanner));
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;

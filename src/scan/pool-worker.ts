@@ -1,22 +1,41 @@
-// Child-process side of the scan pool (src/scan/pool.ts): loads the analysis once, then scans one
-// file per message. Its own process, so a native crash, a runaway allocation or a hang here ends
-// this process only; the pool answers the scan with verdict `error` and starts another.
+// Child-process side of the scan pool (src/scan/pool.ts): loads the analysis once, then runs one
+// job per message (a scan, or a reviewer's side job on a stored file). Its own process, so a native
+// crash, a runaway allocation or a hang here ends this process only; the pool answers the job
+// (a scan with verdict `error`) and starts another.
 import { loadAnalyzer, scanOne, type Analyzer } from './scan.js';
 import type { ArchiveLimits } from './archive/types.js';
-import type { ScanInput } from './types.js';
+import type { ScanInput, SideJob } from './types.js';
 
 export interface InitMessage {
   init: { limits: ArchiveLimits; version: string; analyzerModule?: string };
 }
-export interface ScanMessage {
+export interface JobMessage {
   id: number;
+  job: 'scan' | SideJob;
   input: ScanInput;
+}
+export interface ReplyMessage {
+  id: number;
+  reply: unknown;
 }
 
 let init: InitMessage['init'] | undefined;
 let analyzer: Promise<Analyzer> | undefined;
 
-process.on('message', (msg: InitMessage | ScanMessage) => {
+// Side jobs are the reviewer's views (src/review/); loaded on first use, in this process only.
+const SIDE_JOBS: Record<SideJob, (input: ScanInput) => Promise<unknown>> = {
+  rank: async (input) => (await import('../review/rank.js')).rankInstallCode(input),
+  explain: async (input) => (await import('../review/explain.js')).explainInput(input),
+};
+
+function run(msg: JobMessage): Promise<unknown> {
+  if (!init || !analyzer) throw new Error('scan process: job before init');
+  if (msg.job === 'scan') return scanOne(msg.input, analyzer, init.limits, init.version);
+  // Never throws back: a failed side job answers null, as it does in the serving process.
+  return SIDE_JOBS[msg.job](msg.input).catch(() => null);
+}
+
+process.on('message', (msg: InitMessage | JobMessage) => {
   if ('init' in msg) {
     init = msg.init;
     analyzer = loadAnalyzer(init.analyzerModule);
@@ -24,8 +43,7 @@ process.on('message', (msg: InitMessage | ScanMessage) => {
     analyzer.catch(() => undefined);
     return;
   }
-  if (!init || !analyzer) throw new Error('scan process: scan before init');
-  void scanOne(msg.input, analyzer, init.limits, init.version).then((result) => process.send!({ id: msg.id, result }));
+  void run(msg).then((reply) => process.send!({ id: msg.id, reply } satisfies ReplyMessage));
 });
 // The pool went away (closed, or the serving process died): nothing is left to scan for.
 process.on('disconnect', () => process.exit(0));

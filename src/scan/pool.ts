@@ -11,9 +11,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ArchiveLimits } from './archive/types.js';
 import { ArchiveError } from './archive/types.js';
-import type { InitMessage, ScanMessage } from './pool-worker.js';
+import type { InitMessage, JobMessage, ReplyMessage } from './pool-worker.js';
 import { errorResult } from './scan.js';
-import type { ScanInput, ScanResult } from './types.js';
+import type { ScanInput, ScanResult, SideJob } from './types.js';
 
 export interface PoolOptions {
   size: number;
@@ -33,8 +33,11 @@ export const DEFAULT_SCAN_MEMORY_MB = 1024;
 
 interface Task {
   id: number;
+  job: 'scan' | SideJob;
   input: ScanInput;
-  resolve: (r: ScanResult) => void;
+  resolve: (reply: unknown) => void;
+  /** The answer when the process fails under this task (a scan's is verdict error). */
+  failed: (err: Error, ms: number) => unknown;
 }
 
 interface Slot {
@@ -102,21 +105,30 @@ export class ScanPool {
   }
 
   scan(input: ScanInput): Promise<ScanResult> {
-    if (this.closed) return Promise.resolve(errorResult(new Error('scanner closed'), this.opts.version, 0, 'worker'));
+    return this.run('scan', input, (err, ms) => errorResult(err, this.opts.version, ms, 'worker')) as Promise<ScanResult>;
+  }
+
+  /** A side job under the same limits as a scan; null when it failed. */
+  sideJob(job: SideJob, input: ScanInput): Promise<unknown> {
+    return this.run(job, input, () => null);
+  }
+
+  private run(job: Task['job'], input: ScanInput, failed: Task['failed']): Promise<unknown> {
+    if (this.closed) return Promise.resolve(failed(new Error('scanner closed'), 0));
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, input, resolve });
+      this.queue.push({ id: this.nextId++, job, input, resolve, failed });
       this.pump();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.queue.splice(0)) t.resolve(errorResult(new Error('scanner closed'), this.opts.version, 0, 'worker'));
+    for (const t of this.queue.splice(0)) t.resolve(t.failed(new Error('scanner closed'), 0));
     await Promise.all(
       this.slots.splice(0).map(async (s) => {
         const task = s.task;
         await this.stop(s);
-        task?.resolve(errorResult(new Error('scanner closed'), this.opts.version, 0, 'worker'));
+        task?.resolve(task.failed(new Error('scanner closed'), 0));
       }),
     );
   }
@@ -132,9 +144,9 @@ export class ScanPool {
     child.stderr!.on('data', (c: Buffer) => {
       slot.stderr = (slot.stderr + c.toString('latin1')).slice(-4096);
     });
-    child.on('message', (msg: { id: number; result: ScanResult }) => {
+    child.on('message', (msg: ReplyMessage) => {
       if (!slot.task || slot.task.id !== msg.id) return;
-      this.finish(slot, msg.result);
+      this.finish(slot, msg.reply);
     });
     child.on('error', (err) => this.fail(slot, `could not run a scan process: ${err.message}`));
     // 'close' rather than 'exit': stderr has been read to its end, so a full heap is recognised.
@@ -181,16 +193,16 @@ export class ScanPool {
       this.ref(s);
       s.timer = setTimeout(() => this.timeout(s), this.opts.limits.timeoutMs + KILL_GRACE_MS);
       s.watch = setInterval(() => this.checkMemory(s), MEMORY_POLL_MS);
-      s.child.send({ id: task.id, input: task.input } satisfies ScanMessage);
+      s.child.send({ id: task.id, job: task.job, input: task.input } satisfies JobMessage);
     }
   }
 
-  private finish(slot: Slot, result: ScanResult): void {
+  private finish(slot: Slot, reply: unknown): void {
     const task = slot.task!;
     this.disarm(slot);
     slot.task = undefined;
     this.unref(slot);
-    task.resolve(result);
+    task.resolve(reply);
     this.pump();
     if (!slot.task && this.opts.idleMs !== undefined) {
       slot.idle = setTimeout(() => this.retire(slot), this.opts.idleMs);
@@ -211,8 +223,7 @@ export class ScanPool {
 
   private timeout(slot: Slot): void {
     if (!slot.task) return;
-    const err = new ArchiveError('timeout', `scan took longer than ${this.opts.limits.timeoutMs} ms; scan process killed`);
-    this.replace(slot, errorResult(err, this.opts.version, this.elapsed(slot)));
+    this.replace(slot, new ArchiveError('timeout', `scan took longer than ${this.opts.limits.timeoutMs} ms; scan process killed`));
   }
 
   /** The heap cap does not cover native memory (inflate buffers, parser trees): read the RSS. */
@@ -225,21 +236,20 @@ export class ScanPool {
       return;
     }
     if (rss <= this.memoryLimitMb || !slot.task) return;
-    const err = new Error(`scan process used ${Math.round(rss)} MiB, over the ${this.memoryLimitMb} MiB memory limit; killed`);
-    this.replace(slot, errorResult(err, this.opts.version, this.elapsed(slot), 'worker'));
+    this.replace(slot, new Error(`scan process used ${Math.round(rss)} MiB, over the ${this.memoryLimitMb} MiB memory limit; killed`));
   }
 
   private fail(slot: Slot, reason: string): void {
     if (this.closed || !this.slots.includes(slot)) return;
-    const result = slot.task ? errorResult(new Error(reason), this.opts.version, this.elapsed(slot), 'worker') : undefined;
-    this.replace(slot, result);
+    this.replace(slot, new Error(reason));
   }
 
   /** A process that timed out, crashed, exited or grew too big: drop it and answer its task; the next scan starts a fresh one. */
-  private replace(slot: Slot, result: ScanResult | undefined): void {
+  private replace(slot: Slot, err: Error): void {
     const task = slot.task;
+    const ms = this.elapsed(slot);
     this.retire(slot);
-    if (task && result) task.resolve(result);
+    task?.resolve(task.failed(err, ms));
     this.pump();
   }
 

@@ -132,6 +132,9 @@ export function createScanner(opts: ScannerOptions = {}): Scanner {
       async scan(input) {
         return (await poolReady).scan(input);
       },
+      async sideJob(job, input) {
+        return (await poolReady).sideJob(job, input);
+      },
       async close() {
         await (await poolReady).close();
       },

@@ -2,8 +2,9 @@
 // whole proxy, because scans ran on worker threads of the serving process. `pywarden serve` runs
 // here as its own process; its scan process is killed with a real SIGSEGV in the middle of a
 // scan. The file must be held as `error` with the reason, the proxy must answer every other
-// request meanwhile, and the next scan must work.
-import { spawn, type ChildProcess } from 'node:child_process';
+// request meanwhile, and the next scan must work. The serving process itself must never load
+// onnxruntime or tree-sitter, not even for the reviewer's views of a held file.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -131,5 +132,28 @@ describe.skipIf(!built || process.platform !== 'linux')('scan isolation (SIGSEGV
     const after = childrenOf(proc.pid!);
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(scanPid);
+  });
+
+  test("the serving process loads neither onnxruntime nor tree-sitter: a held item's model view and outlier rank come from a scan process", async () => {
+    expect(proc?.exitCode).toBeNull();
+    const url = /"url":"(http:[^"]+)\/simple\/"/.exec(log.join(''))![1];
+    const made = spawnSync(process.execPath, [BIN, 'token', 'create', '--role', 'reader', '--name', 'scan-crash', '--data', data], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    const auth = { authorization: `Bearer ${made.stdout.trim()}` };
+    const queue = JSON.parse((await get(`${url}/-/api/queue?state=error`, auth)).body.toString()) as { items: { id: string; sha256: string }[] };
+    const held = queue.items.find((i) => i.sha256 === heavySha)!;
+    expect(held).toBeDefined();
+    const item = await get(`${url}/-/api/items/${held.id}`, auth);
+    expect(item.status).toBe(200);
+    const detail = JSON.parse(item.body.toString()) as { model: { score: number } | null; cluster: { outlierRank: number | null } | null };
+    expect(detail.model?.score).toBeGreaterThanOrEqual(0);
+    expect(detail.cluster).not.toBeNull();
+
+    const natives = (pid: number) => readFileSync(`/proc/${pid}/maps`, 'utf8').match(/libonnxruntime[^\n]*|tree[-_]sitter[^\n]*\.node/g) ?? [];
+    expect(natives(proc!.pid!)).toEqual([]);
+    // The same look finds them where scans run, so the empty list above means something.
+    const [scanPid] = childrenOf(proc!.pid!);
+    expect(natives(scanPid).join('\n')).toMatch(/libonnxruntime/);
+    expect(natives(scanPid).join('\n')).toMatch(/tree[-_]sitter/);
   });
 });
