@@ -2,6 +2,7 @@
 // job per message (a scan, or a reviewer's side job on a stored file). Its own process, so a native
 // crash, a runaway allocation or a hang here ends this process only; the pool answers the job
 // (a scan with verdict `error`) and starts another.
+import { Worker } from 'node:worker_threads';
 import { loadAnalyzer, scanOne, type Analyzer } from './scan.js';
 import type { ArchiveLimits } from './archive/types.js';
 import type { ScanInput, SideJob } from './types.js';
@@ -47,3 +48,12 @@ process.on('message', (msg: InitMessage | JobMessage) => {
 });
 // The pool went away (closed, or the serving process died): nothing is left to scan for.
 process.on('disconnect', () => process.exit(0));
+// 'disconnect' needs this thread's event loop, which a hung scan never gives back: if the serving
+// process is SIGKILLed then, nothing else would ever stop this one. A thread of its own notices
+// the parent is gone (this process is re-parented) and ends the process. Costs about 10 MiB.
+const parent = process.ppid;
+new Worker(
+  `const { workerData } = require('node:worker_threads');
+  setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 500);`,
+  { eval: true, workerData: parent },
+).unref();

@@ -2,7 +2,7 @@
 // in the pool of scan processes (hard time and memory limits, crash replacement). Test analyses
 // are real modules written to a temp dir and loaded by the scan processes, as the default one is.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -188,15 +188,46 @@ describe('pool of scan processes', () => {
     }
   });
 
+  it('a scan process stuck in a hung scan ends when the process that started it is SIGKILLed', async () => {
+    const pool = pathToFileURL(join(repo, 'dist/scan/pool.js')).href;
+    const limits = pathToFileURL(join(repo, 'dist/scan/limits.js')).href;
+    const input = await sdist('orphan', { 'hang.py': '' });
+    const code = `const { ScanPool } = await import(${JSON.stringify(pool)}); const { resolveLimits } = await import(${JSON.stringify(limits)});
+const p = new ScanPool({ size: 1, limits: resolveLimits({ timeoutMs: 60000 }), version: 't', analyzerModule: ${JSON.stringify(analyzerUrl)} });
+void p.scan(${JSON.stringify(input)}); console.log(p.pids[0]);`;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = Number(await new Promise<string>((res) => parent.stdout!.once('data', (c: Buffer) => res(c.toString()))));
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // the scan is spinning by now
+      expect(alive()).toBe(true);
+      parent.kill('SIGKILL');
+      const until = Date.now() + 5_000;
+      while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(alive()).toBe(false);
+    } finally {
+      if (alive()) process.kill(pid, 'SIGKILL'); // leave no spinning process behind a failure
+    }
+  });
+
   it('a scan that fills the JavaScript heap or allocates past the memory limit outside it: error, and the pool scans on', async () => {
-    const s = createScanner({ workers: 1, analyzerModule: analyzerUrl, memoryLimitMb: 256 });
+    // The heap cap is half the limit, leaving room for the process's own ~100 MiB: a full heap is
+    // reported as such, not as the resident-memory limit.
+    const s = createScanner({ workers: 1, analyzerModule: analyzerUrl, memoryLimitMb: 400 });
     try {
       const t0 = Date.now();
       const heap = await s.scan(await sdist('heap', { 'heap.py': '' }));
-      expect(heap).toMatchObject({ verdict: 'error', reason: 'scan process ran out of memory (JavaScript heap limit 128 MiB)' });
+      expect(heap).toMatchObject({ verdict: 'error', reason: 'scan process ran out of memory (JavaScript heap limit 200 MiB)' });
       const native = await s.scan(await sdist('native', { 'native.py': '' }));
       expect(native.verdict).toBe('error');
-      expect(native.reason).toMatch(/^scan process used \d+ MiB, over the 256 MiB memory limit; killed$/);
+      expect(native.reason).toMatch(/^scan process used \d+ MiB, over the 400 MiB memory limit; killed$/);
       expect(Date.now() - t0).toBeLessThan(30_000);
       expect((await s.scan(await sdist('fine2', { 'setup.py': 'ok' }))).verdict).toBe('clean');
     } finally {
