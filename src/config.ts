@@ -37,6 +37,8 @@ export interface Config {
   scanWorkers: number;
   /** Seconds a scan worker may sit without a scan before it stops (0: never). */
   scanWorkerIdle: number;
+  /** MiB of resident memory one scan process may use; a scan over it is killed (verdict error). */
+  scanMemoryLimit: number;
   requireTokenForDownloads: boolean;
   /** http(s) URL that receives a JSON POST for every newly held file; '' disables. */
   webhookUrl: string;
@@ -64,6 +66,7 @@ export const DEFAULTS: Config = {
   scanAheadConcurrency: 2,
   scanWorkers: 0,
   scanWorkerIdle: 30,
+  scanMemoryLimit: 1024,
   requireTokenForDownloads: false,
   webhookUrl: '',
   allow: { projects: [], versions: [], sha256: [] },
@@ -87,6 +90,7 @@ const KEYS: Record<keyof Config, Kind> = {
   scanAheadConcurrency: 'int',
   scanWorkers: 'int',
   scanWorkerIdle: 'int',
+  scanMemoryLimit: 'int',
   requireTokenForDownloads: 'bool',
   webhookUrl: 'url',
   allow: 'lists',
@@ -237,5 +241,7 @@ function validate(c: Config): Config {
   }
   c.data = path.resolve(c.data);
   if (c.scanAheadConcurrency < 1) throw new ConfigError('scanAheadConcurrency must be at least 1');
+  // A scan process holds the parser and the classifier (about 120 MiB after one scan).
+  if (c.scanMemoryLimit < 256) throw new ConfigError(`scanMemoryLimit must be at least 256 (MiB), got ${c.scanMemoryLimit}`);
   return c;
 }

@@ -42,11 +42,15 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
   const upstream = metrics.instrument(createUpstream(config.upstream, config.upstreamTimeout));
-  // Scan workers start with the first scan and stop after scanWorkerIdle seconds without one: each
-  // holds tree-sitter and the classifier (30-50 MiB), which serving from the cache does not need.
+  // Scan processes start with the first scan and stop after scanWorkerIdle seconds without one: each
+  // holds tree-sitter and the classifier (about 120 MiB), which serving from the cache does not need.
   const scanner =
     opts.scanner ??
-    createScanner({ workers: config.scanWorkers || availableParallelism(), workerIdleMs: config.scanWorkerIdle ? config.scanWorkerIdle * 1000 : undefined });
+    createScanner({
+      workers: config.scanWorkers || availableParallelism(),
+      workerIdleMs: config.scanWorkerIdle ? config.scanWorkerIdle * 1000 : undefined,
+      memoryLimitMb: config.scanMemoryLimit,
+    });
   const policy = () => withReviewPolicy(policyOptions(config), reviews);
   const webhook = config.webhookUrl ? new Webhook({ url: config.webhookUrl, log, onOutcome: (outcome) => metrics.webhook.inc({ outcome }) }) : undefined;
   const renderer = new PageRenderer(
@@ -73,7 +77,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     onHold: (file, review, decision) => {
       webhook?.notify({ event: 'held', reviewId: `Q-${review.id}`, state: review.state, project: file.project, version: file.version, filename: file.filename, sha256: file.sha256, action: decision.action, reason: decision.reason, at: new Date().toISOString() });
       // Outlier rank for the review queue, off the request path.
-      setImmediate(() => void rankHeldFile(blobs, reviews, file));
+      setImmediate(() => void rankHeldFile(blobs, reviews, file, scanner));
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;

@@ -48,6 +48,7 @@ describe('configuration', () => {
     [{ flags: { upstream: 'ftp://x/simple/' } }, /http\(s\) URL or a local folder/],
     [{ flags: { deny: { versions: ['requests'] } } }, /"requests" must look like "project==1.2.3"/],
     [{ flags: { allow: { sha256: ['abc'] } } }, /not a sha256/],
+    [{ env: { PYWARDEN_SCAN_MEMORY_LIMIT: '100' } }, /scanMemoryLimit must be at least 256 \(MiB\), got 100/],
   ])('bad configuration says what to fix: %j', (src, message) => {
     expect(() => loadConfig({ env: {}, ...src })).toThrow(message);
   });

@@ -1,6 +1,6 @@
 // pywarden scan [--jsonl] [--fail-on malicious|suspicious] [--workers N] PATH...
 // Scans distribution files, or folders searched recursively for files whose first bytes are an
-// archive (names lie, so they are not used to pick files). Runs on a worker pool, one per core.
+// archive (names lie, so they are not used to pick files). Scans in child processes, one per core.
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -20,7 +20,7 @@ options:
   --fail-on LEVEL       exit 1 when a file's verdict is at or above LEVEL:
                         malicious (default) or suspicious (an unreadable file, verdict
                         "error", counts as suspicious: it would be held)
-  --workers N           scan on N worker threads (default: number of cores)
+  --workers N           scan in N child processes (default: number of cores)
   -h, --help            show this help
 
 exit status: 0 no verdict at or above --fail-on, 1 at least one, 2 usage error`;

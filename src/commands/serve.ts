@@ -20,7 +20,7 @@ Every option also has an environment variable (PYWARDEN_UPSTREAM, PYWARDEN_PAGE_
 
 const STRING_FLAGS: (keyof Config)[] = [
   'host', 'port', 'upstream', 'data', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
-  'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanWorkerIdle', 'requireTokenForDownloads', 'webhookUrl', 'logLevel',
+  'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanWorkerIdle', 'scanMemoryLimit', 'requireTokenForDownloads', 'webhookUrl', 'logLevel',
 ];
 
 export async function run(argv: string[]): Promise<number> {

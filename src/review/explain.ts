@@ -1,12 +1,15 @@
 // The learned classifier's view of one held file, for the reviewer: its score and the features
 // that pushed it up most. Attribution by occlusion: each non-zero feature is set to 0 in turn and
 // the drop in score is its contribution; all variants go through the model as one batch, so an
-// item costs one small ONNX run. Loaded lazily: without the model file, items show no model view.
+// item costs one small ONNX run. It runs in a scan process when there is one (the scanner's
+// sideJob), so the serving process never loads onnxruntime. Loaded lazily: without the model file,
+// items show no model view.
 import { readDistribution } from '../scan/archive/index.js';
 import { resolveLimits } from '../scan/limits.js';
 import type { Distribution } from '../scan/archive/types.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { FileRow } from '../store/metadata.js';
+import type { ScanInput, Scanner } from '../scan/types.js';
 
 interface FeaturesApi {
   FEATURE_NAMES: readonly string[];
@@ -27,13 +30,24 @@ const FEATURES_MODULE = '../scan/features/index.js';
 const MODEL_MODULE = '../scan/model/index.js';
 const TOP = 8;
 
-export async function explainModel(blobs: BlobStore, file: FileRow): Promise<ModelView | null> {
+/** The model view of a stored file, in a scan process when `scanner` has them. Never throws. */
+export async function explainModel(blobs: BlobStore, file: FileRow, scanner?: Scanner): Promise<ModelView | null> {
+  try {
+    if (!file.stored || (await blobs.size(file.sha256)) === null) return null;
+    const input: ScanInput = { path: blobs.path(file.sha256), filename: file.filename, sha256: file.sha256 };
+    return (scanner?.sideJob ? await scanner.sideJob('explain', input) : await explainInput(input)) as ModelView | null;
+  } catch {
+    return null;
+  }
+}
+
+/** The model view of one file, computed here. */
+export async function explainInput(input: ScanInput): Promise<ModelView | null> {
   try {
     const [f, m] = (await Promise.all([import(FEATURES_MODULE as string), import(MODEL_MODULE as string)])) as [FeaturesApi, ModelApi];
-    if (!file.stored || (await blobs.size(file.sha256)) === null) return null;
-    const dist = await readDistribution(blobs.path(file.sha256), {
-      filename: file.filename,
-      sha256: file.sha256,
+    const dist = await readDistribution(input.path, {
+      filename: input.filename,
+      sha256: input.sha256,
       limits: resolveLimits(),
       wantsContent: (p) => f.featureWantsContent(p),
     });

@@ -31,7 +31,7 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
   const file = d.store.getFile(item.sha256)!;
   const verdict = d.store.latestVerdict(item.sha256);
   const findings = verdict ? await withContext(d, file, verdict.findings) : [];
-  if (!d.reviews.extra(item.sha256) && (await rankHeldFile(d.blobs, d.reviews, file))) item = d.reviews.item(reviewId)!;
+  if (!d.reviews.extra(item.sha256) && (await rankHeldFile(d.blobs, d.reviews, file, d.scanner))) item = d.reviews.item(reviewId)!;
   const extra = d.reviews.extra(item.sha256);
   return {
     ...item,
@@ -54,7 +54,7 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
     // The classifier's findings (rule "model-score") and, when the model file is present, its score
     // and top features for this file, computed now (occlusion, one batch).
     modelFindings: findings.filter((f) => f.rule.startsWith('model')),
-    model: await explainModel(d.blobs, file),
+    model: await explainModel(d.blobs, file, d.scanner),
     findings,
     cluster: extra ? { outlierRank: extra.outlier_rank, family: extra.family, familyDistance: extra.family_distance } : null,
     upstream: { projectStatus: d.store.projectStatus(file.project) ?? 'active' },

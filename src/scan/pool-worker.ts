@@ -1,21 +1,59 @@
-// Worker-thread side of the scan pool: loads the analysis once, then scans one file per message.
-import { parentPort, workerData } from 'node:worker_threads';
+// Child-process side of the scan pool (src/scan/pool.ts): loads the analysis once, then runs one
+// job per message (a scan, or a reviewer's side job on a stored file). Its own process, so a native
+// crash, a runaway allocation or a hang here ends this process only; the pool answers the job
+// (a scan with verdict `error`) and starts another.
+import { Worker } from 'node:worker_threads';
 import { loadAnalyzer, scanOne, type Analyzer } from './scan.js';
 import type { ArchiveLimits } from './archive/types.js';
-import type { ScanInput } from './types.js';
+import type { ScanInput, SideJob } from './types.js';
 
-interface Data {
-  limits: ArchiveLimits;
-  version: string;
-  analyzerModule?: string;
+export interface InitMessage {
+  init: { limits: ArchiveLimits; version: string; analyzerModule?: string };
+}
+export interface JobMessage {
+  id: number;
+  job: 'scan' | SideJob;
+  input: ScanInput;
+}
+export interface ReplyMessage {
+  id: number;
+  reply: unknown;
 }
 
-const data = workerData as Data;
-const analyzer: Promise<Analyzer> = loadAnalyzer(data.analyzerModule);
-// A rejected load is reported per scan (verdict error); keep it from counting as unhandled.
-analyzer.catch(() => undefined);
+let init: InitMessage['init'] | undefined;
+let analyzer: Promise<Analyzer> | undefined;
 
-parentPort!.on('message', async (msg: { id: number; input: ScanInput }) => {
-  const result = await scanOne(msg.input, analyzer, data.limits, data.version);
-  parentPort!.postMessage({ id: msg.id, result });
+// Side jobs are the reviewer's views (src/review/); loaded on first use, in this process only.
+const SIDE_JOBS: Record<SideJob, (input: ScanInput) => Promise<unknown>> = {
+  rank: async (input) => (await import('../review/rank.js')).rankInstallCode(input),
+  explain: async (input) => (await import('../review/explain.js')).explainInput(input),
+};
+
+function run(msg: JobMessage): Promise<unknown> {
+  if (!init || !analyzer) throw new Error('scan process: job before init');
+  if (msg.job === 'scan') return scanOne(msg.input, analyzer, init.limits, init.version);
+  // Never throws back: a failed side job answers null, as it does in the serving process.
+  return SIDE_JOBS[msg.job](msg.input).catch(() => null);
+}
+
+process.on('message', (msg: InitMessage | JobMessage) => {
+  if ('init' in msg) {
+    init = msg.init;
+    analyzer = loadAnalyzer(init.analyzerModule);
+    // A rejected load is reported per scan (verdict error); keep it from counting as unhandled.
+    analyzer.catch(() => undefined);
+    return;
+  }
+  void run(msg).then((reply) => process.send!({ id: msg.id, reply } satisfies ReplyMessage));
 });
+// The pool went away (closed, or the serving process died): nothing is left to scan for.
+process.on('disconnect', () => process.exit(0));
+// 'disconnect' needs this thread's event loop, which a hung scan never gives back: if the serving
+// process is SIGKILLed then, nothing else would ever stop this one. A thread of its own notices
+// the parent is gone (this process is re-parented) and ends the process. Costs about 10 MiB.
+const parent = process.ppid;
+new Worker(
+  `const { workerData } = require('node:worker_threads');
+  setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 500);`,
+  { eval: true, workerData: parent },
+).unref();

@@ -1,53 +1,79 @@
-// A pool of up to `size` worker threads running the compiled scanner (dist/scan/pool-worker.js), so
-// the proxy and the CLI scan on every core without blocking the event loop. Workers start when
-// scans arrive and, with `idleMs`, stop after that long without one: each holds tree-sitter and
-// the ONNX classifier (30-50 MiB), which a proxy serving from its cache does not need. Each scan
-// has a hard time limit: a worker that overruns it is terminated, and the scan's verdict is
-// `error` ('timeout'). A worker that crashes or runs out of memory yields `error` the same way.
-import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
+// A pool of up to `size` child processes running the compiled scanner (dist/scan/pool-worker.js),
+// so the proxy and the CLI scan on every core without blocking the event loop. Processes, not
+// worker threads: a native crash (SIGSEGV in onnxruntime or tree-sitter) in a worker thread ends
+// the whole process, and with it the proxy (issue 10). Here a scan that crashes, runs past its time
+// limit or past its memory limit ends as verdict `error` for that file (fail closed), its process
+// is killed and the next scan starts a fresh one. The serving process never loads onnxruntime or
+// tree-sitter; scan processes start when scans arrive and, with `idleMs`, stop after that long
+// without one (each holds the parser and the classifier, 100+ MiB).
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ArchiveLimits } from './archive/types.js';
 import { ArchiveError } from './archive/types.js';
+import type { InitMessage, JobMessage, ReplyMessage } from './pool-worker.js';
 import { errorResult } from './scan.js';
-import type { ScanInput, ScanResult } from './types.js';
+import type { ScanInput, ScanResult, SideJob } from './types.js';
 
 export interface PoolOptions {
   size: number;
   limits: ArchiveLimits;
   version: string;
   analyzerModule?: string;
-  /** Heap cap per worker: a runaway scan dies alone instead of taking the proxy down. */
-  maxHeapMb?: number;
-  /** Stop a worker after this long without a scan (default: keep it). */
+  /**
+   * Resident memory allowed to one scan process, in MiB (default 1024). Its JavaScript heap is
+   * capped at half of it; native memory (parser, classifier, inflate buffers) is watched while it scans.
+   */
+  memoryLimitMb?: number;
+  /** Stop a scan process after this long without a scan (default: keep it). */
   idleMs?: number;
 }
 
+export const DEFAULT_SCAN_MEMORY_MB = 1024;
+
 interface Task {
   id: number;
+  job: 'scan' | SideJob;
   input: ScanInput;
-  resolve: (r: ScanResult) => void;
+  resolve: (reply: unknown) => void;
+  /** The answer when the process fails under this task (a scan's is verdict error). */
+  failed: (err: Error, ms: number) => unknown;
 }
 
 interface Slot {
-  worker: Worker;
+  child: ChildProcess;
   task?: Task;
   timer?: NodeJS.Timeout;
+  watch?: NodeJS.Timeout;
   idle?: NodeJS.Timeout;
   started?: number;
+  /** The last few KB the process wrote to stderr: says whether it died of a full heap. */
+  stderr: string;
 }
 
-/** Extra time past the reader's own deadline before the worker is killed (analysis included). */
+/** Extra time past the reader's own deadline before the process is killed (analysis included). */
 const KILL_GRACE_MS = 2_000;
+/** How often a busy scan process's resident memory is read (Linux /proc). */
+const MEMORY_POLL_MS = 100;
 
-function workerFile(): URL {
-  // From dist/ the worker sits beside this file; from src/ (vitest) use the compiled copy, which
-  // `npm test` builds first: worker_threads cannot load TypeScript.
-  const here = new URL('./pool-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const compiled = new URL(import.meta.url.replace(/\/src\/scan\/pool\.ts$/, '/dist/scan/pool-worker.js'));
-  if (existsSync(fileURLToPath(compiled))) return compiled;
-  throw new Error(`scan pool: compiled worker not found at ${fileURLToPath(compiled)}; run "npm run build"`);
+function workerFile(): string {
+  // From dist/ the entry sits beside this file; from src/ (vitest) use the compiled copy, which
+  // `npm test` builds first: a plain `node` child cannot load TypeScript.
+  const here = fileURLToPath(new URL('./pool-worker.js', import.meta.url));
+  if (existsSync(here)) return here;
+  const compiled = fileURLToPath(new URL(import.meta.url.replace(/\/src\/scan\/pool\.ts$/, '/dist/scan/pool-worker.js')));
+  if (existsSync(compiled)) return compiled;
+  throw new Error(`scan pool: compiled scan process entry not found at ${compiled}; run "npm run build"`);
+}
+
+/** Resident set size of a process in MiB, or undefined where /proc is not available. */
+function rssMiB(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined; // not Linux, or the process is gone (its exit is handled by 'close')
+  }
 }
 
 export class ScanPool {
@@ -56,51 +82,98 @@ export class ScanPool {
   private nextId = 1;
   private closed = false;
   private readonly file = workerFile();
+  private readonly memoryLimitMb: number;
+  private readonly heapMb: number;
 
   constructor(private readonly opts: PoolOptions) {
     if (!Number.isInteger(opts.size) || opts.size < 1) throw new Error(`scan pool size must be ≥ 1, got ${opts.size}`);
+    this.memoryLimitMb = opts.memoryLimitMb ?? DEFAULT_SCAN_MEMORY_MB;
+    if (!Number.isInteger(this.memoryLimitMb) || this.memoryLimitMb < 64) {
+      throw new Error(`scan memory limit must be a whole number of MiB ≥ 64, got ${opts.memoryLimitMb}`);
+    }
+    this.heapMb = Math.floor(this.memoryLimitMb / 2);
   }
 
-  /** Workers running now (started on demand, stopped when idle). */
+  /** Scan processes running now (started on demand, stopped when idle). */
   get workers(): number {
     return this.slots.length;
   }
 
+  /** Their process ids (metrics, and tests that crash one on purpose). */
+  get pids(): number[] {
+    return this.slots.map((s) => s.child.pid).filter((p): p is number => p !== undefined);
+  }
+
   scan(input: ScanInput): Promise<ScanResult> {
-    if (this.closed) return Promise.resolve(errorResult(new Error('scanner closed'), this.opts.version, 0, 'worker'));
+    return this.run('scan', input, (err, ms) => errorResult(err, this.opts.version, ms, 'worker')) as Promise<ScanResult>;
+  }
+
+  /** A side job under the same limits as a scan; null when it failed. */
+  sideJob(job: SideJob, input: ScanInput): Promise<unknown> {
+    return this.run(job, input, () => null);
+  }
+
+  private run(job: Task['job'], input: ScanInput, failed: Task['failed']): Promise<unknown> {
+    if (this.closed) return Promise.resolve(failed(new Error('scanner closed'), 0));
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, input, resolve });
+      this.queue.push({ id: this.nextId++, job, input, resolve, failed });
       this.pump();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.queue.splice(0)) t.resolve(errorResult(new Error('scanner closed'), this.opts.version, 0, 'worker'));
+    for (const t of this.queue.splice(0)) t.resolve(t.failed(new Error('scanner closed'), 0));
     await Promise.all(
       this.slots.splice(0).map(async (s) => {
         const task = s.task;
         await this.stop(s);
-        task?.resolve(errorResult(new Error('scanner closed'), this.opts.version, 0, 'worker'));
+        task?.resolve(task.failed(new Error('scanner closed'), 0));
       }),
     );
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.file, {
-      workerData: { limits: this.opts.limits, version: this.opts.version, analyzerModule: this.opts.analyzerModule },
-      resourceLimits: { maxOldGenerationSizeMb: this.opts.maxHeapMb ?? 512 },
+    const child = fork(this.file, [], {
+      // Only the heap cap: the parent's own flags (a test runner's loaders) are not the scanner's.
+      execArgv: [`--max-old-space-size=${this.heapMb}`],
+      // stdout is the CLI's --jsonl output: nothing from a scan process may land there.
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const slot: Slot = { worker };
-    worker.on('message', (msg: { id: number; result: ScanResult }) => {
+    const slot: Slot = { child, stderr: '' };
+    child.stderr!.on('data', (c: Buffer) => {
+      slot.stderr = (slot.stderr + c.toString('latin1')).slice(-4096);
+    });
+    child.on('message', (msg: ReplyMessage) => {
       if (!slot.task || slot.task.id !== msg.id) return;
-      this.finish(slot, msg.result);
+      this.finish(slot, msg.reply);
     });
-    worker.on('error', (err) => this.fail(slot, err));
-    worker.on('exit', (code) => this.fail(slot, new Error(`scan worker exited with code ${code}`)));
-    // Idle workers must not keep a CLI process alive; busy ones are ref'd in pump().
-    worker.unref();
+    child.on('error', (err) => this.fail(slot, `could not run a scan process: ${err.message}`));
+    // 'close' rather than 'exit': stderr has been read to its end, so a full heap is recognised.
+    child.on('close', (code, signal) => this.fail(slot, this.describeExit(code, signal, slot.stderr)));
+    child.send({ init: { limits: this.opts.limits, version: this.opts.version, analyzerModule: this.opts.analyzerModule } } satisfies InitMessage);
+    // Idle processes must not keep a CLI process alive; busy ones are ref'd in pump().
+    this.unref(slot);
     return slot;
+  }
+
+  private describeExit(code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
+    if (/Reached heap limit|JavaScript heap out of memory/.test(stderr)) {
+      return `scan process ran out of memory (JavaScript heap limit ${this.heapMb} MiB)`;
+    }
+    if (signal) return `scan process crashed (${signal})`;
+    return `scan process exited with code ${code}`;
+  }
+
+  private ref(slot: Slot): void {
+    slot.child.ref();
+    slot.child.channel?.ref();
+  }
+
+  private unref(slot: Slot): void {
+    slot.child.unref();
+    slot.child.channel?.unref();
+    (slot.child.stderr as { unref?: () => void } | null)?.unref?.();
   }
 
   private pump(): void {
@@ -112,23 +185,24 @@ export class ScanPool {
         this.slots.push(slot);
       }
       const task = this.queue.shift()!;
-      if (slot.idle) clearTimeout(slot.idle);
-      slot.idle = undefined;
-      slot.task = task;
-      slot.started = performance.now();
-      slot.worker.ref();
-      slot.timer = setTimeout(() => this.timeout(slot), this.opts.limits.timeoutMs + KILL_GRACE_MS);
-      slot.worker.postMessage({ id: task.id, input: task.input });
+      const s = slot;
+      if (s.idle) clearTimeout(s.idle);
+      s.idle = undefined;
+      s.task = task;
+      s.started = performance.now();
+      this.ref(s);
+      s.timer = setTimeout(() => this.timeout(s), this.opts.limits.timeoutMs + KILL_GRACE_MS);
+      s.watch = setInterval(() => this.checkMemory(s), MEMORY_POLL_MS);
+      s.child.send({ id: task.id, job: task.job, input: task.input } satisfies JobMessage);
     }
   }
 
-  private finish(slot: Slot, result: ScanResult): void {
+  private finish(slot: Slot, reply: unknown): void {
     const task = slot.task!;
-    if (slot.timer) clearTimeout(slot.timer);
+    this.disarm(slot);
     slot.task = undefined;
-    slot.timer = undefined;
-    slot.worker.unref();
-    task.resolve(result);
+    this.unref(slot);
+    task.resolve(reply);
     this.pump();
     if (!slot.task && this.opts.idleMs !== undefined) {
       slot.idle = setTimeout(() => this.retire(slot), this.opts.idleMs);
@@ -136,34 +210,50 @@ export class ScanPool {
     }
   }
 
+  private disarm(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    if (slot.watch) clearInterval(slot.watch);
+    slot.timer = undefined;
+    slot.watch = undefined;
+  }
+
   private elapsed(slot: Slot): number {
     return Math.round((performance.now() - (slot.started ?? performance.now())) * 100) / 100;
   }
 
   private timeout(slot: Slot): void {
-    const task = slot.task;
-    if (!task) return;
-    const err = new ArchiveError('timeout', `scan took longer than ${this.opts.limits.timeoutMs} ms; worker terminated`);
-    this.replace(slot, errorResult(err, this.opts.version, this.elapsed(slot)));
+    if (!slot.task) return;
+    this.replace(slot, new ArchiveError('timeout', `scan took longer than ${this.opts.limits.timeoutMs} ms; scan process killed`));
   }
 
-  private fail(slot: Slot, err: Error): void {
+  /** The heap cap does not cover native memory (inflate buffers, parser trees): read the RSS. */
+  private checkMemory(slot: Slot): void {
+    const pid = slot.child.pid;
+    const rss = pid === undefined ? undefined : rssMiB(pid);
+    if (rss === undefined) {
+      if (slot.watch) clearInterval(slot.watch);
+      slot.watch = undefined;
+      return;
+    }
+    if (rss <= this.memoryLimitMb || !slot.task) return;
+    this.replace(slot, new Error(`scan process used ${Math.round(rss)} MiB, over the ${this.memoryLimitMb} MiB memory limit; killed`));
+  }
+
+  private fail(slot: Slot, reason: string): void {
     if (this.closed || !this.slots.includes(slot)) return;
-    const result = slot.task
-      ? errorResult(new Error(`scan worker died: ${err.message}`), this.opts.version, this.elapsed(slot), 'worker')
-      : undefined;
-    this.replace(slot, result);
+    this.replace(slot, new Error(reason));
   }
 
-  /** A worker that timed out, crashed or exited: drop it and answer its task; the next scan starts a fresh one. */
-  private replace(slot: Slot, result: ScanResult | undefined): void {
+  /** A process that timed out, crashed, exited or grew too big: drop it and answer its task; the next scan starts a fresh one. */
+  private replace(slot: Slot, err: Error): void {
     const task = slot.task;
+    const ms = this.elapsed(slot);
     this.retire(slot);
-    if (task && result) task.resolve(result);
+    task?.resolve(task.failed(err, ms));
     this.pump();
   }
 
-  /** Take a worker out of the pool and stop it. */
+  /** Take a process out of the pool and stop it. */
   private retire(slot: Slot): void {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
@@ -172,11 +262,18 @@ export class ScanPool {
   }
 
   private async stop(slot: Slot): Promise<void> {
-    if (slot.timer) clearTimeout(slot.timer);
+    this.disarm(slot);
     if (slot.idle) clearTimeout(slot.idle);
     slot.task = undefined;
-    slot.worker.removeAllListeners();
-    slot.worker.on('error', () => undefined);
-    await slot.worker.terminate();
+    const { child } = slot;
+    child.removeAllListeners();
+    child.on('error', () => undefined);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // Held until it has exited: an unref'd child would let a CLI process end before close() returns.
+    child.ref();
+    // A scan process holds no state worth a graceful stop, and one that is stuck ignores anything gentler.
+    child.kill('SIGKILL');
+    await exited;
   }
 }

@@ -1,7 +1,8 @@
 // Scan orchestration: read the file once, hand the Distribution to the analysis, turn anything
 // that goes wrong into verdict `error` (the proxy holds it: fail closed). `createScanner` is the
-// object the proxy's verdict gate and `pywarden scan` use; with `workers` it runs scans on a
-// worker-thread pool so the event loop never waits on a parser.
+// object the proxy's verdict gate and `pywarden scan` use; with `workers` it runs scans in a pool
+// of child processes (src/scan/pool.ts), so the event loop never waits on a parser and a crash in
+// a native library ends one scan (verdict error), not the proxy.
 import { readDistribution, toArchiveError, ArchiveError, type Distribution } from './archive/index.js';
 import type { ArchiveLimits } from './archive/types.js';
 import { resolveLimits } from './limits.js';
@@ -22,17 +23,19 @@ export interface Analyzer {
 }
 
 export interface ScannerOptions {
-  /** Worker threads (0 or absent: scan in this thread). The proxy and the CLI pass the core count. */
+  /** Scan processes (0 or absent: scan in this thread). The proxy and the CLI pass the core count. */
   workers?: number;
   limits?: Partial<ArchiveLimits>;
   /** In-thread only: a different analysis (tests). Default: src/scan/analyze/index.ts. */
   analyzer?: Analyzer;
-  /** Pool only: URL of a module exporting `analyze` and `wantsContent`, loaded in each worker (tests). */
+  /** Pool only: URL of a module exporting `analyze` and `wantsContent`, loaded in each scan process (tests). */
   analyzerModule?: string;
   /** Overrides the version stamped on results (defaults to the rules' SCANNER_VERSION). */
   version?: string;
-  /** Pool only: stop a worker after this long without a scan (it starts again on the next one). */
+  /** Pool only: stop a scan process after this long without a scan (it starts again on the next one). */
   workerIdleMs?: number;
+  /** Pool only: resident memory allowed to one scan process, MiB (default 1024). */
+  memoryLimitMb?: number;
 }
 
 /**
@@ -89,13 +92,17 @@ export async function scanOne(
 
 /**
  * The `error` result for a failure. While reading, any exception is the archive's fault (mapped to
- * an ArchiveError code); later ('analyze', 'worker') only a real ArchiveError (timeout) is.
+ * an ArchiveError code); later ('analyze', 'worker') only a real ArchiveError (timeout) is. A
+ * 'worker' failure (the scan process crashed, ran out of memory) is reported as it is: the
+ * analysis did not fail, it never finished.
  */
 export function errorResult(err: unknown, version: string, ms: number, phase: 'read' | 'analyze' | 'worker' = 'read'): ScanResult {
   const archiveErr = err instanceof ArchiveError ? err : phase === 'read' ? toArchiveError(err) : undefined;
   const reason = archiveErr
     ? `${archiveErr.code}: ${archiveErr.message}`
-    : `analysis failed: ${(err as Error)?.message ?? String(err)}`;
+    : phase === 'worker'
+      ? ((err as Error)?.message ?? String(err))
+      : `analysis failed: ${(err as Error)?.message ?? String(err)}`;
   const finding: Finding = {
     rule: archiveErr ? `archive-${archiveErr.code}` : 'scan-failed',
     severity: 'medium',
@@ -117,14 +124,18 @@ export function createScanner(opts: ScannerOptions = {}): Scanner {
   const workers = opts.workers ?? 0;
   if (!Number.isInteger(workers) || workers < 0) throw new Error(`workers must be a whole number ≥ 0, got ${workers}`);
   if (workers > 0) {
-    // Loaded on demand: the in-thread scanner should not pay for worker_threads machinery.
+    // Loaded on demand: the in-thread scanner should not pay for the pool.
     const poolReady = import('./pool.js').then(
-      ({ ScanPool }) => new ScanPool({ size: workers, limits, version, analyzerModule: opts.analyzerModule, idleMs: opts.workerIdleMs }),
+      ({ ScanPool }) =>
+        new ScanPool({ size: workers, limits, version, analyzerModule: opts.analyzerModule, idleMs: opts.workerIdleMs, memoryLimitMb: opts.memoryLimitMb }),
     );
     return {
       version,
       async scan(input) {
         return (await poolReady).scan(input);
+      },
+      async sideJob(job, input) {
+        return (await poolReady).sideJob(job, input);
       },
       async close() {
         await (await poolReady).close();

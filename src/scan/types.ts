@@ -45,8 +45,17 @@ export interface ScanInput {
   project?: string;
 }
 
+/** Work on a stored file other than its scan, run where scans run: the reviewer's extra views. */
+export type SideJob = 'rank' | 'explain';
+
 export interface Scanner {
   readonly version: string;
   scan(input: ScanInput): Promise<ScanResult>;
+  /**
+   * Runs a side job in a scan process (null when it failed there); absent when scans run in this
+   * thread, and the caller runs the job itself. Keeps the parser and the classifier out of the
+   * serving process.
+   */
+  sideJob?(job: SideJob, input: ScanInput): Promise<unknown>;
   close?(): Promise<void>;
 }

@@ -78,6 +78,38 @@ describe('pywarden scan', () => {
     expect(r.stdout).toMatch(/1 file\(s\) scanned in [\d.]+ s: \d+ malicious, \d+ suspicious, \d+ unreadable, \d+ clean/);
   });
 
+  // Issue 10: `pywarden scan --jsonl wheelhouse/*.whl` with about 400 paths died with SIGSEGV
+  // (onnxruntime's start-up telemetry overflowed a scan thread's stack on the long command line).
+  it('scans 1,000 archives named on one command line, each exactly once', () => {
+    const many = join(dir, 'wheelhouse');
+    mkdirSync(many);
+    const paths: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const name = `pkg${i}`;
+      const p = join(many, `${name}-1.0-py3-none-any.whl`);
+      writeFileSync(
+        p,
+        makeZip([
+          { name: `${name}/__init__.py`, data: `def f(x):\n    return x + ${i}\n` },
+          { name: `${name}-1.0.dist-info/METADATA`, data: `Metadata-Version: 2.1\nName: ${name}\nVersion: 1.0\n` },
+          { name: `${name}-1.0.dist-info/WHEEL`, data: 'Wheel-Version: 1.0\nTag: py3-none-any\n' },
+        ]),
+      );
+      paths.push(p);
+    }
+    try {
+      const t0 = Date.now();
+      const r = cli(['--jsonl', '--workers', '2', ...paths]);
+      console.log(`pywarden scan: 1,000 paths in ${Date.now() - t0} ms`);
+      expect(r.code, r.stderr).toBe(0);
+      const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; verdict: string });
+      expect(rows.map((x) => x.file).sort()).toEqual([...paths].sort());
+      expect(rows.filter((x) => x.verdict !== 'clean')).toEqual([]);
+    } finally {
+      rmSync(many, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('exits 2 on usage errors', () => {
     expect(cli([]).code).toBe(2);
     expect(cli(['--fail-on', 'bad', dir]).code).toBe(2);

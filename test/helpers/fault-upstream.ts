@@ -322,3 +322,18 @@ export function pseudoRandom(n: number, seed: string): Buffer {
   }
   return out;
 }
+
+// A wheel with 3,000 real Python modules: the real scanner needs half a second or more for it
+// (reading and the model's features; 250-600 ms with 1,500 once the scanner got faster), long
+// enough to kill the server or its scan process while the scan runs.
+export function heavyWheel(): { filename: string; body: Buffer } {
+  const entries = [];
+  for (let i = 0; i < 3000; i++) {
+    const src = `import os\nimport json\n\n\ndef f${i}(x):\n    y = [j * ${i} for j in range(x)]\n    return json.dumps({"a": y, "b": os.sep})\n\n\nclass C${i}:\n    def m(self, a, b):\n        return a + b\n`;
+    entries.push({ name: `heavy/mod${i}.py`, data: src.repeat(20) });
+  }
+  entries.push({ name: 'heavy-1.0.dist-info/METADATA', data: 'Metadata-Version: 2.1\nName: heavy\nVersion: 1.0\nAuthor: A\nHome-page: https://example.org\n' });
+  entries.push({ name: 'heavy-1.0.dist-info/WHEEL', data: 'Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n' });
+  entries.push({ name: 'heavy-1.0.dist-info/RECORD', data: '' });
+  return { filename: 'heavy-1.0-py3-none-any.whl', body: makeZip(entries) };
+}

@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeZip } from '../scan/archive/fixtures.js';
-import { FaultUpstream, benignWheel, sha256 } from '../helpers/fault-upstream.js';
+import { FaultUpstream, benignWheel, heavyWheel, sha256 } from '../helpers/fault-upstream.js';
 import { PIP_ACCEPT, TEST_PROJECTS, get } from './harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -23,20 +22,6 @@ const data = mkdtempSync(path.join(tmpdir(), 'pywarden-crash-'));
 const big = benignWheel('slowdl', '1.0', 8 * 1024 * 1024);
 const bigSha = sha256(big.body);
 
-// A wheel with 3,000 real Python modules: the real scanner needs half a second or more for it
-// (reading and the model's features; 250-600 ms with 1,500 once the scanner got faster), long
-// enough to kill the server while the scan runs.
-function heavyWheel(): { filename: string; body: Buffer } {
-  const entries = [];
-  for (let i = 0; i < 3000; i++) {
-    const src = `import os\nimport json\n\n\ndef f${i}(x):\n    y = [j * ${i} for j in range(x)]\n    return json.dumps({"a": y, "b": os.sep})\n\n\nclass C${i}:\n    def m(self, a, b):\n        return a + b\n`;
-    entries.push({ name: `heavy/mod${i}.py`, data: src.repeat(20) });
-  }
-  entries.push({ name: 'heavy-1.0.dist-info/METADATA', data: 'Metadata-Version: 2.1\nName: heavy\nVersion: 1.0\nAuthor: A\nHome-page: https://example.org\n' });
-  entries.push({ name: 'heavy-1.0.dist-info/WHEEL', data: 'Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n' });
-  entries.push({ name: 'heavy-1.0.dist-info/RECORD', data: '' });
-  return { filename: 'heavy-1.0-py3-none-any.whl', body: makeZip(entries) };
-}
 const heavy = heavyWheel();
 const heavySha = sha256(heavy.body);
 

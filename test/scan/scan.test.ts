@@ -1,8 +1,8 @@
 // The scanner the proxy uses: one read, the analysis, and fail-closed errors; in this thread and
-// on the worker pool (hard time limit, crash replacement). Test analyses are real modules written
-// to a temp dir and loaded by the workers, as the default analysis is.
+// in the pool of scan processes (hard time and memory limits, crash replacement). Test analyses
+// are real modules written to a temp dir and loaded by the scan processes, as the default one is.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,19 +17,24 @@ let dir: string;
 let analyzerUrl: string;
 
 const TEST_ANALYZER = `
-import { threadId } from 'node:worker_threads';
 export function wantsContent(p) { return p.endsWith('.py'); }
+const keep = [];
 export function analyze(dist) {
   const names = dist.members.map((m) => m.path);
   if (names.some((n) => n.endsWith('hang.py'))) for (;;) {}
   if (names.some((n) => n.endsWith('crash.py'))) process.exit(7);
+  if (names.some((n) => n.endsWith('segv.py'))) process.kill(process.pid, 'SIGSEGV');
+  // Allocates until a limit stops it: JavaScript objects (the heap cap), or Buffers outside the
+  // heap (only the resident-memory watch sees those).
+  if (names.some((n) => n.endsWith('heap.py'))) for (;;) keep.push(Array.from({ length: 1e5 }, (_, i) => ({ i })));
+  if (names.some((n) => n.endsWith('native.py'))) for (;;) keep.push(Buffer.alloc(8 << 20, 1));
   if (names.some((n) => n.endsWith('throw.py'))) throw new Error('boom');
   const evil = dist.members.find((m) => m.data && m.data.toString().includes('EVIL'));
   const spin = Date.now() + 30; while (Date.now() < spin) {}
   return {
     verdict: evil ? 'malicious' : 'clean',
     score: evil ? 0.99 : 0.01,
-    findings: [{ rule: 'test-thread', severity: 'info', path: '', message: 'thread ' + threadId }].concat(
+    findings: [{ rule: 'test-process', severity: 'info', path: '', message: 'pid ' + process.pid }].concat(
       evil ? [{ rule: 'test-evil', severity: 'critical', path: evil.path, line: 1, message: 'evil' }] : []),
   };
 }`;
@@ -39,7 +44,7 @@ beforeAll(() => {
   const mod = join(dir, 'analyzer.mjs');
   writeFileSync(mod, TEST_ANALYZER);
   analyzerUrl = pathToFileURL(mod).href;
-  // Workers run the compiled scanner; `npm test` builds first, this covers a bare vitest run.
+  // Scan processes run the compiled scanner; `npm test` builds first, this covers a bare vitest run.
   if (!existsSync(join(repo, 'dist/scan/pool-worker.js'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -96,22 +101,23 @@ describe('in-thread scanner', () => {
   });
 });
 
-describe('worker pool', () => {
-  it('scans on every worker and returns the analysis result', async () => {
+describe('pool of scan processes', () => {
+  it('scans in every process and returns the analysis result', async () => {
     const s = createScanner({ workers: 2, analyzerModule: analyzerUrl });
     try {
       const inputs = await Promise.all(Array.from({ length: 8 }, (_, i) => sdist(`p${i}`, { 'setup.py': i === 3 ? 'EVIL' : 'ok' })));
       const results = await Promise.all(inputs.map((i) => s.scan(i)));
       expect(results.map((r) => r.verdict)).toEqual(['clean', 'clean', 'clean', 'malicious', 'clean', 'clean', 'clean', 'clean']);
       expect(results[3].findings.find((f) => f.rule === 'test-evil')?.path).toBe('p3-1.0/setup.py');
-      const threads = new Set(results.map((r) => r.findings[0].message));
-      expect(threads.size).toBe(2);
+      const processes = new Set(results.map((r) => r.findings[0].message));
+      expect(processes.size).toBe(2);
+      expect(processes.has(`pid ${process.pid}`)).toBe(false);
     } finally {
       await s.close?.();
     }
   });
 
-  it('starts workers with the first scans and stops them after idleMs without one; the next scan starts one again', async () => {
+  it('starts processes with the first scans and stops them after idleMs without one; the next scan starts one again', async () => {
     const { ScanPool } = await import('../../src/scan/pool.js');
     const { resolveLimits } = await import('../../src/scan/limits.js');
     const pool = new ScanPool({ size: 2, limits: resolveLimits({}), version: 'test', analyzerModule: analyzerUrl, idleMs: 1_000 });
@@ -131,7 +137,7 @@ describe('worker pool', () => {
     }
   });
 
-  it('terminates a worker past the time limit (verdict error: timeout) and keeps scanning', async () => {
+  it('kills a process past the time limit (verdict error: timeout) and keeps scanning', async () => {
     const s = createScanner({ workers: 1, analyzerModule: analyzerUrl, limits: { timeoutMs: 200 } });
     try {
       const t0 = Date.now();
@@ -145,15 +151,85 @@ describe('worker pool', () => {
     }
   });
 
-  it('replaces a worker that dies mid-scan (verdict error) and keeps scanning', async () => {
+  it('replaces a process that exits or crashes mid-scan (verdict error) and keeps scanning', async () => {
     const s = createScanner({ workers: 1, analyzerModule: analyzerUrl });
     try {
       const dead = await s.scan(await sdist('crash', { 'crash.py': '' }));
-      expect(dead.verdict).toBe('error');
-      expect(dead.reason).toMatch(/worker (died|exited)/);
+      expect(dead).toMatchObject({ verdict: 'error', reason: 'scan process exited with code 7' });
+      expect(dead.findings[0].rule).toBe('scan-failed');
+      const segv = await s.scan(await sdist('segv', { 'segv.py': '' }));
+      expect(segv).toMatchObject({ verdict: 'error', reason: 'scan process crashed (SIGSEGV)' });
       const thrown = await s.scan(await sdist('throw', { 'throw.py': '' }));
       expect(thrown).toMatchObject({ verdict: 'error', reason: 'analysis failed: boom' });
       expect((await s.scan(await sdist('fine', { 'setup.py': 'ok' }))).verdict).toBe('clean');
+    } finally {
+      await s.close?.();
+    }
+  });
+
+  // Issue 10: a native crash in a scan used to end the whole process (worker threads share it).
+  it('a scan process killed with SIGSEGV from outside: that scan is error, the pool scans on', async () => {
+    const { ScanPool } = await import('../../src/scan/pool.js');
+    const { resolveLimits } = await import('../../src/scan/limits.js');
+    const pool = new ScanPool({ size: 1, limits: resolveLimits({ timeoutMs: 20_000 }), version: 'test', analyzerModule: analyzerUrl });
+    try {
+      const hung = pool.scan(await sdist('victim', { 'hang.py': '' }));
+      expect(pool.pids).toHaveLength(1);
+      const [pid] = pool.pids;
+      expect(pid).not.toBe(process.pid);
+      await new Promise((r) => setTimeout(r, 300));
+      process.kill(pid, 'SIGSEGV');
+      expect(await hung).toMatchObject({ verdict: 'error', reason: 'scan process crashed (SIGSEGV)' });
+      expect((await pool.scan(await sdist('next', { 'setup.py': 'EVIL' }))).verdict).toBe('malicious');
+      expect(pool.pids).toHaveLength(1);
+      expect(pool.pids[0]).not.toBe(pid);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a scan process stuck in a hung scan ends when the process that started it is SIGKILLed', async () => {
+    const pool = pathToFileURL(join(repo, 'dist/scan/pool.js')).href;
+    const limits = pathToFileURL(join(repo, 'dist/scan/limits.js')).href;
+    const input = await sdist('orphan', { 'hang.py': '' });
+    const code = `const { ScanPool } = await import(${JSON.stringify(pool)}); const { resolveLimits } = await import(${JSON.stringify(limits)});
+const p = new ScanPool({ size: 1, limits: resolveLimits({ timeoutMs: 60000 }), version: 't', analyzerModule: ${JSON.stringify(analyzerUrl)} });
+void p.scan(${JSON.stringify(input)}); console.log(p.pids[0]);`;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = Number(await new Promise<string>((res) => parent.stdout!.once('data', (c: Buffer) => res(c.toString()))));
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // the scan is spinning by now
+      expect(alive()).toBe(true);
+      parent.kill('SIGKILL');
+      const until = Date.now() + 5_000;
+      while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(alive()).toBe(false);
+    } finally {
+      if (alive()) process.kill(pid, 'SIGKILL'); // leave no spinning process behind a failure
+    }
+  });
+
+  it('a scan that fills the JavaScript heap or allocates past the memory limit outside it: error, and the pool scans on', async () => {
+    // The heap cap is half the limit, leaving room for the process's own ~100 MiB: a full heap is
+    // reported as such, not as the resident-memory limit.
+    const s = createScanner({ workers: 1, analyzerModule: analyzerUrl, memoryLimitMb: 400 });
+    try {
+      const t0 = Date.now();
+      const heap = await s.scan(await sdist('heap', { 'heap.py': '' }));
+      expect(heap).toMatchObject({ verdict: 'error', reason: 'scan process ran out of memory (JavaScript heap limit 200 MiB)' });
+      const native = await s.scan(await sdist('native', { 'native.py': '' }));
+      expect(native.verdict).toBe('error');
+      expect(native.reason).toMatch(/^scan process used \d+ MiB, over the 400 MiB memory limit; killed$/);
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      expect((await s.scan(await sdist('fine2', { 'setup.py': 'ok' }))).verdict).toBe('clean');
     } finally {
       await s.close?.();
     }

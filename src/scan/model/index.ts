@@ -1,11 +1,19 @@
 // The learned classifier: one ONNX graph (models/pywarden-model.onnx, trained by `npm run train`)
-// run with onnxruntime-node. The session is created once per process or worker thread and
-// reused; scoring one distribution is a single small batch on the CPU.
+// run with onnxruntime-node. The session is created once per scan process and reused; scoring
+// one distribution is a single small batch on the CPU.
 import * as ort from 'onnxruntime-node';
 import { FEATURE_NAMES } from '../features/index.js';
 import { MODEL_PATH } from './info.js';
 
 export { MODEL_PATH, modelInfo, type ModelInfo } from './info.js';
+
+// onnxruntime (1.30) collects telemetry when it creates its environment; on Linux that runs GCC's
+// std::regex, which recurses once per character, over strings that include /proc/self/cmdline.
+// `pywarden scan wheelhouse/*.whl` with ~400 paths (15 KB) overflowed a worker thread's stack and
+// the process died with SIGSEGV (issue 10); the main thread died at ~1.4 MB. A scanner of untrusted
+// code has no use for that telemetry either. Set before the first session creates the environment
+// (the native side reads it with getenv, which process.env writes through to on the main thread).
+process.env.ORT_DISABLE_TELEMETRY = '1';
 
 let session: Promise<ort.InferenceSession> | undefined;
 
