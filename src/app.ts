@@ -29,6 +29,8 @@ export interface AppDeps {
   config: Config;
   store: MetadataStore;
   blobs: BlobStore;
+  /** PEP 658 core metadata: a store of its own, so no distribution blob is ever served as metadata. */
+  metaBlobs: BlobStore;
   upstream: Upstream;
   scanner: Scanner;
   pages: PageCache;
@@ -84,7 +86,7 @@ export function createApp(d: AppDeps): Hono {
     pageTtlSeconds: d.config.pageTtl,
     onProjectServed: d.scanAhead ? (page, ua) => d.scanAhead!.offer(page, ua) : undefined,
   });
-  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed });
+  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, metaBlobs: d.metaBlobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed });
 
   app.notFound((c) => problem(c, new HttpError(404, 'not-found', 'Not Found', `nothing at ${c.req.path}`)));
 

@@ -14,7 +14,7 @@ import { decide, policyOptions, type PolicyOptions } from './policy/decide.js';
 import { FsBlobStore } from './store/blobs.js';
 import { openDatabase } from './store/db.js';
 import { SqliteMetadataStore } from './store/metadata.js';
-import { createUpstream } from './upstream/index.js';
+import { allowedOrigins, createUpstream } from './upstream/index.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
 import { ReviewStore } from './store/review.js';
@@ -41,7 +41,10 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const reviews = new ReviewStore(store.db);
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
-  const upstream = metrics.instrument(createUpstream(config.upstream, config.upstreamTimeout));
+  const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
+  const upstream = metrics.instrument(
+    createUpstream(config.upstream, config.upstreamTimeout, { origins: /^https?:\/\//i.test(config.upstream) ? allowedOrigins(config.upstream, config.fileOrigins) : undefined }),
+  );
   // Scan workers start with the first scan and stop after scanWorkerIdle seconds without one: each
   // holds tree-sitter and the classifier (30-50 MiB), which serving from the cache does not need.
   const scanner =
@@ -77,7 +80,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
-  return { config, store, blobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook };
+  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook };
 }
 
 /** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */

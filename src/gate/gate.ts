@@ -71,7 +71,7 @@ export class Gate {
     const needBytes = !(refusedWithoutBytes && state.decision.enforced);
     if (needBytes && (!state.verdict || !file.stored)) {
       await this.fetchAndScan(file);
-      file = this.d.store.getFile(sha256)!;
+      file = this.d.store.getListing(sha256, file.filename)!;
       state = this.peek(file);
     }
     const review = this.recordHold(file, state);
@@ -158,7 +158,10 @@ export class Gate {
       }
       const got = hash.digest('hex');
       if (got !== file.sha256) {
-        throw new UpstreamError('hash-mismatch', `${file.filename}: upstream bytes hash to ${got}, the index listed ${file.sha256}`);
+        // The hash of unexpected bytes is for the operator's log only: echoed to a client it told an
+        // anonymous user the digest of whatever an internal URL answered (issue 10).
+        this.d.log.warn('upstream bytes do not match the listed sha256', { filename: file.filename, url: file.upstream_url, listed: file.sha256, got });
+        throw new UpstreamError('hash-mismatch', `${file.filename}: upstream bytes do not match the sha256 the index listed`);
       }
       await this.d.blobs.commit(tmp.path, file.sha256);
       this.d.store.markStored(file.sha256);
