@@ -6,6 +6,7 @@ import { requestId } from 'hono/request-id';
 import type { Config } from './config.js';
 import type { Gate } from './gate/gate.js';
 import { NotListedError, StorageError } from './gate/gate.js';
+import { BusyError } from './gate/slots.js';
 import type { ScanAhead } from './gate/scan-ahead.js';
 import type { Logger } from './log.js';
 import type { PageCache } from './pages/cache.js';
@@ -93,6 +94,11 @@ export function createApp(d: AppDeps): Hono {
   app.onError(function handleError(err, c) {
     if (err instanceof HttpError) return problem(c, err);
     if (err instanceof NotListedError) return problem(c, new HttpError(404, 'not-listed', 'Not Found', err.message));
+    if (err instanceof BusyError) {
+      d.log.warn('busy', { path: c.req.path, reason: err.message, requestId: c.get('requestId') });
+      c.header('retry-after', String(err.retryAfter));
+      return problem(c, new HttpError(503, 'busy', 'Service Unavailable', err.message));
+    }
     if (err instanceof StorageError || (err as { code?: string }).code === 'SQLITE_FULL') {
       d.log.error('storage full', { path: c.req.path, reason: err.message, requestId: c.get('requestId') });
       return problem(c, new HttpError(507, 'insufficient-storage', 'Insufficient Storage', err.message));

@@ -12,6 +12,8 @@ import { PageCache } from './pages/cache.js';
 import { PageRenderer } from './pages/render.js';
 import { decide, policyOptions, type PolicyOptions } from './policy/decide.js';
 import { FsBlobStore } from './store/blobs.js';
+import { BlobQuota } from './store/quota.js';
+import { Slots } from './gate/slots.js';
 import { openDatabase } from './store/db.js';
 import { SqliteMetadataStore } from './store/metadata.js';
 import { allowedOrigins, createUpstream } from './upstream/index.js';
@@ -68,8 +70,13 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     () => config.refusedListing,
   );
   const pages = new PageCache(upstream, store, log, { ttlMs: config.pageTtl * 1000, negativeTtlMs: config.negativeTtl * 1000 });
-  const gate = new Gate({
+  // Evicts only what the gate is not downloading or scanning; `gate` is assigned just below.
+  const quota = config.blobQuota ? new BlobQuota(blobs, store, config.blobQuota, blobs.totalBytes(), log, (sha) => gate.busy(sha)) : undefined;
+  const gate: Gate = new Gate({
     store, blobs, upstream, scanner, policy, log,
+    maxFileSize: config.maxFileSize,
+    slots: new Slots(config.maxColdDownloads, config.coldDownloadQueue),
+    quota,
     onChange: (p) => renderer.invalidate(p),
     onScan: metrics.onScan,
     onDownload: metrics.onDownload,

@@ -56,7 +56,11 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
   });
 
   async function serveFile(c: Context, file: FileRow): Promise<Response> {
-    const result = await d.gate.ensure(file.sha256, file);
+    let result = await d.gate.ensure(file.sha256, file);
+    if (result.decision.action === 'allow' && (await d.blobs.size(file.sha256)) === null) {
+      // The quota evicted it since this request read its row: fetch it again (the verdict stands).
+      result = await d.gate.ensure(file.sha256, d.store.getListing(file.sha256, file.filename));
+    }
     const refused = refusal(c, result);
     if (refused) return refused;
     return sendBlob(c, d.blobs, file.sha256, 'application/octet-stream');
