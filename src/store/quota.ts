@@ -12,10 +12,23 @@ export interface Reservation {
   bytes: number;
 }
 
+/** No room now, and nothing evictable; `version` says which state of the reservations that was. */
+class NoRoom extends StorageError {
+  constructor(
+    message: string,
+    readonly version: number,
+  ) {
+    super(message);
+  }
+}
+
 export class BlobQuota {
   private reserved = 0;
   /** Evictions run one at a time, so two downloads never free the same room twice. */
   private chain: Promise<void> = Promise.resolve();
+  /** Bumped whenever reserved room is given back; waiters for room wake up then. */
+  private version = 0;
+  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly blobs: BlobStore,
@@ -32,13 +45,25 @@ export class BlobQuota {
     return this.used;
   }
 
-  /** Reserves room for `bytes` more, evicting as needed. Throws StorageError when that much cannot be freed. */
-  reserve(bytes: number, what: string): Promise<Reservation> {
+  /**
+   * Reserves room for a download of `bytes` before it starts, evicting as needed. When the rest is
+   * reserved by downloads in flight, waits for them to end (outside the eviction chain, so a
+   * download in flight can still grow). Throws StorageError when that much can never be freed.
+   */
+  async reserve(bytes: number, what: string): Promise<Reservation> {
     const r: Reservation = { bytes: 0 };
-    return this.grow(r, bytes, what).then(() => r);
+    for (;;) {
+      try {
+        await this.grow(r, bytes, what);
+        return r;
+      } catch (err) {
+        if (!(err instanceof NoRoom) || this.reserved === 0) throw err;
+        if (err.version === this.version) await new Promise<void>((resolve) => this.waiters.push(resolve));
+      }
+    }
   }
 
-  /** Grows a reservation to `total` bytes. */
+  /** Grows a reservation to `total` bytes; a download in flight never waits (it fails instead). */
   grow(r: Reservation, total: number, what: string): Promise<void> {
     const more = total - r.bytes;
     if (more <= 0) return Promise.resolve();
@@ -58,15 +83,20 @@ export class BlobQuota {
   }
 
   release(r: Reservation): void {
+    if (!r.bytes) return;
     this.reserved -= r.bytes;
     r.bytes = 0;
+    this.version++;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
   }
 
   private async makeRoom(bytes: number, what: string): Promise<void> {
     while (this.used + this.reserved + bytes > this.quota) {
       const victims = this.store.leastRecentlyUsed(16).filter((sha) => !this.inUse(sha));
       if (!victims.length) {
-        throw new StorageError(`the blob store quota (${this.quota} bytes) has no room for ${what} (${bytes} bytes): everything stored is in use`);
+        throw new NoRoom(`the blob store quota (${this.quota} bytes) has no room for ${what} (${bytes} bytes): everything stored is in use`, this.version);
       }
       for (const sha of victims) {
         const size = (await this.blobs.size(sha)) ?? 0;

@@ -160,6 +160,7 @@ describe('SSRF: only the upstream origin and configured file origins are fetched
     expect(listing.status).toBe(200);
     await new Promise((r) => setTimeout(r, 50));
     await proxy.deps.scanAhead!.idle();
+    expect(proxy.logs.some((l) => l.includes('scan-ahead failed') && l.includes('not fetched'))).toBe(true);
     for (const f of files) {
       const started = performance.now();
       const r = await get(await urlOf('ssrf', f.filename));
