@@ -17,10 +17,15 @@ class NoRoom extends StorageError {
   constructor(
     message: string,
     readonly version: number,
+    /** Room will come: downloads in flight will end, files being scanned will become evictable. */
+    readonly soon: boolean,
   ) {
     super(message);
   }
 }
+
+/** How long a download waits for room before it is refused (507). */
+const MAX_WAIT_MS = 60_000;
 
 export class BlobQuota {
   private reserved = 0;
@@ -52,13 +57,20 @@ export class BlobQuota {
    */
   async reserve(bytes: number, what: string): Promise<Reservation> {
     const r: Reservation = { bytes: 0 };
+    const deadline = Date.now() + MAX_WAIT_MS;
     for (;;) {
       try {
         await this.grow(r, bytes, what);
         return r;
       } catch (err) {
-        if (!(err instanceof NoRoom) || this.reserved === 0) throw err;
-        if (err.version === this.version) await new Promise<void>((resolve) => this.waiters.push(resolve));
+        if (!(err instanceof NoRoom) || !err.soon || Date.now() > deadline) throw err;
+        // Woken when reserved room is given back; a scan ending is not signalled, so look again shortly too.
+        if (err.version === this.version) {
+          await new Promise<void>((resolve) => {
+            this.waiters.push(resolve);
+            setTimeout(resolve, 250).unref();
+          });
+        }
       }
     }
   }
@@ -94,9 +106,10 @@ export class BlobQuota {
 
   private async makeRoom(bytes: number, what: string): Promise<void> {
     while (this.used + this.reserved + bytes > this.quota) {
-      const victims = this.store.leastRecentlyUsed(16).filter((sha) => !this.inUse(sha));
+      const lru = this.store.leastRecentlyUsed(64);
+      const victims = lru.filter((sha) => !this.inUse(sha));
       if (!victims.length) {
-        throw new NoRoom(`the blob store quota (${this.quota} bytes) has no room for ${what} (${bytes} bytes): everything stored is in use`, this.version);
+        throw new NoRoom(`the blob store quota (${this.quota} bytes) has no room for ${what} (${bytes} bytes): everything stored is in use`, this.version, this.reserved > 0 || lru.length > 0);
       }
       for (const sha of victims) {
         const size = (await this.blobs.size(sha)) ?? 0;

@@ -23,8 +23,10 @@ afterAll(async () => {
   await up?.stop();
 });
 
-function blobBytes(p: Proxy): number {
-  return p.blobFiles().reduce((n, f) => n + statSync(f).size, 0);
+/** Bytes in blobs/ (and tmp/ when asked); a file removed while counting counts 0. */
+function blobBytes(p: Proxy, withTmp = false): number {
+  const files = withTmp ? [...p.blobFiles(), ...p.tmpFiles()] : p.blobFiles();
+  return files.reduce((n, f) => n + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0);
 }
 
 /** A JSON page listing one file with whatever size the test wants to claim. */
@@ -157,5 +159,27 @@ describe('blob store quota', () => {
     expect(proxy.scans.length).toBe(scans);
     expect(blobBytes(proxy)).toBeLessThanOrEqual(quota);
     expect(proxy.tmpFiles()).toEqual([]);
+  });
+
+  test('downloads that together need more than the quota wait for room instead of failing', async () => {
+    up = await new FaultUpstream().start();
+    const wheels = ['fresh4', 'fresh5', 'fresh6', 'fresh7'].map((p) => {
+      const w = benignWheel(p, '1.0', 256 * KiB);
+      up.add(p, w.filename, w.body);
+      return { p, ...w };
+    });
+    const quota = 600 * KiB; // two of them at a time
+    proxy = await startProxy(up.simple, { blobQuota: quota, maxFileSize: 300 * KiB });
+    const urls: string[] = [];
+    for (const w of wheels) urls.push(await fileUrlFromPage(proxy.url, w.p, w.filename));
+    up.setFault('file', { kind: 'slow-headers', ms: 200 });
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, blobBytes(proxy!, true))), 5);
+    const results = await Promise.all(urls.map((u) => get(u)));
+    clearInterval(sampler);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    results.forEach((r, i) => expect(r.body.equals(wheels[i].body)).toBe(true));
+    expect(peak).toBeLessThanOrEqual(quota);
+    expect(blobBytes(proxy)).toBeLessThanOrEqual(quota);
   });
 });
