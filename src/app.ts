@@ -6,6 +6,7 @@ import { requestId } from 'hono/request-id';
 import type { Config } from './config.js';
 import type { Gate } from './gate/gate.js';
 import { NotListedError, StorageError } from './gate/gate.js';
+import { BusyError } from './gate/slots.js';
 import type { ScanAhead } from './gate/scan-ahead.js';
 import type { Logger } from './log.js';
 import type { PageCache } from './pages/cache.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   config: Config;
   store: MetadataStore;
   blobs: BlobStore;
+  /** PEP 658 core metadata: a store of its own, so no distribution blob is ever served as metadata. */
+  metaBlobs: BlobStore;
   upstream: Upstream;
   scanner: Scanner;
   pages: PageCache;
@@ -84,13 +87,18 @@ export function createApp(d: AppDeps): Hono {
     pageTtlSeconds: d.config.pageTtl,
     onProjectServed: d.scanAhead ? (page, ua) => d.scanAhead!.offer(page, ua) : undefined,
   });
-  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed });
+  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, metaBlobs: d.metaBlobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed });
 
   app.notFound((c) => problem(c, new HttpError(404, 'not-found', 'Not Found', `nothing at ${c.req.path}`)));
 
   app.onError(function handleError(err, c) {
     if (err instanceof HttpError) return problem(c, err);
     if (err instanceof NotListedError) return problem(c, new HttpError(404, 'not-listed', 'Not Found', err.message));
+    if (err instanceof BusyError) {
+      d.log.warn('busy', { path: c.req.path, reason: err.message, requestId: c.get('requestId') });
+      c.header('retry-after', String(err.retryAfter));
+      return problem(c, new HttpError(503, 'busy', 'Service Unavailable', err.message));
+    }
     if (err instanceof StorageError || (err as { code?: string }).code === 'SQLITE_FULL') {
       d.log.error('storage full', { path: c.req.path, reason: err.message, requestId: c.get('requestId') });
       return problem(c, new HttpError(507, 'insufficient-storage', 'Insufficient Storage', err.message));

@@ -45,6 +45,16 @@ export interface Config {
   allow: Lists;
   deny: Lists;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Origins besides the upstream's own that listed file URLs may point at (PyPI's files host is implied). */
+  fileOrigins: string[];
+  /** Largest distribution file fetched, in bytes. */
+  maxFileSize: number;
+  /** Cold downloads (upstream fetches of files not yet stored) running at once. */
+  maxColdDownloads: number;
+  /** Cold downloads waiting for a slot; beyond this a request gets 503 with Retry-After. */
+  coldDownloadQueue: number;
+  /** Bytes of distribution files kept in the blob store; least recently used files are evicted. 0: no quota. */
+  blobQuota: number;
 }
 
 export class ConfigError extends Error {
@@ -72,9 +82,14 @@ export const DEFAULTS: Config = {
   allow: { projects: [], versions: [], sha256: [] },
   deny: { projects: [], versions: [], sha256: [] },
   logLevel: 'info',
+  fileOrigins: [],
+  maxFileSize: 2 * 1024 ** 3,
+  maxColdDownloads: 4,
+  coldDownloadQueue: 64,
+  blobQuota: 50 * 1024 ** 3,
 };
 
-type Kind = 'string' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level';
+type Kind = 'string' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level' | 'origins' | 'bytes';
 const KEYS: Record<keyof Config, Kind> = {
   host: 'string',
   port: 'port',
@@ -96,7 +111,14 @@ const KEYS: Record<keyof Config, Kind> = {
   allow: 'lists',
   deny: 'lists',
   logLevel: 'level',
+  fileOrigins: 'origins',
+  maxFileSize: 'bytes',
+  maxColdDownloads: 'int',
+  coldDownloadQueue: 'int',
+  blobQuota: 'bytes',
 };
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tib: 1024 ** 4 };
 
 /** camelCase key → PYWARDEN_SNAKE_CASE environment variable. */
 export function envName(key: string): string {
@@ -137,6 +159,31 @@ function coerce(key: keyof Config, kind: Kind, value: unknown, source: string): 
     case 'listing':
       if (value !== 'hide' && value !== 'yank' && value !== 'show') throw bad('"hide", "yank" or "show"');
       return value;
+    case 'bytes': {
+      // A count of bytes, or a size with a binary unit: 2147483648, "2GiB", "512 MiB".
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+      const m = typeof value === 'string' ? /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(value) : null;
+      const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+      if (!m || unit === undefined) throw bad('a number of bytes, or a size such as "2GiB" or "512MiB"');
+      return Number(m[1]) * unit;
+    }
+    case 'origins': {
+      // A list, or a comma-separated string (environment, command line).
+      const list = typeof value === 'string' ? value.split(',').map((x) => x.trim()).filter(Boolean) : value;
+      if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) throw bad('a list of http(s) origins');
+      return list.map((o: string) => {
+        let u: URL | null = null;
+        try {
+          u = new URL(o);
+        } catch {
+          /* reported below */
+        }
+        if (!u || !/^https?:$/.test(u.protocol) || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username) {
+          throw new ConfigError(`${source}: "${key}" entries must be origins such as "https://files.example.com", got ${JSON.stringify(o)}`);
+        }
+        return u.origin;
+      });
+    }
     case 'level':
       if (!['debug', 'info', 'warn', 'error', 'silent'].includes(value as string))
         throw bad('one of debug, info, warn, error, silent');
@@ -243,5 +290,10 @@ function validate(c: Config): Config {
   if (c.scanAheadConcurrency < 1) throw new ConfigError('scanAheadConcurrency must be at least 1');
   // A scan process holds the parser and the classifier (about 120 MiB after one scan).
   if (c.scanMemoryLimit < 256) throw new ConfigError(`scanMemoryLimit must be at least 256 (MiB), got ${c.scanMemoryLimit}`);
+  if (c.maxColdDownloads < 1) throw new ConfigError('maxColdDownloads must be at least 1');
+  if (c.maxFileSize < 1) throw new ConfigError('maxFileSize must be at least 1 byte');
+  if (c.blobQuota && c.blobQuota < c.maxFileSize) {
+    throw new ConfigError(`blobQuota (${c.blobQuota} bytes) is below maxFileSize (${c.maxFileSize} bytes): a file that large could never be stored; raise blobQuota or lower maxFileSize`);
+  }
   return c;
 }

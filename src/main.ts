@@ -12,9 +12,11 @@ import { PageCache } from './pages/cache.js';
 import { PageRenderer } from './pages/render.js';
 import { decide, policyOptions, type PolicyOptions } from './policy/decide.js';
 import { FsBlobStore } from './store/blobs.js';
+import { BlobQuota } from './store/quota.js';
+import { Slots } from './gate/slots.js';
 import { openDatabase } from './store/db.js';
 import { SqliteMetadataStore } from './store/metadata.js';
-import { createUpstream } from './upstream/index.js';
+import { allowedOrigins, createUpstream } from './upstream/index.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
 import { ReviewStore } from './store/review.js';
@@ -41,7 +43,10 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const reviews = new ReviewStore(store.db);
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
-  const upstream = metrics.instrument(createUpstream(config.upstream, config.upstreamTimeout));
+  const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
+  const upstream = metrics.instrument(
+    createUpstream(config.upstream, config.upstreamTimeout, { origins: /^https?:\/\//i.test(config.upstream) ? allowedOrigins(config.upstream, config.fileOrigins) : undefined }),
+  );
   // Scan processes start with the first scan and stop after scanWorkerIdle seconds without one: each
   // holds tree-sitter and the classifier (about 120 MiB), which serving from the cache does not need.
   const scanner =
@@ -69,8 +74,13 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     () => config.refusedListing,
   );
   const pages = new PageCache(upstream, store, log, { ttlMs: config.pageTtl * 1000, negativeTtlMs: config.negativeTtl * 1000 });
-  const gate = new Gate({
+  // Evicts only what the gate is not downloading or scanning; `gate` is assigned just below.
+  const quota = config.blobQuota ? new BlobQuota(blobs, store, config.blobQuota, blobs.totalBytes(), log, (sha) => gate.busy(sha)) : undefined;
+  const gate: Gate = new Gate({
     store, blobs, upstream, scanner, policy, log,
+    maxFileSize: config.maxFileSize,
+    slots: new Slots(config.maxColdDownloads, config.coldDownloadQueue),
+    quota,
     onChange: (p) => renderer.invalidate(p),
     onScan: metrics.onScan,
     onDownload: metrics.onDownload,
@@ -81,7 +91,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
-  return { config, store, blobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook };
+  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook };
 }
 
 /** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */

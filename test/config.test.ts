@@ -49,8 +49,20 @@ describe('configuration', () => {
     [{ flags: { deny: { versions: ['requests'] } } }, /"requests" must look like "project==1.2.3"/],
     [{ flags: { allow: { sha256: ['abc'] } } }, /not a sha256/],
     [{ env: { PYWARDEN_SCAN_MEMORY_LIMIT: '100' } }, /scanMemoryLimit must be at least 256 \(MiB\), got 100/],
+    [{ flags: { fileOrigins: 'https://cdn.example.com/files/' } }, /must be origins such as/],
+    [{ env: { PYWARDEN_MAX_FILE_SIZE: '2 gallons' } }, /PYWARDEN_MAX_FILE_SIZE.*"2GiB"/],
+    [{ flags: { maxColdDownloads: '0' } }, /maxColdDownloads must be at least 1/],
+    [{ flags: { blobQuota: '1GiB', maxFileSize: '2GiB' } }, /blobQuota .* is below maxFileSize/],
   ])('bad configuration says what to fix: %j', (src, message) => {
     expect(() => loadConfig({ env: {}, ...src })).toThrow(message);
+  });
+
+  it('file origins and sizes: lists or comma-separated, sizes with binary units', () => {
+    const c = loadConfig({ env: { PYWARDEN_FILE_ORIGINS: 'https://a.example, http://10.0.0.2:8080/' }, flags: { maxFileSize: '512MiB', blobQuota: '1GiB' } });
+    expect(c.fileOrigins).toEqual(['https://a.example', 'http://10.0.0.2:8080']);
+    expect(c.maxFileSize).toBe(512 * 1024 ** 2);
+    expect(c.blobQuota).toBe(1024 ** 3);
+    expect(loadConfig({ env: {} }).maxFileSize).toBe(2 * 1024 ** 3);
   });
 
   it('unknown keys in a file are named', () => {

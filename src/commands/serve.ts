@@ -16,11 +16,17 @@ const usage = `usage: pywarden serve [options]
   --cooldown-hours N       hold uploads younger than N hours (default 0: off)
   --refused-listing hide|yank|show
   --log-level debug|info|warn|error|silent
+  --file-origins O1,O2     origins besides the upstream's that file URLs may point at
+  --max-file-size SIZE     largest file fetched (default 2GiB)
+  --max-cold-downloads N   upstream file downloads at once (default ${DEFAULTS.maxColdDownloads})
+  --cold-download-queue N  downloads waiting for a slot before 503 (default ${DEFAULTS.coldDownloadQueue})
+  --blob-quota SIZE        bytes of files kept, least recently used evicted (default 50GiB; 0: none)
 Every option also has an environment variable (PYWARDEN_UPSTREAM, PYWARDEN_PAGE_TTL, ...).`;
 
 const STRING_FLAGS: (keyof Config)[] = [
   'host', 'port', 'upstream', 'data', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
   'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanWorkerIdle', 'scanMemoryLimit', 'requireTokenForDownloads', 'webhookUrl', 'logLevel',
+  'fileOrigins', 'maxFileSize', 'maxColdDownloads', 'coldDownloadQueue', 'blobQuota',
 ];
 
 export async function run(argv: string[]): Promise<number> {

@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import type { BlobStore } from '../store/blobs.js';
+import type { BlobStore, TempBlob } from '../store/blobs.js';
+import type { BlobQuota, Reservation } from '../store/quota.js';
+import type { Slots } from './slots.js';
 import type { FileRow, MetadataStore, ReviewRow, ReviewState, VerdictRow } from '../store/metadata.js';
 import type { Scanner } from '../scan/types.js';
 import type { Upstream } from '../upstream/types.js';
@@ -27,6 +29,12 @@ export interface GateDeps {
   onDownload?: (bytes: number, ms: number) => void;
   /** A file was newly held (or moved to another held state): the review webhook listens here. */
   onHold?: (file: FileRow, review: ReviewRow, decision: Decision) => void;
+  /** Largest file downloaded, in bytes (issue 10); absent: no limit. */
+  maxFileSize?: number;
+  /** Bounds cold downloads running at once; absent: no bound. */
+  slots?: Slots;
+  /** The blob store quota; absent: no quota. */
+  quota?: BlobQuota;
 }
 
 export interface GateResult {
@@ -71,7 +79,7 @@ export class Gate {
     const needBytes = !(refusedWithoutBytes && state.decision.enforced);
     if (needBytes && (!state.verdict || !file.stored)) {
       await this.fetchAndScan(file);
-      file = this.d.store.getFile(sha256)!;
+      file = this.d.store.getListing(sha256, file.filename)!;
       state = this.peek(file);
     }
     const review = this.recordHold(file, state);
@@ -135,19 +143,41 @@ export class Gate {
   }
 
   private async download(file: FileRow): Promise<void> {
+    const max = this.d.maxFileSize ?? Number.MAX_SAFE_INTEGER;
+    const listed = file.size;
+    // PEP 700 size: a file listed over the limit is refused before any byte is requested.
+    if (listed !== null && listed > max) throw new UpstreamError('too-large', `${file.filename} is listed at ${listed} bytes, over the ${max} byte limit (maxFileSize)`);
     const started = performance.now();
-    const tmp = this.d.blobs.createTemp();
+    const { slots, quota } = this.d;
+    const release = slots ? await slots.acquire() : undefined;
+    let room: Reservation | undefined;
+    let tmp: TempBlob | undefined;
     const hash = createHash('sha256');
     let bytes = 0;
     try {
+      room = quota ? await quota.reserve(listed ?? 0, file.filename) : undefined;
+      tmp = this.d.blobs.createTemp();
       const { body, length } = await this.d.upstream.open(file.upstream_url);
+      const declared =
+        length === null ? null
+        : length > max ? new UpstreamError('too-large', `upstream declares ${length} bytes for ${file.filename}, over the ${max} byte limit (maxFileSize)`)
+        : listed !== null && length !== listed ? new UpstreamError(length > listed ? 'too-large' : 'truncated', `upstream declares ${length} bytes for ${file.filename}, the index listed ${listed}`)
+        : null;
+      if (declared) {
+        body.destroy(); // not read: end it here, before its speed limit fails it unobserved
+        throw declared;
+      }
       await pipeline(
         body,
         new Transform({
           highWaterMark: 1 << 20, // as the temp file's stream: do not pause the download per chunk
           transform(chunk: Buffer, _enc, cb) {
-            hash.update(chunk);
             bytes += chunk.length;
+            if (bytes > max) return cb(new UpstreamError('too-large', `${file.filename} is over the ${max} byte limit (maxFileSize)`));
+            if (listed !== null && bytes > listed) return cb(new UpstreamError('too-large', `upstream sent more than the ${listed} bytes the index listed for ${file.filename}`));
+            hash.update(chunk);
+            // No listed size: room is reserved as the bytes arrive, 8 MiB ahead.
+            if (quota && room && bytes > room.bytes) return void quota.grow(room, Math.min(max, bytes + (8 << 20)), file.filename).then(() => cb(null, chunk), cb);
             cb(null, chunk);
           },
         }),
@@ -156,23 +186,38 @@ export class Gate {
       if (length !== null && bytes !== length) {
         throw new UpstreamError('truncated', `upstream sent ${bytes} of ${length} bytes for ${file.filename}`);
       }
+      if (listed !== null && bytes !== listed) {
+        throw new UpstreamError('truncated', `upstream sent ${bytes} bytes for ${file.filename}, the index listed ${listed}`);
+      }
       const got = hash.digest('hex');
       if (got !== file.sha256) {
-        throw new UpstreamError('hash-mismatch', `${file.filename}: upstream bytes hash to ${got}, the index listed ${file.sha256}`);
+        // The hash of unexpected bytes is for the operator's log only: echoed to a client it told an
+        // anonymous user the digest of whatever an internal URL answered (issue 10).
+        this.d.log.warn('upstream bytes do not match the listed sha256', { filename: file.filename, url: file.upstream_url, listed: file.sha256, got });
+        throw new UpstreamError('hash-mismatch', `${file.filename}: upstream bytes do not match the sha256 the index listed`);
       }
       await this.d.blobs.commit(tmp.path, file.sha256);
+      if (quota && room) quota.commit(room, bytes);
       this.d.store.markStored(file.sha256);
       this.d.onDownload?.(bytes, performance.now() - started);
     } catch (err) {
-      await this.d.blobs.abandon(tmp);
-      if (err instanceof UpstreamError) throw err;
+      if (tmp) await this.d.blobs.abandon(tmp);
+      if (err instanceof UpstreamError || err instanceof StorageError) throw err;
       // Our disk, not upstream: say so (a 502 would send operators to the wrong system).
       const code = (err as { code?: string }).code;
       if (code === 'ENOSPC' || code === 'EDQUOT') throw new StorageError(`no space left to store ${file.filename}: ${(err as Error).message}`);
       // A body that stalls past the idle timeout is a timeout (504), not a broken download (502).
       const timedOut = (err as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT';
       throw new UpstreamError(timedOut ? 'timeout' : 'truncated', `download of ${file.filename} failed: ${(err as Error).message}`);
+    } finally {
+      if (quota && room) quota.release(room);
+      release?.();
     }
+  }
+
+  /** True while the file is being downloaded or scanned (the quota does not evict it then). */
+  busy(sha256: string): boolean {
+    return this.inflight.has(sha256);
   }
 }
 

@@ -1,7 +1,6 @@
 // PEP 658: the core metadata of a wheel is its .dist-info/METADATA member, served byte for byte.
 import yauzl from 'yauzl';
-
-const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+import { MAX_METADATA_BYTES } from './core-metadata.js';
 
 /** Reads `<name>-<version>.dist-info/METADATA` from a (verified, scanned) wheel on disk. */
 export function extractWheelMetadata(path: string, filename: string): Promise<Buffer | null> {

@@ -10,6 +10,7 @@ import type { ServerResponse } from 'node:http';
 import { isWheel } from '../index/index.js';
 import { StorageError, type Gate, type GateResult } from '../gate/gate.js';
 import { extractWheelMetadata } from '../gate/wheel-metadata.js';
+import { MAX_METADATA_BYTES, notCoreMetadata } from '../gate/core-metadata.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { FileRow, MetadataStore } from '../store/metadata.js';
 import type { Upstream } from '../upstream/types.js';
@@ -23,6 +24,8 @@ export interface FilesDeps {
   gate: Gate;
   store: MetadataStore;
   blobs: BlobStore;
+  /** Core metadata only (PEP 658): its own namespace, never a distribution's blob. */
+  metaBlobs: BlobStore;
   upstream: Upstream;
   log: Logger;
   onBytesServed?: (bytes: number) => void;
@@ -31,16 +34,16 @@ export interface FilesDeps {
 const SHA_RE = /^[0-9a-f]{64}$/;
 
 export function mountFiles(app: Hono, d: FilesDeps): void {
-  const metadataInflight = new Map<string, Promise<string>>();
+  const metadataInflight = new Map<string, Promise<string | null>>();
 
   app.get('/files/:sha256/:filename', async (c) => {
     const sha256 = c.req.param('sha256');
     let filename = c.req.param('filename');
     const wantsMetadata = filename.endsWith('.metadata');
     if (wantsMetadata) filename = filename.slice(0, -'.metadata'.length);
-    const file = d.store.getFile(sha256);
-    // Only files an upstream page listed, under the name it listed: no open proxy.
-    if (!SHA_RE.test(sha256) || !file || file.filename !== filename) {
+    // Only files an upstream page listed, under a name a page listed them by: no open proxy.
+    const file = SHA_RE.test(sha256) ? d.store.getListing(sha256, filename) : undefined;
+    if (!file) {
       throw new HttpError(404, 'not-listed', 'Not Found', 'no upstream index page lists this file');
     }
     try {
@@ -53,10 +56,14 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
   });
 
   async function serveFile(c: Context, file: FileRow): Promise<Response> {
-    const result = await d.gate.ensure(file.sha256, file);
+    let result = await d.gate.ensure(file.sha256, file);
+    if (result.decision.action === 'allow' && (await d.blobs.size(file.sha256)) === null) {
+      // The quota evicted it since this request read its row: fetch it again (the verdict stands).
+      result = await d.gate.ensure(file.sha256, d.store.getListing(file.sha256, file.filename));
+    }
     const refused = refusal(c, result);
     if (refused) return refused;
-    return sendBlob(c, file.sha256, 'application/octet-stream');
+    return sendBlob(c, d.blobs, file.sha256, 'application/octet-stream');
   }
 
   async function serveMetadata(c: Context, file: FileRow): Promise<Response> {
@@ -65,21 +72,32 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
       const refused = refusal(c, await d.gate.ensure(file.sha256, file));
       if (refused) return refused;
     }
-    let metaSha = file.metadata_sha256;
-    if (metaSha && (await d.blobs.size(metaSha)) === null) {
-      metaSha = await once(`up:${file.sha256}`, () => fetchUpstreamMetadata(file, metaSha!));
-    } else if (!metaSha) {
+    // Metadata is served only from the metadata store, which holds nothing but bytes that passed
+    // notCoreMetadata (issue 10: a listed hash naming a refused distribution served its bytes).
+    let metaSha: string | null = null;
+    const listed = file.metadata_sha256;
+    if (listed) {
+      if (d.store.getFile(listed)) {
+        // Defence in depth: bytes a page listed as a distribution are never metadata, whatever they look like.
+        throw new UpstreamError('invalid-metadata', `the index lists the sha256 of a distribution as the core metadata of ${file.filename}`);
+      }
+      metaSha = await once(`up:${file.sha256}:${listed}`, () => fetchUpstreamMetadata(file, listed));
+    }
+    if (!metaSha) {
       if (!isWheel(file.filename)) throw new HttpError(404, 'no-metadata', 'Not Found', 'no core metadata for this file');
       // Extracted from the wheel once it is fetched, verified and scanned.
       const refused = refusal(c, await d.gate.ensure(file.sha256, file));
       if (refused) return refused;
       metaSha = await once(`wheel:${file.sha256}`, () => extractMetadata(file));
+      if (listed && metaSha !== listed) {
+        throw new UpstreamError('hash-mismatch', `the METADATA in ${file.filename} does not match the core-metadata hash the index listed`);
+      }
     }
-    return sendBlob(c, metaSha, 'application/octet-stream');
+    return sendBlob(c, d.metaBlobs, metaSha, 'application/octet-stream');
   }
 
-  function once(key: string, fn: () => Promise<string>): Promise<string> {
-    let p = metadataInflight.get(key);
+  function once<T extends string | null>(key: string, fn: () => Promise<T>): Promise<T> {
+    let p = metadataInflight.get(key) as Promise<T> | undefined;
     if (!p) {
       p = fn().finally(() => metadataInflight.delete(key));
       metadataInflight.set(key, p);
@@ -87,42 +105,66 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     return p;
   }
 
-  async function fetchUpstreamMetadata(file: FileRow, want: string): Promise<string> {
-    const { body } = await d.upstream.open(file.upstream_url + '.metadata');
+  /** The listed metadata, from the store or fetched and checked; null when upstream has none (then it is extracted). */
+  async function fetchUpstreamMetadata(file: FileRow, want: string): Promise<string | null> {
+    if ((await d.metaBlobs.size(want)) !== null) return want;
+    let body: Readable;
+    try {
+      ({ body } = await d.upstream.open(file.upstream_url + '.metadata'));
+    } catch (err) {
+      // An index that lists a hash but cannot serve the file (or data from before the metadata store
+      // existed): the verified wheel's METADATA, if it has the listed hash, is the same file.
+      if (err instanceof UpstreamError && err.code === 'bad-status') return null;
+      throw err;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > 16 * 1024 * 1024) {
+      if (size > MAX_METADATA_BYTES) {
         body.destroy();
-        throw new UpstreamError('too-large', `metadata of ${file.filename} is over 16 MiB`);
+        throw new UpstreamError('too-large', `metadata of ${file.filename} is over ${MAX_METADATA_BYTES} bytes`);
       }
       chunks.push(chunk);
     }
-    return storeBuffer(Buffer.concat(chunks), want, file.filename + '.metadata');
+    return putMetadata(Buffer.concat(chunks), want, file.filename + '.metadata');
   }
 
   async function extractMetadata(file: FileRow): Promise<string> {
+    const known = file.wheel_metadata_sha256;
+    if (known && (await d.metaBlobs.size(known)) !== null) return known;
     const data = await extractWheelMetadata(d.blobs.path(file.sha256), file.filename);
     if (!data) throw new HttpError(404, 'no-metadata', 'Not Found', `${file.filename} has no .dist-info/METADATA`);
-    const sha = await storeBuffer(data, null, file.filename + '.metadata');
-    d.store.setMetadataSha256(file.sha256, sha);
+    const why = notCoreMetadata(data);
+    if (why) throw new HttpError(404, 'no-metadata', 'Not Found', `the METADATA in ${file.filename} is not core metadata: ${why}`);
+    const sha = await putMetadata(data, null, file.filename + '.metadata');
+    d.store.setWheelMetadata(file.sha256, sha);
     return sha;
   }
 
-  async function storeBuffer(data: Buffer, want: string | null, what: string): Promise<string> {
+  /** The only way into the metadata store: checked against the listed hash and for the shape of core metadata. */
+  async function putMetadata(data: Buffer, want: string | null, what: string): Promise<string> {
     const sha = createHash('sha256').update(data).digest('hex');
-    if (want && sha !== want) throw new UpstreamError('hash-mismatch', `${what}: upstream bytes hash to ${sha}, the index listed ${want}`);
-    const tmp = d.blobs.createTemp();
+    if (want && sha !== want) {
+      // The hash of unexpected bytes is for the operator's log, not for the client (issue 10).
+      d.log.warn('upstream metadata does not match its listed hash', { what, listed: want, got: sha });
+      throw new UpstreamError('hash-mismatch', `${what}: upstream bytes do not match the sha256 the index listed`);
+    }
+    const why = notCoreMetadata(data);
+    if (why) {
+      d.log.warn('upstream metadata refused', { what, sha256: sha, reason: why });
+      throw new UpstreamError('invalid-metadata', `${what} is not core metadata (${why})`);
+    }
+    const tmp = d.metaBlobs.createTemp();
     try {
       await new Promise<void>((resolve, reject) => {
         tmp.stream.once('error', reject);
         tmp.stream.end(data, () => resolve());
       });
-      await d.blobs.commit(tmp.path, sha);
+      await d.metaBlobs.commit(tmp.path, sha);
     } catch (err) {
       // Never leave a partial file behind; a full disk is ours to report, not a server bug.
-      await d.blobs.abandon(tmp);
+      await d.metaBlobs.abandon(tmp);
       const code = (err as { code?: string }).code;
       if (code === 'ENOSPC' || code === 'EDQUOT') throw new StorageError(`no space left to store ${what}: ${(err as Error).message}`);
       throw err;
@@ -164,8 +206,8 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     });
   }
 
-  async function sendBlob(c: Context, sha256: string, contentType: string): Promise<Response> {
-    const size = await d.blobs.size(sha256);
+  async function sendBlob(c: Context, blobs: BlobStore, sha256: string, contentType: string): Promise<Response> {
+    const size = await blobs.size(sha256);
     if (size === null) throw new HttpError(500, 'blob-missing', 'Internal Server Error', 'the stored file is missing');
     const etag = `"${sha256}"`;
     const headers: Record<string, string> = {
@@ -196,7 +238,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     if (c.req.method === 'HEAD' || length === 0) return c.body(null, status, headers);
     d.onBytesServed?.(length);
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-    const stream = d.blobs.read(sha256, { start, end });
+    const stream = blobs.read(sha256, { start, end });
     if (outgoing) {
       // Fast path: pipe the file straight into the socket, no web-stream adaptation.
       outgoing.writeHead(status, headers);

@@ -23,6 +23,8 @@ export interface BlobStore {
   /** Gives up a temporary file: closes its stream (an open may still be pending), then removes it. */
   abandon(tmp: TempBlob): Promise<void>;
   read(sha256: string, range?: { start: number; end: number }): Readable;
+  /** Removes a committed blob (quota eviction). */
+  remove(sha256: string): Promise<void>;
 }
 
 export class FsBlobStore implements BlobStore {
@@ -85,6 +87,17 @@ export class FsBlobStore implements BlobStore {
     // quiet machine (wrk, cached 12 MiB file, same server, alternating): 1 connection 389 → 663-711
     // MB/s, 8 connections 860 → 1,080-1,300 MB/s. Costs 1 MiB per download in flight.
     return createReadStream(this.path(sha256), { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end } : {}) });
+  }
+
+  async remove(sha256: string): Promise<void> {
+    await rm(this.path(sha256), { force: true });
+  }
+
+  /** Bytes of all committed blobs (the quota's starting point). */
+  totalBytes(): number {
+    let n = 0;
+    for (const d of readdirSync(this.blobs)) for (const f of readdirSync(path.join(this.blobs, d))) n += statSync(path.join(this.blobs, d, f)).size;
+    return n;
   }
 
   /** Number of blobs (for tests and metrics). */

@@ -3,6 +3,10 @@
 import type { DB } from './db.js';
 import type { ScanResult, Verdict, Finding } from '../scan/types.js';
 
+/**
+ * A listed file: the listing (file name, project, version, size, URL and PEP 658 hash, as one page
+ * listed it) joined with the state of its bytes (stored, requests, extracted metadata).
+ */
 export interface FileRow {
   sha256: string;
   filename: string;
@@ -11,7 +15,10 @@ export interface FileRow {
   size: number | null;
   upstream_url: string;
   upload_time: string | null;
+  /** The PEP 658 hash this listing declared. */
   metadata_sha256: string | null;
+  /** The hash of the METADATA extracted from the verified wheel, once extracted. */
+  wheel_metadata_sha256: string | null;
   first_seen: number;
   last_requested: number | null;
   requests: number;
@@ -66,9 +73,16 @@ export interface MetadataStore {
   upsertProject(name: string, status: string | null): void;
   projectStatus(name: string): string | null;
   upsertFiles(project: string, files: NewFile[]): void;
+  /** The first listing of these bytes. */
   getFile(sha256: string): FileRow | undefined;
+  /** These bytes as listed under this file name (by any project). */
+  getListing(sha256: string, filename: string): FileRow | undefined;
   markStored(sha256: string): void;
-  setMetadataSha256(sha256: string, metadataSha256: string): void;
+  /** The blob was removed by the quota: the verdict stays, the next request fetches the bytes again. */
+  markEvicted(sha256: string): void;
+  /** Stored files, least recently requested first. */
+  leastRecentlyUsed(limit: number): string[];
+  setWheelMetadata(sha256: string, metadataSha256: string): void;
   touchFile(sha256: string): void;
   getVerdict(sha256: string, scannerVersion: string): VerdictRow | undefined;
   latestVerdict(sha256: string): VerdictRow | undefined;
@@ -84,6 +98,11 @@ export interface MetadataStore {
   close(): void;
 }
 
+/** A listing joined with its bytes' state, as a FileRow. */
+const LISTED_FILE = `SELECT l.sha256, l.filename, l.project, l.version, l.size, l.upstream_url, l.upload_time, l.metadata_sha256,
+    f.wheel_metadata_sha256, f.first_seen, f.last_requested, f.requests, f.stored
+  FROM listings l JOIN files f ON f.sha256 = l.sha256`;
+
 export class SqliteMetadataStore implements MetadataStore {
   private readonly s;
 
@@ -93,19 +112,28 @@ export class SqliteMetadataStore implements MetadataStore {
         `INSERT INTO projects (name, first_seen, last_seen, status) VALUES (?, ?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen, status = excluded.status`,
       ),
-      upsertFile: db.prepare(
-        `INSERT INTO files (sha256, filename, project, version, size, upstream_url, upload_time, metadata_sha256, first_seen)
+      // The bytes' row: the first listing names it (review pages show that name).
+      insertFile: db.prepare(
+        `INSERT OR IGNORE INTO files (sha256, filename, project, version, size, upstream_url, upload_time, first_seen)
+         VALUES (@sha256, @filename, @project, @version, @size, @upstreamUrl, @uploadTime, @now)`,
+      ),
+      // A listing changes only through a page of the project that first listed it (issue 10).
+      upsertListing: db.prepare(
+        `INSERT INTO listings (sha256, filename, project, version, size, upstream_url, upload_time, metadata_sha256, first_seen)
          VALUES (@sha256, @filename, @project, @version, @size, @upstreamUrl, @uploadTime, @metadataSha256, @now)
-         ON CONFLICT(sha256) DO UPDATE SET upstream_url = excluded.upstream_url,
+         ON CONFLICT(sha256, filename) DO UPDATE SET upstream_url = excluded.upstream_url,
            size = coalesce(excluded.size, size), upload_time = coalesce(excluded.upload_time, upload_time),
-           metadata_sha256 = coalesce(excluded.metadata_sha256, metadata_sha256)
-         WHERE upstream_url IS NOT excluded.upstream_url OR metadata_sha256 IS NOT excluded.metadata_sha256
-           OR size IS NOT excluded.size OR upload_time IS NOT excluded.upload_time`,
+           metadata_sha256 = excluded.metadata_sha256
+         WHERE project = excluded.project AND (upstream_url IS NOT excluded.upstream_url OR metadata_sha256 IS NOT excluded.metadata_sha256
+           OR (excluded.size IS NOT NULL AND size IS NOT excluded.size) OR (excluded.upload_time IS NOT NULL AND upload_time IS NOT excluded.upload_time))`,
       ),
       projectStatus: db.prepare(`SELECT status FROM projects WHERE name = ?`).pluck(),
-      getFile: db.prepare(`SELECT * FROM files WHERE sha256 = ?`),
+      getFile: db.prepare(`${LISTED_FILE} WHERE f.sha256 = ? AND l.filename = f.filename`),
+      getListing: db.prepare(`${LISTED_FILE} WHERE l.sha256 = ? AND l.filename = ?`),
       markStored: db.prepare(`UPDATE files SET stored = 1 WHERE sha256 = ?`),
-      setMetadataSha256: db.prepare(`UPDATE files SET metadata_sha256 = ? WHERE sha256 = ?`),
+      markEvicted: db.prepare(`UPDATE files SET stored = 0 WHERE sha256 = ?`),
+      leastRecentlyUsed: db.prepare(`SELECT sha256 FROM files WHERE stored = 1 ORDER BY coalesce(last_requested, first_seen) LIMIT ?`).pluck(),
+      setWheelMetadata: db.prepare(`UPDATE files SET wheel_metadata_sha256 = ? WHERE sha256 = ?`),
       touchFile: db.prepare(`UPDATE files SET requests = requests + 1, last_requested = ? WHERE sha256 = ?`),
       getVerdict: db.prepare(`SELECT * FROM verdicts WHERE sha256 = ? AND scanner_version = ?`),
       latestVerdict: db.prepare(`SELECT * FROM verdicts WHERE sha256 = ? ORDER BY decided_at DESC, rowid DESC LIMIT 1`),
@@ -117,7 +145,7 @@ export class SqliteMetadataStore implements MetadataStore {
         `SELECT f.sha256,
                 (SELECT v.verdict FROM verdicts v WHERE v.sha256 = f.sha256 ORDER BY v.decided_at DESC, v.rowid DESC LIMIT 1) AS verdict,
                 r.state AS review
-         FROM files f LEFT JOIN reviews r ON r.sha256 = f.sha256
+         FROM listings f LEFT JOIN reviews r ON r.sha256 = f.sha256
          WHERE f.project = ? AND (r.state IS NOT NULL OR EXISTS (SELECT 1 FROM verdicts v WHERE v.sha256 = f.sha256))`,
       ),
       getReview: db.prepare(`SELECT * FROM reviews WHERE sha256 = ?`),
@@ -144,7 +172,11 @@ export class SqliteMetadataStore implements MetadataStore {
   upsertFiles(project: string, files: NewFile[]): void {
     const now = Date.now();
     this.db.transaction(() => {
-      for (const f of files) this.s.upsertFile.run({ ...f, project, now });
+      for (const f of files) {
+        const row = { ...f, project, now };
+        this.s.insertFile.run(row);
+        this.s.upsertListing.run(row);
+      }
     })();
   }
 
@@ -152,12 +184,24 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.s.getFile.get(sha256) as FileRow | undefined;
   }
 
+  getListing(sha256: string, filename: string): FileRow | undefined {
+    return this.s.getListing.get(sha256, filename) as FileRow | undefined;
+  }
+
   markStored(sha256: string): void {
     this.s.markStored.run(sha256);
   }
 
-  setMetadataSha256(sha256: string, metadataSha256: string): void {
-    this.s.setMetadataSha256.run(metadataSha256, sha256);
+  markEvicted(sha256: string): void {
+    this.s.markEvicted.run(sha256);
+  }
+
+  leastRecentlyUsed(limit: number): string[] {
+    return this.s.leastRecentlyUsed.all(limit) as string[];
+  }
+
+  setWheelMetadata(sha256: string, metadataSha256: string): void {
+    this.s.setWheelMetadata.run(metadataSha256, sha256);
   }
 
   touchFile(sha256: string): void {

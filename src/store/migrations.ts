@@ -142,4 +142,35 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX reviews_state ON reviews(state, updated_at);
     `,
   },
+  {
+    version: 3,
+    name: 'listings',
+    sql: `
+      -- Issue 10: the same bytes may be listed by several projects under several names. A listing is
+      -- one (sha256, file name) a page offered, with that page's project, URL and PEP 658 hash; the
+      -- files row stays the bytes' own state (stored, requests), verdicts stay keyed by sha256.
+      -- A listing's URL and hashes change only through a page of the project that first listed it,
+      -- so another project's page cannot redirect where this listing's bytes are fetched from.
+      CREATE TABLE listings (
+        sha256          TEXT NOT NULL,
+        filename        TEXT NOT NULL,
+        project         TEXT NOT NULL,
+        version         TEXT,
+        size            INTEGER,               -- PEP 700 size as listed: enforced on download
+        upstream_url    TEXT NOT NULL,         -- the only URL fetched for this listing
+        upload_time     TEXT,
+        metadata_sha256 TEXT,                  -- PEP 658 hash this listing declared, if any
+        first_seen      INTEGER NOT NULL,
+        PRIMARY KEY (sha256, filename)
+      );
+      CREATE INDEX listings_project ON listings(project);
+      INSERT INTO listings (sha256, filename, project, version, size, upstream_url, upload_time, metadata_sha256, first_seen)
+        SELECT sha256, filename, project, version, size, upstream_url, upload_time, metadata_sha256, first_seen FROM files;
+      -- files.metadata_sha256 is superseded by listings.metadata_sha256 (it mixed listed and extracted
+      -- hashes); the hash of the METADATA extracted from the verified wheel has its own column.
+      ALTER TABLE files ADD COLUMN wheel_metadata_sha256 TEXT;
+      -- Least recently used first, for the blob store quota.
+      CREATE INDEX files_lru ON files(stored, coalesce(last_requested, first_seen));
+    `,
+  },
 ];

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseProjectHtml, parseProjectJson, parseRootHtml, parseRootJson } from '../index/index.js';
 import type { ProjectPage, RootPage } from '../index/types.js';
 import { UpstreamError, type PageResult, type Upstream } from './types.js';
+import { OriginPolicy, allowedOrigins, type AllowedOrigin } from './origins.js';
 
 // Ask for JSON first (PEP 691), HTML as the fallback for older indexes.
 const ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
@@ -44,12 +45,17 @@ export interface HttpUpstreamOptions {
   timeoutMs: number;
   /** Largest index page accepted, in bytes. */
   maxPageBytes?: number;
+  /** Where files may be fetched from; default: the upstream's origin (and PyPI's files host for PyPI). */
+  origins?: AllowedOrigin[];
+  /** DNS lookup behind the address check (tests stage a rebinding name with it). */
+  resolve?: ConstructorParameters<typeof OriginPolicy>[1];
 }
 
 export class HttpUpstream implements Upstream {
   readonly description: string;
   private readonly agent: Agent;
   private readonly maxPageBytes: number;
+  private readonly origins: OriginPolicy;
 
   constructor(
     private readonly base: string,
@@ -57,7 +63,10 @@ export class HttpUpstream implements Upstream {
   ) {
     this.description = base;
     this.maxPageBytes = opts.maxPageBytes ?? 256 * 1024 * 1024;
+    this.origins = new OriginPolicy(opts.origins ?? allowedOrigins(base, []), opts.resolve);
     this.agent = new Agent({
+      // Every connection's addresses pass the origin policy at connect time (no DNS-rebinding gap).
+      connect: { lookup: this.origins.lookup },
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       connectTimeout: Math.min(opts.timeoutMs, 10_000),
@@ -123,6 +132,8 @@ export class HttpUpstream implements Upstream {
   }
 
   async open(url: string): Promise<{ body: Readable; length: number | null }> {
+    // A page's URL is fetched only from an allowed origin (issue 10): nothing is sent otherwise.
+    this.origins.check(url);
     const res = await this.send(url, { 'user-agent': USER_AGENT, accept: '*/*', 'accept-encoding': 'identity' });
     this.expectOk(url, res.statusCode, res.body);
     const length = Number(res.headers['content-length']);
@@ -154,6 +165,8 @@ export class HttpUpstream implements Upstream {
 
 function toUpstreamError(err: unknown, url: string): UpstreamError {
   if (err instanceof UpstreamError) return err;
+  const code = (err as { code?: string })?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
+  if (code === 'EPYWARDEN_FORBIDDEN_ADDRESS') return new UpstreamError('forbidden-origin', (err as Error).message);
   if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError) {
     return new UpstreamError('timeout', `upstream timed out for ${url}`);
   }

@@ -16,7 +16,11 @@ export interface Upstream {
   close?(): Promise<void>;
 }
 
-export type UpstreamErrorCode = 'unreachable' | 'timeout' | 'bad-status' | 'redirect' | 'too-large' | 'invalid-page' | 'truncated' | 'hash-mismatch';
+export type UpstreamErrorCode = 'unreachable' | 'timeout' | 'bad-status' | 'redirect' | 'too-large' | 'invalid-page' | 'truncated' | 'hash-mismatch'
+  /** A URL outside the upstream's own origin and the configured file origins, or a forbidden address (issue 10). */
+  | 'forbidden-origin'
+  /** Bytes listed as PEP 658 metadata that are not core metadata. */
+  | 'invalid-metadata';
 
 /** Any failure talking to upstream. The server answers 504 for timeouts and 502 otherwise. */
 export class UpstreamError extends Error {

@@ -64,8 +64,8 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
     const r = await pip(py, ['download', '--only-binary=:all:', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, 'demo-pkg==1.0']);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/Obtaining dependency information for demo-pkg==1\.0 from .*\.whl\.metadata/);
-    const row = proxy.deps.store.db.prepare(`SELECT metadata_sha256 FROM files WHERE filename = ?`).get('demo_pkg-1.0-py3-none-any.whl') as { metadata_sha256: string };
-    expect(row.metadata_sha256).toMatch(/^[0-9a-f]{64}$/);
+    const row = proxy.deps.store.db.prepare(`SELECT wheel_metadata_sha256 FROM files WHERE filename = ?`).get('demo_pkg-1.0-py3-none-any.whl') as { wheel_metadata_sha256: string };
+    expect(row.wheel_metadata_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('pip install --target installs a benign wheel', async () => {

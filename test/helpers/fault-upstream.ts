@@ -32,6 +32,8 @@ export type Fault =
   /** A page body of `bytes` (valid JSON padding) with the true Content-Length, or chunked when `chunked`. */
   | { kind: 'oversized'; bytes: number; chunked?: boolean }
   | { kind: 'redirect'; location: string }
+  /** The right bytes without a Content-Length (chunked), in 16 KiB writes: only counting the bytes finds the size. */
+  | { kind: 'chunked' }
   /** A 200 with a body that is neither a valid JSON nor a valid HTML page. */
   | { kind: 'garbage'; body: string; contentType: string };
 
@@ -281,6 +283,11 @@ export class FaultUpstream {
         pump();
         return;
       }
+      case 'chunked':
+        res.writeHead(200, { 'content-type': contentType });
+        for (let at = 0; at < body.length; at += 16 * 1024) res.write(body.subarray(at, at + 16 * 1024));
+        res.end();
+        return;
       case 'redirect':
         res.writeHead(302, { location: fault.location }).end();
         return;

@@ -51,6 +51,7 @@ beforeAll(async () => {
     { kind: 'wheel', name: 'demo_pkg', version: '1.0' },
     { kind: 'wheel', name: 'demo_pkg', version: '1.1', files: { 'demo_pkg/__init__.py': 'X = "' + 'x'.repeat(5000) + '"\n' } },
     { kind: 'wheel', name: 'other', version: '1.0' },
+    { kind: 'wheel', name: 'meta_pkg', version: '1.0' },
   ]);
   index = await startIndexServer(folder, 'json');
   index.projects.set('demo-pkg', { files: [{ filename: 'demo_pkg-1.0-py3-none-any.whl' }, { filename: 'demo_pkg-1.1-py3-none-any.whl' }] });
@@ -218,17 +219,18 @@ describe('files', () => {
 describe('core metadata (PEP 658) and scan-ahead', () => {
   it('passes upstream metadata through, verified against its listed hash, without fetching the wheel', async () => {
     const metadata = 'Metadata-Version: 2.1\nName: meta-pkg\nVersion: 1.0\n';
-    index.projects.set('meta-pkg', { files: [{ filename: 'other-1.0-py3-none-any.whl', metadata }] });
+    // Its own file: a listing of another project's file name belongs to that project (issue 10).
+    index.projects.set('meta-pkg', { files: [{ filename: 'meta_pkg-1.0-py3-none-any.whl', metadata }] });
     const page = JSON.parse((await get('/simple/meta-pkg/', { accept: JSON_TYPE })).text);
     const want = createHash('sha256').update(metadata).digest('hex');
     expect(page.files[0]['core-metadata']).toEqual({ sha256: want });
     expect(page.files[0]['data-dist-info-metadata']).toEqual({ sha256: want });
     const url = new URL(page.files[0].url + '.metadata', `${proxy.url}/simple/meta-pkg/`).pathname;
-    const fileHits = index.hits.get('/files/other-1.0-py3-none-any.whl') ?? 0;
+    const fileHits = index.hits.get('/files/meta_pkg-1.0-py3-none-any.whl') ?? 0;
     const r = await get(url);
     expect(r.status).toBe(200);
     expect(r.text).toBe(metadata);
-    expect(index.hits.get('/files/other-1.0-py3-none-any.whl') ?? 0).toBe(fileHits);
+    expect(index.hits.get('/files/meta_pkg-1.0-py3-none-any.whl') ?? 0).toBe(fileHits);
   });
 
   it('scan-ahead: reading a page with pip\'s User-Agent scans the newest matching wheel before it is asked for', async () => {
