@@ -1,17 +1,22 @@
-// How the learned classifier's score joins the rules' verdict (models/MODEL.md, "Combining").
-// The rules stay in charge; the model is a second opinion that may only raise a verdict:
+// How the learned classifier's score joins the rules' verdict (docs/DETECTION.md, "Policy";
+// models/MODEL.md, "Combining"). Rules carry the verdict; the model ranks and corroborates. It may
+// only raise a verdict, and only next to evidence a reviewer can read:
 //   - never lowers anything, never touches `error` (fail closed stays closed);
-//   - clean → suspicious when the score reaches `raise` (chosen on grouped out-of-fold scores so
-//     that no benign dev file the rules pass is held by the model);
-//   - suspicious → malicious only when the rules already found something AND the score reaches
-//     `block` (above every benign dev file's out-of-fold score), and never for a top-3,000 project:
-//     the model alone never blocks, and never blocks a popular package even with weak rule support.
+//   - clean → suspicious when the score reaches `raise` AND a behaviour rule found something
+//     concrete (a finding of at least low severity: a suspicious endpoint, an SSH key path, a
+//     decode next to an exec...). The model alone never holds: on 1,240 small real sdists it held
+//     14.7 % by itself (issue 11), mostly for looking small;
+//   - suspicious → malicious only when the score reaches `block` AND the rules' evidence is high,
+//     or medium in code that runs unasked (setup.py, a package __init__, a .pth), and never for a
+//     top-3,000 project: the model alone never blocks, and a medium finding in an ordinary module
+//     (ipapython's NSS key4.db path) is not overwhelming evidence even with a high score.
 import { readFileSync } from 'node:fs';
 import type { Distribution } from './archive/types.js';
 import { extractFeatures, FEATURE_NAMES } from './features/index.js';
 import { POPULAR_NAMES } from './features/popular-names.js';
 import { MODEL_PATH, modelInfo, scoreModel } from './model/index.js';
 import type { Finding, Verdict } from './types.js';
+import { CONTEXT_RULES } from './analyze/verdict.js';
 
 export interface ModelThresholds {
   /** Score at which a rules-clean distribution is held for review. */
@@ -50,18 +55,27 @@ export function modelCard(): ModelCard {
 
 const POPULAR = new Set(POPULAR_NAMES.map((n) => n.toLowerCase().replace(/[-_.]+/g, '-')));
 
+const RANK: Record<Finding['severity'], number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+/** Findings about behaviour (not the name or the metadata) at `min` or above. */
+const behaviour = (fs: Finding[], min: Finding['severity']): Finding[] => fs.filter((f) => !CONTEXT_RULES.has(f.rule) && f.rule !== 'model-score' && RANK[f.severity] >= RANK[min]);
+/** setup.py, a package __init__, a .pth or sitecustomize: code that runs without being called. */
+const HOT_FILE = /(^|\/)(setup\.py|__init__\.py|sitecustomize\.py|usercustomize\.py|[^/]+\.pth)(#|$)/;
+
 /** Pure: the combined verdict for a rules verdict and a model score. */
 export function combine(rules: Judged, modelScore: number, t: ModelThresholds, popular: boolean): Judged {
   const s = Number.isFinite(modelScore) ? modelScore : 0;
   const pct = (x: number): string => x.toFixed(3);
   if (rules.verdict === 'clean' && s >= t.raise) {
+    const signal = behaviour(rules.findings, 'low')[0];
+    if (!signal) return rules; // the model alone never holds
     return {
       verdict: 'suspicious',
       score: Math.max(rules.score, 0.5),
-      findings: [...rules.findings, modelFinding('medium', `The learned classifier scores this distribution ${pct(s)} (hold threshold ${pct(t.raise)}) although no rule fired; held for review.`)],
+      findings: [...rules.findings, modelFinding('medium', `The learned classifier scores this distribution ${pct(s)} (hold threshold ${pct(t.raise)}), with ${signal.rule}: ${signal.message.replace(/\.$/, '')}; held for review.`)],
     };
   }
-  if (rules.verdict === 'suspicious' && s >= t.block && !popular) {
+  const strong = behaviour(rules.findings, 'high').length > 0 || behaviour(rules.findings, 'medium').some((f) => HOT_FILE.test(f.path));
+  if (rules.verdict === 'suspicious' && s >= t.block && !popular && strong) {
     return {
       verdict: 'malicious',
       score: Math.max(rules.score, 0.85),

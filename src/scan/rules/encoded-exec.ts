@@ -12,7 +12,7 @@ const EXEC = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|__built
 export const encodedExec: Rule = {
   id: 'encoded-exec',
   why: 'exec/eval/compile/marshal of decoded (base64, hex, zlib, Fernet, chr-joined, reversed) data hides code from review; benign code decodes data, not code to run.',
-  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed, or an XOR-decoded string executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere; medium: elsewhere, or exec of a computed value in a scope that decodes, where code runs unasked; low: that pairing elsewhere',
+  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed where code runs on install/start-up/import (high in an ordinary module), or an XOR-decoded string executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere; medium: elsewhere, or exec of a computed value in a scope that decodes, where code runs unasked; low: that pairing elsewhere',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -35,8 +35,9 @@ export const encodedExec: Rule = {
         if (/marshal|FunctionType/.test(c.name) && !literalPayload && !viaName) continue;
         seen.add(c.line);
         const hot = runsUnasked(f) && isEager(f, c);
-        // Hidden code that is run: no popular package ships that, wherever it sits.
-        const sev: Finding['severity'] = literalPayload || viaName ? 'critical' : decodeInside && hot ? 'high' : 'medium';
+        // Hidden code that is run where code runs unasked: no honest package ships that. In an
+        // ordinary module it is high: versioneer.py carries its own source base64'd and execs it.
+        const sev: Finding['severity'] = literalPayload || viaName ? (runsUnasked(f) ? 'critical' : 'high') : decodeInside && hot ? 'high' : 'medium';
         out.push(finding('encoded-exec', sev, f, f.decodedFrom ? f.decodedFrom.line : c.line, lineOf(f, c.line), `${c.name}() runs ${literalPayload || viaName ? 'an encoded payload that decodes to code' : 'the output of ' + c.inner.filter(isDecode).slice(0, 2).join(', ')}${f.decodedFrom ? ' (inside decoded code)' : ''}.`));
       }
     }

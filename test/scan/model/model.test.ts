@@ -70,20 +70,29 @@ describe('combine (rules decide, the model only raises)', () => {
     expect(combine(v('error'), 1, t, false).verdict).toBe('error');
   });
 
-  it('holds a rules-clean file only from the raise threshold, and never blocks it', () => {
-    expect(combine(v('clean'), 0.79, t, false).verdict).toBe('clean');
-    const held = combine(v('clean'), 0.8, t, false);
+  const low = (rule: string, path = 'pkg/__init__.py'): Judged => ({ verdict: 'clean', score: 0.1, findings: [{ rule, severity: 'low', path, message: 'Touches SSH key.' }] });
+
+  it('never holds on the score alone: a rules-clean file needs a concrete behaviour finding', () => {
+    expect(combine(v('clean'), 1, t, false).verdict).toBe('clean');
+    expect(combine(low('typosquat', ''), 1, t, false).verdict).toBe('clean'); // a name is not behaviour
+    expect(combine(low('metadata-signals', ''), 1, t, false).verdict).toBe('clean');
+    expect(combine(low('credential-theft'), 0.79, t, false).verdict).toBe('clean');
+    const held = combine(low('credential-theft'), 0.8, t, false);
     expect(held.verdict).toBe('suspicious');
     expect(held.findings.at(-1)?.rule).toBe('model-score');
-    expect(combine(v('clean'), 1, t, false).verdict).toBe('suspicious');
+    expect(held.findings.at(-1)?.message).toContain('credential-theft: Touches SSH key');
   });
 
-  it('blocks only next to rule evidence, above the block threshold, and never a popular project', () => {
+  it('blocks only next to strong rule evidence, above the block threshold, and never a popular project', () => {
     expect(combine(v('suspicious', 0.6), 0.94, t, false).verdict).toBe('suspicious');
     const blocked = combine(v('suspicious', 0.6), 0.95, t, false);
     expect(blocked.verdict).toBe('malicious');
     expect(blocked.score).toBeGreaterThanOrEqual(0.85);
     expect(combine(v('suspicious', 0.6), 1, t, true).verdict).toBe('suspicious');
+    // A medium finding in an ordinary module is not enough, however high the score (ipapython's key4.db).
+    const inModule: Judged = { verdict: 'suspicious', score: 0.6, findings: [{ ...f, path: 'ipapython/certdb.py' }] };
+    expect(combine(inModule, 1, t, false).verdict).toBe('suspicious');
+    expect(combine({ ...inModule, findings: [{ ...f, severity: 'high', path: 'ipapython/certdb.py' }] }, 1, t, false).verdict).toBe('malicious');
   });
 });
 
@@ -108,7 +117,8 @@ describe.skipIf(!haveCorpus)('the model on real samples, through combineWithMode
       .filter((e) => e.kind === kind)
       .filter((_, i) => i % 29 === 0)
       .slice(0, n);
-    const clean: Judged = { verdict: 'clean', score: 0.1, findings: [] };
+    // Rules-clean, with one low behaviour finding: the corroboration a model hold needs.
+    const clean: Judged = { verdict: 'clean', score: 0.1, findings: [{ rule: 'exfil-endpoint', severity: 'low', path: 'setup.py', message: 'suspicious TLD.' }] };
     const out: Judged[] = [];
     for (const e of entries) {
       const d = await readDistribution(join(dir, split, e.sha256, e.filename), { filename: e.filename, sha256: e.sha256, limits: DEFAULT_LIMITS, wantsContent });
@@ -126,5 +136,7 @@ describe.skipIf(!haveCorpus)('the model on real samples, through combineWithMode
     expect(mal.filter((j) => j.verdict === 'suspicious').length).toBeGreaterThanOrEqual(17);
     expect(mal.every((j) => j.verdict !== 'malicious')).toBe(true); // the model alone never blocks
     expect(ben.filter((j) => j.verdict !== 'clean')).toEqual([]);
+    // The score itself travels with the result (scan --jsonl reports it).
+    for (const j of [...mal, ...ben]) expect(j.model).toBeGreaterThanOrEqual(0);
   }, 60_000);
 });
