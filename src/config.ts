@@ -43,6 +43,26 @@ export interface Config {
   allow: Lists;
   deny: Lists;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** MiB of memory for index pages, half for parsed upstream pages and half for rendered bytes (LRU). */
+  pageCacheMb: number;
+  /** Largest upstream index page accepted, in MiB. */
+  maxPageMb: number;
+  /** Most files an upstream index page may list. */
+  maxPageFiles: number;
+  /** Seconds within which repeated refusals of one file to one client for one reason share an audit row. */
+  auditCoalesceSeconds: number;
+  /** /metrics needs a token of the reader role or above. */
+  metricsRequireToken: boolean;
+  /** Open client connections at most (0: no limit). */
+  maxConnections: number;
+  /** Open connections from one client address at most (0: no limit). */
+  maxConnectionsPerClient: number;
+  /** Milliseconds a client has to send its request headers. */
+  headersTimeout: number;
+  /** Milliseconds a client has to send its whole request (0: no limit). */
+  requestTimeout: number;
+  /** Milliseconds an idle keep-alive connection stays open. */
+  keepAliveTimeout: number;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +89,16 @@ export const DEFAULTS: Config = {
   allow: { projects: [], versions: [], sha256: [] },
   deny: { projects: [], versions: [], sha256: [] },
   logLevel: 'info',
+  pageCacheMb: 128,
+  maxPageMb: 32,
+  maxPageFiles: 50_000,
+  auditCoalesceSeconds: 3600,
+  metricsRequireToken: false,
+  maxConnections: 2000,
+  maxConnectionsPerClient: 200,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
 };
 
 type Kind = 'string' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level';
@@ -92,6 +122,16 @@ const KEYS: Record<keyof Config, Kind> = {
   allow: 'lists',
   deny: 'lists',
   logLevel: 'level',
+  pageCacheMb: 'int',
+  maxPageMb: 'int',
+  maxPageFiles: 'int',
+  auditCoalesceSeconds: 'int',
+  metricsRequireToken: 'bool',
+  maxConnections: 'int',
+  maxConnectionsPerClient: 'int',
+  headersTimeout: 'int',
+  requestTimeout: 'int',
+  keepAliveTimeout: 'int',
 };
 
 /** camelCase key → PYWARDEN_SNAKE_CASE environment variable. */
@@ -237,5 +277,13 @@ function validate(c: Config): Config {
   }
   c.data = path.resolve(c.data);
   if (c.scanAheadConcurrency < 1) throw new ConfigError('scanAheadConcurrency must be at least 1');
+  if (c.pageCacheMb < 2) throw new ConfigError('pageCacheMb must be at least 2 (MiB)');
+  if (c.maxPageMb < 1) throw new ConfigError('maxPageMb must be at least 1 (MiB)');
+  if (c.maxPageFiles < 1) throw new ConfigError('maxPageFiles must be at least 1');
+  if (c.headersTimeout < 1) throw new ConfigError('headersTimeout must be at least 1 (ms)');
+  // Node refuses a header deadline longer than the whole-request deadline.
+  if (c.requestTimeout > 0 && c.headersTimeout > c.requestTimeout) {
+    throw new ConfigError(`headersTimeout (${c.headersTimeout} ms) must not exceed requestTimeout (${c.requestTimeout} ms); raise requestTimeout or set it to 0`);
+  }
   return c;
 }

@@ -22,6 +22,8 @@ import { Metrics } from './metrics/index.js';
 import { Webhook } from './review/webhook.js';
 import { rankHeldFile } from './review/rank.js';
 
+const MiB = 1024 * 1024;
+
 export interface Running {
   url: string;
   port: number;
@@ -41,7 +43,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const reviews = new ReviewStore(store.db);
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
-  const upstream = metrics.instrument(createUpstream(config.upstream, config.upstreamTimeout));
+  const upstream = metrics.instrument(createUpstream(config.upstream, config.upstreamTimeout, config.maxPageMb * MiB));
   // Scan workers start with the first scan and stop after scanWorkerIdle seconds without one: each
   // holds tree-sitter and the classifier (30-50 MiB), which serving from the cache does not need.
   const scanner =
@@ -63,8 +65,14 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
       };
     },
     () => config.refusedListing,
+    (config.pageCacheMb * MiB) / 2,
   );
-  const pages = new PageCache(upstream, store, log, { ttlMs: config.pageTtl * 1000, negativeTtlMs: config.negativeTtl * 1000 });
+  const pages = new PageCache(upstream, store, log, {
+    ttlMs: config.pageTtl * 1000,
+    negativeTtlMs: config.negativeTtl * 1000,
+    maxBytes: (config.pageCacheMb * MiB) / 2,
+    maxFiles: config.maxPageFiles,
+  });
   const gate = new Gate({
     store, blobs, upstream, scanner, policy, log,
     onChange: (p) => renderer.invalidate(p),

@@ -21,6 +21,8 @@ Every option also has an environment variable (PYWARDEN_UPSTREAM, PYWARDEN_PAGE_
 const STRING_FLAGS: (keyof Config)[] = [
   'host', 'port', 'upstream', 'data', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
   'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanWorkerIdle', 'requireTokenForDownloads', 'webhookUrl', 'logLevel',
+  'pageCacheMb', 'maxPageMb', 'maxPageFiles', 'auditCoalesceSeconds', 'metricsRequireToken',
+  'maxConnections', 'maxConnectionsPerClient', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout',
 ];
 
 export async function run(argv: string[]): Promise<number> {
