@@ -39,7 +39,7 @@ export interface BuildOptions {
 
 export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const log = opts.log ?? createLogger(config.logLevel);
-  const store = new SqliteMetadataStore(openDatabase(path.join(config.data, 'pywarden.db')));
+  const store = new SqliteMetadataStore(openDatabase(path.join(config.data, 'pywarden.db')), { coalesceMs: config.auditCoalesceSeconds * 1000 });
   const reviews = new ReviewStore(store.db);
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);

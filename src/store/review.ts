@@ -163,7 +163,7 @@ export class ReviewStore {
       decisionsFor: db.prepare(`SELECT * FROM decisions WHERE sha256 = ? OR (sha256 IS NULL AND project = ?) ORDER BY id`),
       eventsFor: db.prepare(`SELECT * FROM events WHERE sha256 = ? ORDER BY id DESC LIMIT 200`),
       askers: db.prepare(
-        `SELECT client, user_agent, count(*) AS n, max(at) AS last FROM events
+        `SELECT client, user_agent, sum(count) AS n, max(coalesce(last_at, at)) AS last FROM events
          WHERE sha256 = ? AND kind IN ('refused','would-refuse') GROUP BY client, user_agent ORDER BY n DESC LIMIT 20`,
       ),
       extra: db.prepare(`SELECT outlier_rank, family, family_distance FROM review_extra WHERE sha256 = ?`),
