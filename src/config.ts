@@ -89,7 +89,7 @@ export const DEFAULTS: Config = {
   allow: { projects: [], versions: [], sha256: [] },
   deny: { projects: [], versions: [], sha256: [] },
   logLevel: 'info',
-  pageCacheMb: 128,
+  pageCacheMb: 32,
   maxPageMb: 32,
   maxPageFiles: 50_000,
   auditCoalesceSeconds: 3600,
