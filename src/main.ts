@@ -3,6 +3,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { checkingInterval, limitConnections } from './server/connections.js';
 import type { Config } from './config.js';
 import { createApp, type AppDeps } from './app.js';
 import { Gate } from './gate/gate.js';
@@ -105,7 +107,22 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   const deps = buildDeps(config, opts);
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: config.host,
+        port: config.port,
+        serverOptions: {
+          headersTimeout: config.headersTimeout,
+          requestTimeout: config.requestTimeout,
+          connectionsCheckingInterval: checkingInterval(config.headersTimeout),
+        },
+      },
+      () => resolve(s),
+    );
+    // Set before the first connection can arrive (listen completes on a later tick).
+    (s as Server).keepAliveTimeout = config.keepAliveTimeout;
+    limitConnections(s as Server, { max: config.maxConnections, perClient: config.maxConnectionsPerClient }, deps.log);
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
