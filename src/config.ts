@@ -91,7 +91,7 @@ export const DEFAULTS: Config = {
   logLevel: 'info',
   pageCacheMb: 32,
   maxPageMb: 32,
-  maxPageFiles: 50_000,
+  maxPageFiles: 100_000,
   auditCoalesceSeconds: 3600,
   metricsRequireToken: false,
   maxConnections: 2000,
