@@ -2,7 +2,7 @@
 // arguments so tests call app.request() in-process (STYLE.md habit 5).
 import { Hono } from 'hono';
 import { randomBytes } from 'node:crypto';
-import { requestId } from 'hono/request-id';
+import type {} from 'hono/request-id'; // types c.get('requestId')
 import type { Config } from './config.js';
 import type { Gate } from './gate/gate.js';
 import { NotListedError, StorageError } from './gate/gate.js';
@@ -55,7 +55,14 @@ export function createApp(d: AppDeps): Hono {
   // (randomBytes was 5 % of a cached page's CPU under load).
   const idPrefix = randomBytes(3).toString('hex');
   let idCounter = 0;
-  app.use('*', requestId({ limitLength: 64, generator: () => idPrefix + (++idCounter).toString(16).padStart(6, '0') }));
+  // Always ours: a client's X-Request-Id is never taken as the server's id (issue 10: it ended up
+  // in the audit log as if we had issued it). The refusal keeps it as a separate field.
+  app.use('*', async function requestIds(c, next) {
+    const id = idPrefix + (++idCounter).toString(16).padStart(6, '0');
+    c.set('requestId', id);
+    c.header('x-request-id', id);
+    await next();
+  });
   app.use('*', accessLog(d.log));
   if (d.metrics) app.use('*', d.metrics.middleware());
   app.use('*', async function guard(c, next) {
@@ -69,12 +76,14 @@ export function createApp(d: AppDeps): Hono {
   });
 
   app.get('/', (c) => c.redirect('/simple/', 302));
-  app.get('/-/health', (c) => c.json({ status: 'ok', upstream: d.upstream.description, scanner: d.scanner.version }));
+  // Open for load balancers, so it says nothing else: the upstream URL may carry credentials.
+  app.get('/-/health', (c) => c.json({ status: 'ok' }));
 
+  if (d.reviews && d.config.metricsRequireToken) app.use('/metrics', requireRole(d.reviews, 'reader'));
   app.get('/metrics', (c) => c.body(d.metrics ? d.metrics.render() : '', d.metrics ? 200 : 404, { 'content-type': METRICS_CONTENT_TYPE }));
   if (d.reviews && d.config.requireTokenForDownloads) {
-    // Downloads need a token of any role; pip sends index credentials as Basic auth (token as password).
-    const auth = requireRole(d.reviews, 'reader', { allowBasic: true });
+    // Downloads need a token of any role (download is the weakest); pip sends index credentials as Basic auth (token as password).
+    const auth = requireRole(d.reviews, 'download', { allowBasic: true });
     app.use('/simple', auth);
     app.use('/simple/*', auth);
     app.use('/files/*', auth);

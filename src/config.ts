@@ -55,6 +55,26 @@ export interface Config {
   coldDownloadQueue: number;
   /** Bytes of distribution files kept in the blob store; least recently used files are evicted. 0: no quota. */
   blobQuota: number;
+  /** MiB of memory for index pages, half for parsed upstream pages and half for rendered bytes (LRU). */
+  pageCacheMb: number;
+  /** Largest upstream index page accepted, in MiB. */
+  maxPageMb: number;
+  /** Most files an upstream index page may list. */
+  maxPageFiles: number;
+  /** Seconds within which repeated refusals of one file to one client for one reason share an audit row. */
+  auditCoalesceSeconds: number;
+  /** /metrics needs a token of the reader role or above. */
+  metricsRequireToken: boolean;
+  /** Open client connections at most (0: no limit). */
+  maxConnections: number;
+  /** Open connections from one client address at most (0: no limit). */
+  maxConnectionsPerClient: number;
+  /** Milliseconds a client has to send its request headers. */
+  headersTimeout: number;
+  /** Milliseconds a client has to send its whole request (0: no limit). */
+  requestTimeout: number;
+  /** Milliseconds an idle keep-alive connection stays open. */
+  keepAliveTimeout: number;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +107,16 @@ export const DEFAULTS: Config = {
   maxColdDownloads: 4,
   coldDownloadQueue: 64,
   blobQuota: 50 * 1024 ** 3,
+  pageCacheMb: 32,
+  maxPageMb: 32,
+  maxPageFiles: 100_000,
+  auditCoalesceSeconds: 3600,
+  metricsRequireToken: false,
+  maxConnections: 2000,
+  maxConnectionsPerClient: 200,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
 };
 
 type Kind = 'string' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level' | 'origins' | 'bytes';
@@ -116,6 +146,16 @@ const KEYS: Record<keyof Config, Kind> = {
   maxColdDownloads: 'int',
   coldDownloadQueue: 'int',
   blobQuota: 'bytes',
+  pageCacheMb: 'int',
+  maxPageMb: 'int',
+  maxPageFiles: 'int',
+  auditCoalesceSeconds: 'int',
+  metricsRequireToken: 'bool',
+  maxConnections: 'int',
+  maxConnectionsPerClient: 'int',
+  headersTimeout: 'int',
+  requestTimeout: 'int',
+  keepAliveTimeout: 'int',
 };
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tib: 1024 ** 4 };
@@ -294,6 +334,14 @@ function validate(c: Config): Config {
   if (c.maxFileSize < 1) throw new ConfigError('maxFileSize must be at least 1 byte');
   if (c.blobQuota && c.blobQuota < c.maxFileSize) {
     throw new ConfigError(`blobQuota (${c.blobQuota} bytes) is below maxFileSize (${c.maxFileSize} bytes): a file that large could never be stored; raise blobQuota or lower maxFileSize`);
+  }
+  if (c.pageCacheMb < 2) throw new ConfigError('pageCacheMb must be at least 2 (MiB)');
+  if (c.maxPageMb < 1) throw new ConfigError('maxPageMb must be at least 1 (MiB)');
+  if (c.maxPageFiles < 1) throw new ConfigError('maxPageFiles must be at least 1');
+  if (c.headersTimeout < 1) throw new ConfigError('headersTimeout must be at least 1 (ms)');
+  // Node refuses a header deadline longer than the whole-request deadline.
+  if (c.requestTimeout > 0 && c.headersTimeout > c.requestTimeout) {
+    throw new ConfigError(`headersTimeout (${c.headersTimeout} ms) must not exceed requestTimeout (${c.requestTimeout} ms); raise requestTimeout or set it to 0`);
   }
   return c;
 }

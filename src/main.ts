@@ -3,6 +3,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { checkingInterval, limitConnections } from './server/connections.js';
 import type { Config } from './config.js';
 import { createApp, type AppDeps } from './app.js';
 import { Gate } from './gate/gate.js';
@@ -24,6 +26,8 @@ import { Metrics } from './metrics/index.js';
 import { Webhook } from './review/webhook.js';
 import { rankHeldFile } from './review/rank.js';
 
+const MiB = 1024 * 1024;
+
 export interface Running {
   url: string;
   port: number;
@@ -39,13 +43,16 @@ export interface BuildOptions {
 
 export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const log = opts.log ?? createLogger(config.logLevel);
-  const store = new SqliteMetadataStore(openDatabase(path.join(config.data, 'pywarden.db')));
+  const store = new SqliteMetadataStore(openDatabase(path.join(config.data, 'pywarden.db')), { coalesceMs: config.auditCoalesceSeconds * 1000 });
   const reviews = new ReviewStore(store.db);
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
   const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
   const upstream = metrics.instrument(
-    createUpstream(config.upstream, config.upstreamTimeout, { origins: /^https?:\/\//i.test(config.upstream) ? allowedOrigins(config.upstream, config.fileOrigins) : undefined }),
+    createUpstream(config.upstream, config.upstreamTimeout, {
+      origins: /^https?:\/\//i.test(config.upstream) ? allowedOrigins(config.upstream, config.fileOrigins) : undefined,
+      maxPageBytes: config.maxPageMb * MiB,
+    }),
   );
   // Scan processes start with the first scan and stop after scanWorkerIdle seconds without one: each
   // holds tree-sitter and the classifier (about 120 MiB), which serving from the cache does not need.
@@ -72,8 +79,14 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
       };
     },
     () => config.refusedListing,
+    (config.pageCacheMb * MiB) / 2,
   );
-  const pages = new PageCache(upstream, store, log, { ttlMs: config.pageTtl * 1000, negativeTtlMs: config.negativeTtl * 1000 });
+  const pages = new PageCache(upstream, store, log, {
+    ttlMs: config.pageTtl * 1000,
+    negativeTtlMs: config.negativeTtl * 1000,
+    maxBytes: (config.pageCacheMb * MiB) / 2,
+    maxFiles: config.maxPageFiles,
+  });
   // Evicts only what the gate is not downloading or scanning; `gate` is assigned just below.
   const quota = config.blobQuota ? new BlobQuota(blobs, store, config.blobQuota, blobs.totalBytes(), log, (sha) => gate.busy(sha)) : undefined;
   const gate: Gate = new Gate({
@@ -111,7 +124,22 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   const deps = buildDeps(config, opts);
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: config.host,
+        port: config.port,
+        serverOptions: {
+          headersTimeout: config.headersTimeout,
+          requestTimeout: config.requestTimeout,
+          connectionsCheckingInterval: checkingInterval(config.headersTimeout),
+        },
+      },
+      () => resolve(s),
+    );
+    // Set before the first connection can arrive (listen completes on a later tick).
+    (s as Server).keepAliveTimeout = config.keepAliveTimeout;
+    limitConnections(s as Server, { max: config.maxConnections, perClient: config.maxConnectionsPerClient }, deps.log);
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

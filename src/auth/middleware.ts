@@ -32,7 +32,7 @@ export function requireRole(store: ReviewStore, need: Role, opts: { allowBasic?:
     const who = token ? verifyToken(store, token) : null;
     if (!who) {
       c.header('www-authenticate', opts.allowBasic ? `Basic realm="${opts.realm ?? 'pywarden'}"` : `Bearer realm="${opts.realm ?? 'pywarden'}"`);
-      throw new HttpError(401, 'unauthorized', 'Unauthorized', token ? 'the token is unknown or revoked' : 'send Authorization: Bearer <token>');
+      throw new HttpError(401, 'unauthorized', 'Unauthorized', token ? 'the token is unknown, revoked or expired' : 'send Authorization: Bearer <token>');
     }
     if (!atLeast(who.role, need)) {
       throw new HttpError(403, 'forbidden', 'Forbidden', `this needs the ${need} role; token "${who.name}" is ${who.role}`);

@@ -1,6 +1,10 @@
 // Upstream index pages: cached with a TTL, revalidated with ETag/If-None-Match, persisted in
 // SQLite so a restart or an upstream outage still finds them (served stale, and said so).
 // Files are recorded in the store as pages are read: only a listed sha256 is ever fetched.
+// Memory is bounded (issue 10: 6,000 distinct pages grew the process by 400 MiB): parsed pages
+// live in an LRU sized in estimated bytes, and a page over the file limit is refused uncached;
+// an evicted page comes back from SQLite and is revalidated with its ETag.
+import { LRUCache } from 'lru-cache';
 import { isWheel, normalizeName, versionFromFilename } from '../index/index.js';
 import type { IndexFile, ProjectPage, RootPage } from '../index/types.js';
 import type { MetadataStore, NewFile } from '../store/metadata.js';
@@ -25,6 +29,8 @@ export interface CachedProject {
   fetchedAt: number;
   /** Bumped whenever the upstream content changed. */
   revision: number;
+  /** Upstream has answered with an older serial since this time, this many times (see SERIAL_REGRESSION_*). */
+  regression?: { since: number; tries: number };
 }
 
 export interface PageLookup<T> {
@@ -40,6 +46,10 @@ export interface PageCacheOptions {
   negativeTtlMs: number;
   /** The file URL the proxy serves for a file (relative to the project page). */
   fileUrl?: (sha256: string, filename: string) => string;
+  /** Memory budget for parsed pages, in estimated bytes. */
+  maxBytes?: number;
+  /** Most files a page may list; a longer page is refused and not cached. */
+  maxFiles?: number;
 }
 
 interface Negative {
@@ -48,9 +58,38 @@ interface Negative {
 
 let revisionCounter = 0;
 
+/**
+ * A cached page costs about this many times its persisted JSON text in V8's heap: 1.8 from a
+ * JSON upstream page, 2.3 from an HTML one (`node --expose-gc bench/page-heap.mjs json|html`).
+ */
+const HEAP_PER_JSON_BYTE = 2.5;
+/** "Not found" answers remembered at most (each is a name and a time; random names must not grow memory). */
+const MAX_NEGATIVE = 10_000;
+
+/**
+ * PyPI's serial (X-PyPI-Last-Serial, `_last-serial`) was about 30 million in 2026 and grows by a
+ * few million a year; 2^31 − 1 leaves centuries of room. A larger value (issue 10: 2^53 − 1) is
+ * a broken or hostile answer and is ignored, so it cannot make every later page look older.
+ */
+export const MAX_PLAUSIBLE_SERIAL = 2 ** 31 - 1;
+/**
+ * An older serial than the cached page's is a lagging mirror behind a load balancer: the cached
+ * page is kept, but only for this long or this many answers, whichever ends first. After that
+ * the older page is accepted: a lagging mirror catches up within minutes, and a serial that
+ * stays lower is a reset or re-created index, whose current page must win.
+ */
+export const SERIAL_REGRESSION_TRIES = 3;
+export const SERIAL_REGRESSION_MS = 10 * 60_000;
+
+export function plausibleSerial(n: unknown): number | null {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n <= MAX_PLAUSIBLE_SERIAL ? n : null;
+}
+
 export class PageCache {
-  private readonly projects = new Map<string, CachedProject>();
-  private readonly negative = new Map<string, Negative>();
+  private readonly projects: LRUCache<string, CachedProject>;
+  /** Estimated heap bytes of each cached page, measured once from its JSON text. */
+  private readonly sizes = new WeakMap<CachedProject, number>();
+  private readonly negative = new LRUCache<string, Negative>({ max: MAX_NEGATIVE });
   private readonly inflight = new Map<string, Promise<PageLookup<CachedProject> | null>>();
   private rootEntry: { page: RootPage; fetchedAt: number; etag: string | null; revision: number } | null = null;
   private rootInflight: Promise<PageLookup<RootPage & { revision: number }>> | null = null;
@@ -64,6 +103,20 @@ export class PageCache {
   ) {
     // Relative to /simple/<project>/ so the proxy also works behind a path prefix.
     this.fileUrl = opts.fileUrl ?? ((sha, fn) => `../../files/${sha}/${encodeURIComponent(fn)}`);
+    this.projects = new LRUCache<string, CachedProject>({
+      maxSize: opts.maxBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (p) => this.sizes.get(p) ?? 1,
+    });
+  }
+
+  /** Estimated bytes held by parsed pages (never above the budget). */
+  get cachedBytes(): number {
+    return this.projects.calculatedSize;
+  }
+
+  private remember(project: string, page: CachedProject, json: string): void {
+    this.sizes.set(page, Math.ceil(json.length * HEAP_PER_JSON_BYTE));
+    this.projects.set(project, page);
   }
 
   /** The project's page, or null when upstream does not know it. Throws UpstreamError when neither upstream nor cache can answer. */
@@ -87,9 +140,12 @@ export class PageCache {
     if (!row) return undefined;
     try {
       const cached = JSON.parse(row.body) as CachedProject;
-      cached.fetchedAt = 0; // always revalidate after a restart
+      cached.fetchedAt = 0; // always revalidate after a restart or an eviction
       cached.revision = ++revisionCounter;
-      this.projects.set(project, cached);
+      // Copies persisted before serials were checked may hold an implausible one.
+      cached.serial = plausibleSerial(cached.serial);
+      cached.lastSerial = plausibleSerial(cached.lastSerial) ?? undefined;
+      this.remember(project, cached, row.body);
       return cached;
     } catch {
       return undefined;
@@ -102,6 +158,10 @@ export class PageCache {
     const started = performance.now();
     try {
       res = await this.upstream.project(project, cached?.etag ?? null);
+      const max = this.opts.maxFiles;
+      if (res.status === 'ok' && max !== undefined && res.page.files.length > max) {
+        throw new UpstreamError('too-large', `upstream page of ${project} lists ${res.page.files.length} files, over the limit of ${max} (maxPageFiles)`);
+      }
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       if (cached) {
@@ -120,19 +180,36 @@ export class PageCache {
     if (res.status === 'not-modified') {
       if (!cached) throw new UpstreamError('invalid-page', `upstream answered 304 for ${project} without a cached copy`);
       cached.fetchedAt = Date.now();
-      this.projects.set(project, cached);
+      if (!this.projects.has(project)) this.remember(project, cached, JSON.stringify(cached));
       return { page: cached, stale: false };
     }
-    if (cached && cached.serial !== null && res.serial !== null && res.serial < cached.serial) {
-      // A lagging mirror behind a load balancer: never go back in time (PyPI's X-PyPI-Last-Serial).
-      this.log.warn('upstream page has an older serial; keeping the cached page', { project, cached: cached.serial, got: res.serial });
-      cached.fetchedAt = Date.now();
+    const serial = plausibleSerial(res.serial);
+    if (res.serial !== null && serial === null) this.log.warn('upstream sent an implausible serial; ignored', { project, serial: String(res.serial) });
+    if (cached && cached.serial !== null && serial !== null && serial < cached.serial && this.keepDespiteOlderSerial(project, cached, serial)) {
       return { page: cached, stale: false };
     }
-    const page = this.proxy(project, res.page, res.etag, res.serial);
-    this.projects.set(project, page);
-    this.store.putPage(project, JSON.stringify(page), page.etag, page.serial);
+    const page = this.proxy(project, res.page, res.etag, serial);
+    const json = JSON.stringify(page);
+    this.remember(project, page, json);
+    this.store.putPage(project, json, page.etag, page.serial);
     return { page, stale: false };
+  }
+
+  /** PyPI's X-PyPI-Last-Serial: a lagging mirror must not take a project back in time, but only for a bounded while. */
+  private keepDespiteOlderSerial(project: string, cached: CachedProject, serial: number): boolean {
+    const now = Date.now();
+    const r = cached.regression ?? { since: now, tries: 0 };
+    r.tries++;
+    if (r.tries >= SERIAL_REGRESSION_TRIES || now - r.since >= SERIAL_REGRESSION_MS) {
+      this.log.warn('upstream keeps sending an older serial; accepting its page', { project, cached: cached.serial, got: serial, tries: r.tries, sinceMs: now - r.since });
+      return false;
+    }
+    this.log.warn('upstream page has an older serial; keeping the cached page', { project, cached: cached.serial, got: serial, tries: r.tries });
+    cached.regression = r;
+    cached.fetchedAt = now;
+    // Persisted too, so neither an eviction nor a restart restarts the count.
+    this.store.putPage(project, JSON.stringify(cached), cached.etag, cached.serial);
+    return true;
   }
 
   /** Records the listed files and rewrites their URLs to the proxy. */
@@ -178,7 +255,7 @@ export class PageCache {
       files,
       versions: up.versions,
       status: up.status,
-      lastSerial: serial ?? up.lastSerial,
+      lastSerial: serial ?? plausibleSerial(up.lastSerial) ?? undefined,
       etag,
       serial,
       fetchedAt: Date.now(),

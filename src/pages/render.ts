@@ -20,16 +20,17 @@ export interface Rendered {
 export type ListingDecider = (page: CachedProject) => (file: CachedProject['files'][number]) => Decision;
 
 export class PageRenderer {
-  private readonly cache = new LRUCache<string, Rendered & { key: string }>({
-    maxSize: 128 * 1024 * 1024,
-    sizeCalculation: (r) => r.body.length * 2 + 64,
-  });
+  private readonly cache: LRUCache<string, Rendered & { key: string }>;
   private readonly generation = new Map<string, number>();
 
   constructor(
     private readonly decider: ListingDecider,
     private readonly listing: () => RefusedListing,
-  ) {}
+    /** Memory budget for rendered pages; a gzip copy is counted as much as the body it compresses. */
+    maxBytes = 128 * 1024 * 1024,
+  ) {
+    this.cache = new LRUCache({ maxSize: maxBytes, sizeCalculation: (r) => r.body.length * 2 + 64 });
+  }
 
   /** Something changed how the project's files are listed (a verdict, a review decision). */
   invalidate(project: string): void {

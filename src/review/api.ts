@@ -11,7 +11,7 @@ import type { Gate } from '../gate/gate.js';
 import type { Logger } from '../log.js';
 import { ALL_STATES, type ListKind, type ListName, type QueueOrder, type ReviewStore, type RuleMode } from '../store/review.js';
 import { requireRole, principal } from '../auth/middleware.js';
-import { createToken, isRole } from '../auth/tokens.js';
+import { createToken, EXPIRY_HELP, isRole, parseExpiry, ROLES } from '../auth/tokens.js';
 import { HttpError } from '../server/problem.js';
 import { itemDetail } from './item.js';
 
@@ -238,9 +238,15 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
   app.post(`${api}/tokens`, admin, async (c) => {
     const body = await jsonBody(c);
     const name = text(body.name, 'name', true)!;
-    if (!isRole(body.role)) bad('role must be reader, reviewer or admin');
-    const { id, token } = createToken(d.reviews, name, body.role as 'reader', principal(c).name);
-    return c.json({ id, name, role: body.role, token, note: 'shown once; only its hash is stored' }, 201);
+    if (!isRole(body.role)) bad(`role must be one of ${ROLES.join(', ')}`);
+    let expiresAt: number | null = null;
+    if (body.expires !== undefined && body.expires !== null) {
+      expiresAt = typeof body.expires === 'string' ? parseExpiry(body.expires) : null;
+      if (expiresAt === null) bad(`expires must be ${EXPIRY_HELP}`);
+    }
+    const { id, token } = createToken(d.reviews, name, body.role, principal(c).name, expiresAt);
+    const expires_at = expiresAt === null ? null : new Date(expiresAt).toISOString();
+    return c.json({ id, name, role: body.role, expires_at, token, note: 'shown once; only its hash is stored' }, 201);
   });
 
   app.delete(`${api}/tokens/:id`, admin, (c) => {

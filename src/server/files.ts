@@ -184,6 +184,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
       client: conn,
       userAgent: c.req.header('user-agent') ?? null,
       requestId,
+      clientRequestId: c.req.header('x-request-id') ?? null,
       detail: { action: decision.action, source: decision.source, reason: decision.reason, reviewId },
     };
     if (!decision.enforced) {

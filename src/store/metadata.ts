@@ -53,8 +53,27 @@ export interface EventInput {
   filename?: string | null;
   client?: string | null;
   userAgent?: string | null;
+  /** The server's request id. */
   requestId?: string | null;
+  /** The X-Request-Id the client sent, if any: kept as said (truncated), never trusted as ours. */
+  clientRequestId?: string | null;
   detail?: unknown;
+}
+
+export interface MetadataStoreOptions {
+  /**
+   * Events of the same kind, file, client and detail within this many ms share one row whose
+   * count grows (issue 10: 3,000 refused requests added 25 MB of rows). 0: one row each.
+   */
+  coalesceMs?: number;
+}
+
+/** Longest client-chosen text (User-Agent, X-Request-Id) kept in an audit row. */
+export const MAX_AUDIT_FIELD = 256;
+
+function clip(s: string | null | undefined): string | null {
+  if (s == null) return null;
+  return s.length > MAX_AUDIT_FIELD ? s.slice(0, MAX_AUDIT_FIELD - 1) + '…' : s;
 }
 
 export interface NewFile {
@@ -106,7 +125,13 @@ const LISTED_FILE = `SELECT l.sha256, l.filename, l.project, l.version, l.size, 
 export class SqliteMetadataStore implements MetadataStore {
   private readonly s;
 
-  constructor(readonly db: DB) {
+  private readonly coalesceMs: number;
+
+  constructor(
+    readonly db: DB,
+    opts: MetadataStoreOptions = {},
+  ) {
+    this.coalesceMs = opts.coalesceMs ?? 0;
     this.s = {
       upsertProject: db.prepare(
         `INSERT INTO projects (name, first_seen, last_seen, status) VALUES (?, ?, ?, ?)
@@ -152,9 +177,13 @@ export class SqliteMetadataStore implements MetadataStore {
       insertReview: db.prepare(`INSERT INTO reviews (sha256, state, created_at, updated_at) VALUES (?, ?, ?, ?)`),
       updateReview: db.prepare(`UPDATE reviews SET state = ?, updated_at = ? WHERE sha256 = ?`),
       addEvent: db.prepare(
-        `INSERT INTO events (at, kind, sha256, filename, client, user_agent, request_id, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO events (at, kind, sha256, filename, client, user_agent, request_id, detail, client_request_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      sameEvent: db
+        .prepare(`SELECT id FROM events WHERE sha256 IS ? AND client IS ? AND kind = ? AND at >= ? AND detail IS ? ORDER BY id DESC LIMIT 1`)
+        .pluck(),
+      repeatEvent: db.prepare(`UPDATE events SET count = count + 1, last_at = ?, last_request_id = ? WHERE id = ?`),
       getPage: db.prepare(`SELECT body, etag, serial, fetched_at FROM pages WHERE project = ?`),
       putPage: db.prepare(`INSERT OR REPLACE INTO pages (project, body, etag, serial, fetched_at) VALUES (?, ?, ?, ?, ?)`),
     };
@@ -241,16 +270,16 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   addEvent(e: EventInput): void {
-    this.s.addEvent.run(
-      Date.now(),
-      e.kind,
-      e.sha256 ?? null,
-      e.filename ?? null,
-      e.client ?? null,
-      e.userAgent ?? null,
-      e.requestId ?? null,
-      e.detail === undefined ? null : JSON.stringify(e.detail),
-    );
+    const now = Date.now();
+    const detail = e.detail === undefined ? null : JSON.stringify(e.detail);
+    if (this.coalesceMs > 0) {
+      const id = this.s.sameEvent.get(e.sha256 ?? null, e.client ?? null, e.kind, now - this.coalesceMs, detail) as number | undefined;
+      if (id !== undefined) {
+        this.s.repeatEvent.run(now, e.requestId ?? null, id);
+        return;
+      }
+    }
+    this.s.addEvent.run(now, e.kind, e.sha256 ?? null, e.filename ?? null, e.client ?? null, clip(e.userAgent), e.requestId ?? null, detail, clip(e.clientRequestId));
   }
 
   getPage(project: string) {

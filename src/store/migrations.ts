@@ -173,4 +173,40 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX files_lru ON files(stored, coalesce(last_requested, first_seen));
     `,
   },
+  {
+    version: 4,
+    name: 'roles-expiry-audit-coalescing',
+    sql: `
+      -- A download role below reader (pages and files only) and token expiry. SQLite cannot alter
+      -- a CHECK constraint, so the table is rebuilt with its rows (ids and hashes unchanged).
+      CREATE TABLE tokens_v4 (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        name        TEXT NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('download','reader','reviewer','admin')),
+        hash        TEXT NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL,
+        last_used   INTEGER,
+        revoked_at  INTEGER,
+        expires_at  INTEGER                     -- NULL: never
+      );
+      INSERT INTO tokens_v4 (id, name, role, hash, created_at, last_used, revoked_at)
+        SELECT id, name, role, hash, created_at, last_used, revoked_at FROM tokens;
+      DROP TABLE tokens;
+      ALTER TABLE tokens_v4 RENAME TO tokens;
+      -- Repeated refusals (same file, client, kind and reason within a window) share one row with a
+      -- counter instead of one row each. Only count, last_at and last_request_id may change, and
+      -- the count only grows: the row stays append-only in everything it says.
+      ALTER TABLE events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE events ADD COLUMN last_at INTEGER;
+      ALTER TABLE events ADD COLUMN last_request_id TEXT;
+      -- The X-Request-Id a client sent: kept as said, never used as the server's request id.
+      ALTER TABLE events ADD COLUMN client_request_id TEXT;
+      DROP TRIGGER events_no_update;
+      CREATE TRIGGER events_no_update BEFORE UPDATE OF id, at, kind, sha256, filename, client, user_agent, request_id, detail, client_request_id ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+      CREATE TRIGGER events_count_grows BEFORE UPDATE OF count, last_at, last_request_id ON events WHEN NEW.count <= OLD.count
+        BEGIN SELECT RAISE(ABORT, 'an event''s count only grows'); END;
+      CREATE INDEX events_coalesce ON events(sha256, client, kind, at);
+    `,
+  },
 ];

@@ -6,7 +6,7 @@ import type { Lists } from '../config.js';
 import type { Finding, Verdict } from '../scan/types.js';
 import type { ReviewState } from './metadata.js';
 
-export type Role = 'reader' | 'reviewer' | 'admin';
+export type Role = 'download' | 'reader' | 'reviewer' | 'admin';
 export type ListName = 'allow' | 'deny';
 export type ListKind = keyof Lists;
 export type RuleMode = 'enforce' | 'monitor';
@@ -71,6 +71,11 @@ export interface EventRow {
   user_agent: string | null;
   request_id: string | null;
   detail: string | null;
+  /** How many refusals this row stands for (coalesced within auditCoalesceSeconds), and the last one's time and request id. */
+  count: number;
+  last_at: number | null;
+  last_request_id: string | null;
+  client_request_id: string | null;
 }
 
 export interface WaiverRow {
@@ -103,6 +108,7 @@ export interface TokenRow {
   created_at: number;
   last_used: number | null;
   revoked_at: number | null;
+  expires_at: number | null;
 }
 
 export interface DecisionInput {
@@ -157,7 +163,7 @@ export class ReviewStore {
       decisionsFor: db.prepare(`SELECT * FROM decisions WHERE sha256 = ? OR (sha256 IS NULL AND project = ?) ORDER BY id`),
       eventsFor: db.prepare(`SELECT * FROM events WHERE sha256 = ? ORDER BY id DESC LIMIT 200`),
       askers: db.prepare(
-        `SELECT client, user_agent, count(*) AS n, max(at) AS last FROM events
+        `SELECT client, user_agent, sum(count) AS n, max(coalesce(last_at, at)) AS last FROM events
          WHERE sha256 = ? AND kind IN ('refused','would-refuse') GROUP BY client, user_agent ORDER BY n DESC LIMIT 20`,
       ),
       extra: db.prepare(`SELECT outlier_rank, family, family_distance FROM review_extra WHERE sha256 = ?`),
@@ -185,8 +191,8 @@ export class ReviewStore {
          ON CONFLICT(rule) DO UPDATE SET mode = excluded.mode, actor = excluded.actor, updated_at = excluded.updated_at`,
       ),
       tokenByHash: db.prepare(`SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL`),
-      addToken: db.prepare(`INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)`),
-      tokens: db.prepare(`SELECT id, name, role, created_at, last_used, revoked_at FROM tokens ORDER BY id`),
+      addToken: db.prepare(`INSERT INTO tokens (name, role, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
+      tokens: db.prepare(`SELECT id, name, role, created_at, last_used, revoked_at, expires_at FROM tokens ORDER BY id`),
       revokeToken: db.prepare(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`),
       touchToken: db.prepare(`UPDATE tokens SET last_used = ? WHERE id = ?`),
       queueDepth: db.prepare(`SELECT state, count(*) AS n FROM reviews GROUP BY state`),
@@ -419,10 +425,11 @@ export class ReviewStore {
     this.s.touchToken.run(Date.now(), id);
   }
 
-  addToken(name: string, role: Role, hash: string, actor: string): number {
+  addToken(name: string, role: Role, hash: string, actor: string, expiresAt: number | null = null): number {
     return this.db.transaction(() => {
-      const id = Number(this.s.addToken.run(name, role, hash, Date.now()).lastInsertRowid);
-      this.decide({ action: 'token-create', actor, reason: `token ${id} "${name}" (${role})`, previous: null });
+      const id = Number(this.s.addToken.run(name, role, hash, Date.now(), expiresAt).lastInsertRowid);
+      const until = expiresAt === null ? '' : `, expires ${new Date(expiresAt).toISOString()}`;
+      this.decide({ action: 'token-create', actor, reason: `token ${id} "${name}" (${role}${until})`, previous: null });
       return id;
     })();
   }
