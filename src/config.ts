@@ -40,6 +40,10 @@ export interface Config {
   requireTokenForDownloads: boolean;
   /** http(s) URL that receives a JSON POST for every newly held file; '' disables. */
   webhookUrl: string;
+  /** http(s) URL of known-malicious advisories (OSV zip export or JSON) fetched on a schedule; '' disables. */
+  intelUrl: string;
+  /** Seconds between two fetches of intelUrl. */
+  intelInterval: number;
   allow: Lists;
   deny: Lists;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -66,6 +70,8 @@ export const DEFAULTS: Config = {
   scanWorkerIdle: 30,
   requireTokenForDownloads: false,
   webhookUrl: '',
+  intelUrl: '',
+  intelInterval: 3600,
   allow: { projects: [], versions: [], sha256: [] },
   deny: { projects: [], versions: [], sha256: [] },
   logLevel: 'info',
@@ -89,6 +95,8 @@ const KEYS: Record<keyof Config, Kind> = {
   scanWorkerIdle: 'int',
   requireTokenForDownloads: 'bool',
   webhookUrl: 'url',
+  intelUrl: 'url',
+  intelInterval: 'int',
   allow: 'lists',
   deny: 'lists',
   logLevel: 'level',
@@ -237,5 +245,7 @@ function validate(c: Config): Config {
   }
   c.data = path.resolve(c.data);
   if (c.scanAheadConcurrency < 1) throw new ConfigError('scanAheadConcurrency must be at least 1');
+  // An export of all PyPI advisories is tens of MiB: not something to fetch every few seconds.
+  if (c.intelInterval < 60) throw new ConfigError(`intelInterval must be at least 60 seconds, got ${c.intelInterval}`);
   return c;
 }

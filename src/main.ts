@@ -21,6 +21,10 @@ import { ReviewStore } from './store/review.js';
 import { Metrics } from './metrics/index.js';
 import { Webhook } from './review/webhook.js';
 import { rankHeldFile } from './review/rank.js';
+import { AdvisoryStore } from './store/advisories.js';
+import { IntelFeed, watchAdvisories } from './intel/feed.js';
+import { loadBuffer } from './intel/load.js';
+import { importAndRedecide, summarize } from './intel/import.js';
 
 export interface Running {
   url: string;
@@ -39,6 +43,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const log = opts.log ?? createLogger(config.logLevel);
   const store = new SqliteMetadataStore(openDatabase(path.join(config.data, 'pywarden.db')));
   const reviews = new ReviewStore(store.db);
+  const advisories = new AdvisoryStore(store.db);
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
   const upstream = metrics.instrument(createUpstream(config.upstream, config.upstreamTimeout));
@@ -55,18 +60,19 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
       const states = store.projectStates(page.project);
       const projectStatus = page.status?.status ?? null;
       const o = policy();
+      const listedBy = advisories.matcher(page.project);
       return (f) => {
         const s = states.get(f.sha256);
         // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
         const rules = o.monitoredRules?.length && (s?.verdict === 'suspicious' || s?.verdict === 'malicious') ? store.latestVerdict(f.sha256)?.findings.map((x) => x.rule) : undefined;
-        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules }, o);
+        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version) }, o);
       };
     },
     () => config.refusedListing,
   );
   const pages = new PageCache(upstream, store, log, { ttlMs: config.pageTtl * 1000, negativeTtlMs: config.negativeTtl * 1000 });
   const gate = new Gate({
-    store, blobs, upstream, scanner, policy, log,
+    store, blobs, upstream, scanner, policy, log, advisories,
     onChange: (p) => renderer.invalidate(p),
     onScan: metrics.onScan,
     onDownload: metrics.onDownload,
@@ -77,7 +83,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
-  return { config, store, blobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook };
+  return { config, store, blobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories };
 }
 
 /** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */
@@ -103,6 +109,7 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   deps.log.info('pywarden listening', { url: `${url}/simple/`, upstream: deps.upstream.description, data: config.data, mode: config.mode, scanner: deps.scanner.version });
+  const { feed, stopWatch } = startIntel(deps);
   let closed = false;
   return {
     url,
@@ -115,6 +122,8 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      stopWatch();
+      await feed?.stop();
       await deps.scanAhead?.idle();
       await deps.webhook?.idle();
       await deps.scanner.close?.();
@@ -122,4 +131,25 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
       deps.store.close();
     },
   };
+}
+
+/**
+ * Advisories change while serving: the scheduled feed (when intelUrl is set) imports in this
+ * process; an import by another process is noticed by polling the store's change counter.
+ */
+function startIntel(deps: AppDeps): { feed?: IntelFeed; stopWatch: () => void } {
+  const advisories = deps.advisories!;
+  const stopWatch = watchAdvisories(() => advisories.generation(), () => deps.renderer.invalidateAll());
+  if (!deps.config.intelUrl) return { stopWatch };
+  const feed = new IntelFeed({
+    url: deps.config.intelUrl,
+    intervalMs: deps.config.intelInterval * 1000,
+    log: deps.log,
+    run: async (body, source) => {
+      const r = await importAndRedecide({ ...deps, advisories }, loadBuffer(body, source), source, 'intel-feed');
+      deps.log.info('advisory feed imported', { url: source, counts: summarize(r.counts), problems: r.problems.slice(0, 3) });
+    },
+  });
+  feed.start();
+  return { feed, stopWatch };
 }

@@ -15,12 +15,14 @@ const usage = `usage: pywarden serve [options]
   --page-ttl SECONDS       freshness of cached index pages (default ${DEFAULTS.pageTtl})
   --cooldown-hours N       hold uploads younger than N hours (default 0: off)
   --refused-listing hide|yank|show
+  --intel-url URL          fetch known-malicious advisories (OSV zip or JSON) from URL
+  --intel-interval SECONDS how often (default ${DEFAULTS.intelInterval})
   --log-level debug|info|warn|error|silent
 Every option also has an environment variable (PYWARDEN_UPSTREAM, PYWARDEN_PAGE_TTL, ...).`;
 
 const STRING_FLAGS: (keyof Config)[] = [
   'host', 'port', 'upstream', 'data', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
-  'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanWorkerIdle', 'requireTokenForDownloads', 'webhookUrl', 'logLevel',
+  'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanWorkerIdle', 'requireTokenForDownloads', 'webhookUrl', 'intelUrl', 'intelInterval', 'logLevel',
 ];
 
 export async function run(argv: string[]): Promise<number> {
