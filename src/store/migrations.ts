@@ -169,6 +169,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         ranges      TEXT NOT NULL               -- JSON list of ranges, each a list of OSV events
       );
       CREATE INDEX advisory_packages_project ON advisory_packages(project);
+      CREATE INDEX advisory_packages_advisory ON advisory_packages(advisory_id);
     `,
   },
 ];
