@@ -81,7 +81,9 @@ export class IntelFeed {
     }
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new Error(`HTTP ${res.statusCode}`);
+      // Redirects are not followed: the configured URL is the one fetched, and says so when it moved.
+      const moved = res.statusCode >= 300 && res.statusCode < 400 && typeof res.headers.location === 'string' ? ` (redirects to ${res.headers.location.slice(0, 200)}; configure that URL)` : '';
+      throw new Error(`HTTP ${res.statusCode}${moved}`);
     }
     const max = this.o.maxBytes ?? 512 * 1024 * 1024;
     const declared = Number(res.headers['content-length']);

@@ -97,6 +97,8 @@ describe.skipIf(!py)('known-malicious advisories, imported by command', () => {
       'added 2, updated 0, withdrawn 0, unchanged 0, skipped non-PyPI 1, skipped not malicious 1, invalid 1; 1 recorded files re-decided, 1 of them refused',
     );
     expect(r.stderr).toMatch(/invalid: .*broken\.json: not JSON/);
+    const audit = proxy.deps.store.db.prepare(`SELECT actor, reason FROM decisions WHERE action = 'intel-import'`).all() as { actor: string; reason: string }[];
+    expect(audit).toEqual([{ actor: 'intel-import', reason: `${zip}: ${r.stdout.trim()}` }]);
   });
 
   it('the cached file and an uncached one are refused at once, with the advisory id in the reason phrase', async () => {

@@ -81,6 +81,13 @@ describe('IntelFeed', () => {
     expect(logs.map((l) => JSON.parse(l).reason)).toEqual(['body of 5000 bytes is over the limit of 1000', 'body over the limit of 1000 bytes']);
   });
 
+  it('a redirect is not followed; the log names where it points', async () => {
+    plan = [() => [302, { location: 'https://elsewhere.example/all.zip' }, '']];
+    const { f, logs } = feed(async () => expect.unreachable('nothing is imported'));
+    expect(await f.runOnce()).toBe(false);
+    expect(JSON.parse(logs[0]).reason).toBe('HTTP 302 (redirects to https://elsewhere.example/all.zip; configure that URL)');
+  });
+
   it('an unreachable URL is a logged failure, not a crash', async () => {
     const { f, logs } = feed(async () => undefined, { url: 'http://127.0.0.1:1/all.zip', timeoutMs: 2000 });
     expect(await f.runOnce()).toBe(false);
