@@ -20,6 +20,7 @@ import { HttpError, problem } from './server/problem.js';
 import { mountSimple } from './server/simple.js';
 import type { Scanner } from './scan/types.js';
 import type { ReviewStore } from './store/review.js';
+import type { AdvisoryStore } from './store/advisories.js';
 import type { Metrics } from './metrics/index.js';
 import { METRICS_CONTENT_TYPE } from './metrics/index.js';
 import { accessLog } from './metrics/access-log.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   reviews?: ReviewStore;
   metrics?: Metrics;
   webhook?: Webhook;
+  /** Known-malicious advisories (OSV); absent: none consulted. */
+  advisories?: AdvisoryStore;
 }
 
 const MAX_URL_LENGTH = 4096;
@@ -88,7 +91,7 @@ export function createApp(d: AppDeps): Hono {
     app.use('/simple/*', auth);
     app.use('/files/*', auth);
   }
-  if (d.reviews) mountReview(app, { reviews: d.reviews, store: d.store, blobs: d.blobs, scanner: d.scanner, renderer: d.renderer, gate: d.gate, log: d.log });
+  if (d.reviews) mountReview(app, { reviews: d.reviews, store: d.store, blobs: d.blobs, scanner: d.scanner, renderer: d.renderer, gate: d.gate, log: d.log, advisories: d.advisories });
 
   mountSimple(app, {
     pages: d.pages,

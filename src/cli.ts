@@ -5,6 +5,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   token: () => import('./commands/token.js'),
   rescan: () => import('./commands/rescan.js'),
   cluster: () => import('./commands/cluster.js'),
+  intel: () => import('./commands/intel.js'),
 };
 
 const usage = `usage: pywarden <command> [options]
@@ -15,6 +16,7 @@ commands:
   token     create, list or revoke API tokens for the review API and page
   rescan    re-scan cached files whose verdict came from another scanner version
   cluster   build or re-cluster the install-script outlier model (MPHunter)
+  intel     import known-malicious advisories (OSV records: a file, a folder or a zip export)
 Run "pywarden <command> --help" for the options of one command.`;
 
 export async function main(argv: string[]): Promise<number> {

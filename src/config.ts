@@ -42,6 +42,10 @@ export interface Config {
   requireTokenForDownloads: boolean;
   /** http(s) URL that receives a JSON POST for every newly held file; '' disables. */
   webhookUrl: string;
+  /** http(s) URL of known-malicious advisories (OSV zip export or JSON) fetched on a schedule; '' disables. */
+  intelUrl: string;
+  /** Seconds between two fetches of intelUrl. */
+  intelInterval: number;
   allow: Lists;
   deny: Lists;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -99,6 +103,8 @@ export const DEFAULTS: Config = {
   scanMemoryLimit: 1024,
   requireTokenForDownloads: false,
   webhookUrl: '',
+  intelUrl: '',
+  intelInterval: 3600,
   allow: { projects: [], versions: [], sha256: [] },
   deny: { projects: [], versions: [], sha256: [] },
   logLevel: 'info',
@@ -138,6 +144,8 @@ const KEYS: Record<keyof Config, Kind> = {
   scanMemoryLimit: 'int',
   requireTokenForDownloads: 'bool',
   webhookUrl: 'url',
+  intelUrl: 'url',
+  intelInterval: 'int',
   allow: 'lists',
   deny: 'lists',
   logLevel: 'level',
@@ -343,5 +351,7 @@ function validate(c: Config): Config {
   if (c.requestTimeout > 0 && c.headersTimeout > c.requestTimeout) {
     throw new ConfigError(`headersTimeout (${c.headersTimeout} ms) must not exceed requestTimeout (${c.requestTimeout} ms); raise requestTimeout or set it to 0`);
   }
+  // An export of all PyPI advisories is tens of MiB: not something to fetch every few seconds.
+  if (c.intelInterval < 60) throw new ConfigError(`intelInterval must be at least 60 seconds, got ${c.intelInterval}`);
   return c;
 }

@@ -25,6 +25,10 @@ import { ReviewStore } from './store/review.js';
 import { Metrics } from './metrics/index.js';
 import { Webhook } from './review/webhook.js';
 import { rankHeldFile } from './review/rank.js';
+import { AdvisoryStore } from './store/advisories.js';
+import { IntelFeed, watchAdvisories } from './intel/feed.js';
+import { loadBuffer } from './intel/load.js';
+import { importAndRedecide, summarize } from './intel/import.js';
 
 const MiB = 1024 * 1024;
 
@@ -45,6 +49,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const log = opts.log ?? createLogger(config.logLevel);
   const store = new SqliteMetadataStore(openDatabase(path.join(config.data, 'pywarden.db')), { coalesceMs: config.auditCoalesceSeconds * 1000 });
   const reviews = new ReviewStore(store.db);
+  const advisories = new AdvisoryStore(store.db);
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
   const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
@@ -71,11 +76,12 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
       const states = store.projectStates(page.project);
       const projectStatus = page.status?.status ?? null;
       const o = policy();
+      const listedBy = advisories.matcher(page.project);
       return (f) => {
         const s = states.get(f.sha256);
         // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
         const rules = o.monitoredRules?.length && (s?.verdict === 'suspicious' || s?.verdict === 'malicious') ? store.latestVerdict(f.sha256)?.findings.map((x) => x.rule) : undefined;
-        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules }, o);
+        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version) }, o);
       };
     },
     () => config.refusedListing,
@@ -90,7 +96,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   // Evicts only what the gate is not downloading or scanning; `gate` is assigned just below.
   const quota = config.blobQuota ? new BlobQuota(blobs, store, config.blobQuota, blobs.totalBytes(), log, (sha) => gate.busy(sha)) : undefined;
   const gate: Gate = new Gate({
-    store, blobs, upstream, scanner, policy, log,
+    store, blobs, upstream, scanner, policy, log, advisories,
     maxFileSize: config.maxFileSize,
     slots: new Slots(config.maxColdDownloads, config.coldDownloadQueue),
     quota,
@@ -104,7 +110,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
-  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook };
+  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories };
 }
 
 /** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */
@@ -145,6 +151,7 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   deps.log.info('pywarden listening', { url: `${url}/simple/`, upstream: deps.upstream.description, data: config.data, mode: config.mode, scanner: deps.scanner.version });
+  const { feed, stopWatch } = startIntel(deps);
   let closed = false;
   return {
     url,
@@ -157,6 +164,8 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      stopWatch();
+      await feed?.stop();
       await deps.scanAhead?.idle();
       await deps.webhook?.idle();
       await deps.scanner.close?.();
@@ -164,4 +173,25 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
       deps.store.close();
     },
   };
+}
+
+/**
+ * Advisories change while serving: the scheduled feed (when intelUrl is set) imports in this
+ * process; an import by another process is noticed by polling the store's change counter.
+ */
+function startIntel(deps: AppDeps): { feed?: IntelFeed; stopWatch: () => void } {
+  const advisories = deps.advisories!;
+  const stopWatch = watchAdvisories(() => advisories.generation(), () => deps.renderer.invalidateAll());
+  if (!deps.config.intelUrl) return { stopWatch };
+  const feed = new IntelFeed({
+    url: deps.config.intelUrl,
+    intervalMs: deps.config.intelInterval * 1000,
+    log: deps.log,
+    run: async (body, source) => {
+      const r = await importAndRedecide({ ...deps, advisories }, loadBuffer(body, source), source, 'intel-feed');
+      deps.log.info('advisory feed imported', { url: source, counts: summarize(r.counts), problems: r.problems.slice(0, 3) });
+    },
+  });
+  feed.start();
+  return { feed, stopWatch };
 }

@@ -77,4 +77,12 @@ describe('configuration', () => {
     expect(c.deny.projects).toEqual(['foo-bar']);
     expect(c.deny.versions).toEqual(['foo-bar==1.0']);
   });
+
+  it('the advisory feed: an http(s) URL or "", fetched no more often than once a minute', () => {
+    expect(loadConfig({ env: {} })).toMatchObject({ intelUrl: '', intelInterval: 3600 });
+    const c = loadConfig({ env: { PYWARDEN_INTEL_URL: 'https://osv.example/PyPI/all.zip', PYWARDEN_INTEL_INTERVAL: '600' } });
+    expect(c).toMatchObject({ intelUrl: 'https://osv.example/PyPI/all.zip', intelInterval: 600 });
+    expect(() => loadConfig({ env: {}, flags: { intelUrl: 'file:///etc/passwd' } })).toThrow(/"intelUrl" must be an http\(s\) URL or ""/);
+    expect(() => loadConfig({ env: {}, flags: { intelInterval: 5 } })).toThrow(/intelInterval must be at least 60 seconds, got 5/);
+  });
 });

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { buildDeps } from '../main.js';
 import { settleAfterRescan } from '../review/index.js';
 import type { AppDeps } from '../app.js';
+import type { FileRow, ReviewState } from '../store/metadata.js';
 
 const usage = `usage: pywarden rescan [--data DIR] [--config FILE] [--refresh-status] [--upstream URL|FOLDER]
 
@@ -77,24 +78,28 @@ export async function rescanAll(d: AppDeps, opts: { refreshStatus?: boolean; act
     sum.rescanned++;
     if (result.verdict !== row.verdict) sum.changed++;
     const reason = `${row.verdict ?? 'none'} (${row.version ?? '-'}) -> ${result.verdict} (${result.scannerVersion})`;
-    const review = d.store.getReview(file.sha256);
-    if (review) {
-      const state = settleAfterRescan({ reviews, store: d.store, gate: d.gate }, review.id, actor, reason);
-      if (state === 'cleared') sum.cleared++;
-      else if (state === 'released') sum.keptReleased++;
-      else sum.held++;
-    } else {
-      // No item yet: let the gate open one if policy now holds the file (bytes are stored, nothing is fetched).
-      const r = await d.gate.ensure(file.sha256);
-      if (r.decision.action !== 'allow') {
-        sum.held++;
-        reviews.decide({ sha256: file.sha256, project: file.project, version: file.version, action: 'rescan', actor, reason, previous: null });
-      }
-    }
+    const state = await redecide(d, file, actor, reason);
+    if (state === 'cleared') sum.cleared++;
+    else if (state === 'released') sum.keptReleased++;
+    else if (state !== 'allowed') sum.held++;
     d.renderer.invalidate(file.project);
   }
 
   return sum;
+}
+
+/**
+ * Applies policy again to one file whose verdict or policy inputs (an advisory) changed: its review
+ * item is settled (human decisions stand), or, without one, the gate opens one if policy now refuses
+ * the file. Pass stored files or files with an item: the gate fetches nothing for those.
+ */
+export async function redecide(d: AppDeps, file: FileRow, actor: string, reason: string, action = 'rescan'): Promise<ReviewState | 'allowed' | 'held'> {
+  const review = d.store.getReview(file.sha256);
+  if (review) return settleAfterRescan({ reviews: d.reviews!, store: d.store, gate: d.gate }, review.id, actor, reason, action);
+  const r = await d.gate.ensure(file.sha256);
+  if (r.decision.action === 'allow') return 'allowed';
+  d.reviews!.decide({ sha256: file.sha256, project: file.project, version: file.version, action, actor, reason, previous: null });
+  return 'held';
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -15,6 +15,8 @@ const usage = `usage: pywarden serve [options]
   --page-ttl SECONDS       freshness of cached index pages (default ${DEFAULTS.pageTtl})
   --cooldown-hours N       hold uploads younger than N hours (default 0: off)
   --refused-listing hide|yank|show
+  --intel-url URL          fetch known-malicious advisories (OSV zip or JSON) from URL
+  --intel-interval SECONDS how often (default ${DEFAULTS.intelInterval})
   --log-level debug|info|warn|error|silent
   --file-origins O1,O2     origins besides the upstream's that file URLs may point at
   --max-file-size SIZE     largest file fetched (default 2GiB)
@@ -29,6 +31,7 @@ const STRING_FLAGS: (keyof Config)[] = [
   'fileOrigins', 'maxFileSize', 'maxColdDownloads', 'coldDownloadQueue', 'blobQuota',
   'pageCacheMb', 'maxPageMb', 'maxPageFiles', 'auditCoalesceSeconds', 'metricsRequireToken',
   'maxConnections', 'maxConnectionsPerClient', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout',
+  'intelUrl', 'intelInterval',
 ];
 
 export async function run(argv: string[]): Promise<number> {

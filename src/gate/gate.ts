@@ -21,6 +21,8 @@ export interface GateDeps {
   upstream: Upstream;
   scanner: Scanner;
   policy: () => PolicyOptions;
+  /** Known-malicious advisories: ids of those that list a project's version (absent: none). */
+  advisories?: { match(project: string, version: string | null): string[] };
   log: Logger;
   /** Called when something that changes how a project's page renders was recorded. */
   onChange?: (project: string) => void;
@@ -53,15 +55,16 @@ export class Gate {
   constructor(private readonly d: GateDeps) {}
 
   /** What policy says about a listed file right now, without fetching anything. */
-  peek(file: FileRow): { decision: Decision; verdict?: VerdictRow; review?: ReviewRow } {
+  peek(file: FileRow): { decision: Decision; verdict?: VerdictRow; review?: ReviewRow; advisories: string[] } {
     const verdict = this.d.store.getVerdict(file.sha256, this.d.scanner.version);
     const review = this.d.store.getReview(file.sha256);
+    const advisories = this.d.advisories?.match(file.project, file.version) ?? [];
     const decision = decide(
       { sha256: file.sha256, project: file.project, version: file.version, uploadTime: file.upload_time },
-      { verdict: verdict?.verdict, review: review?.state, projectStatus: this.d.store.projectStatus(file.project), rules: verdict?.findings.map((f) => f.rule) },
+      { verdict: verdict?.verdict, review: review?.state, projectStatus: this.d.store.projectStatus(file.project), rules: verdict?.findings.map((f) => f.rule), advisories },
       this.d.policy(),
     );
-    return { decision, verdict, review };
+    return { decision, verdict, review, advisories };
   }
 
   /**
@@ -73,7 +76,7 @@ export class Gate {
     let file = listed ?? this.d.store.getFile(sha256);
     if (!file) throw new NotListedError(sha256);
     let state = this.peek(file);
-    // Refused whatever the bytes say (deny list, upstream quarantine, cooldown, confirmed block):
+    // Refused whatever the bytes say (deny list, known-malicious advisory, upstream quarantine, cooldown, confirmed block):
     // no need to fetch, unless monitor mode will serve it anyway.
     const refusedWithoutBytes = state.decision.action !== 'allow' && state.decision.source !== 'pending' && state.decision.source !== 'verdict';
     const needBytes = !(refusedWithoutBytes && state.decision.enforced);

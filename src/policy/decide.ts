@@ -10,6 +10,7 @@ export type DecisionSource =
   | 'verdict'
   | 'allowlist'
   | 'denylist'
+  | 'advisory'
   | 'review'
   | 'cooldown'
   | 'upstream-quarantine'
@@ -38,6 +39,8 @@ export interface Knowledge {
   projectStatus?: string | null;
   /** Rule ids of the verdict's findings (for per-rule monitor mode). */
   rules?: string[];
+  /** Ids of known-malicious advisories (OSV, e.g. MAL-2024-1234) that list this name and version. */
+  advisories?: string[];
 }
 
 /** A reviewer's time-boxed exception: a project, a project version, or one sha256 of it. */
@@ -85,6 +88,11 @@ function waives(w: Waiver, f: FileFacts, now: number): boolean {
   return true;
 }
 
+// Reason phrases stay one short line: three ids at most.
+function advisoryIds(ids: string[]): string {
+  return ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ');
+}
+
 /** A refusal already decided (not merely "not scanned yet") and enforced: what pages hide and URLs refuse. */
 export function knownRefusal(d: Decision): boolean {
   return d.action !== 'allow' && d.source !== 'pending' && d.enforced;
@@ -98,7 +106,9 @@ export function inCooldown(uploadTime: string | null | undefined, hours: number,
 }
 
 /**
- * Precedence, strongest first: a denied sha256 / project / version; upstream quarantine (PEP 792);
+ * Precedence, strongest first: a denied sha256 / project / version; a known-malicious advisory (it
+ * names a release, not a guess, so it beats a reviewer's release, a waiver and the allow list; a wrong
+ * one is lifted by importing its withdrawn record); upstream quarantine (PEP 792);
  * a reviewer's decision, an allow-list entry or a live waiver; the cooldown; the scanner's verdict.
  * `verdict` undefined means "not scanned yet": the caller must scan before serving (action 'quarantine', source 'pending').
  */
@@ -111,6 +121,7 @@ export function decide(f: FileFacts, k: Knowledge, o: PolicyOptions, now = Date.
     enforced: action === 'allow' ? true : enforced,
   });
   if (listed(o.deny, f, true)) return d('block', 'denylist', 'denied by policy');
+  if (k.advisories?.length) return d('block', 'advisory', `known malicious (${advisoryIds(k.advisories)})`);
   if (k.projectStatus === 'quarantined') return d('block', 'upstream-quarantine', 'project quarantined upstream');
   if (k.review === 'confirmed') return d('block', 'review', 'block confirmed by a reviewer');
   if (k.review === 'released') return d('allow', 'review', 'released by a reviewer');

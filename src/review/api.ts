@@ -9,6 +9,7 @@ import type { Scanner } from '../scan/types.js';
 import type { PageRenderer } from '../pages/render.js';
 import type { Gate } from '../gate/gate.js';
 import type { Logger } from '../log.js';
+import type { AdvisoryStore } from '../store/advisories.js';
 import { ALL_STATES, type ListKind, type ListName, type QueueOrder, type ReviewStore, type RuleMode } from '../store/review.js';
 import { requireRole, principal } from '../auth/middleware.js';
 import { createToken, EXPIRY_HELP, isRole, parseExpiry, ROLES } from '../auth/tokens.js';
@@ -23,6 +24,7 @@ export interface ReviewApiDeps {
   renderer: PageRenderer;
   gate: Gate;
   log: Logger;
+  advisories?: AdvisoryStore;
 }
 
 const SHA_RE = /^[0-9a-f]{64}$/;
@@ -265,18 +267,18 @@ function invalidateAt(renderer: PageRenderer, project: string, at: number): void
 }
 
 /** After a new verdict: clean → the item is cleared; held → back to the held state; human decisions stay. */
-export function settleAfterRescan(d: Pick<ReviewApiDeps, 'reviews' | 'store' | 'gate'>, reviewId: number, actor: string, reason: string): ReviewState {
+export function settleAfterRescan(d: Pick<ReviewApiDeps, 'reviews' | 'store' | 'gate'>, reviewId: number, actor: string, reason: string, action = 'rescan'): ReviewState {
   const row = d.reviews.reviewRow(reviewId)!;
   const file = d.store.getFile(row.sha256)!;
   if (row.state === 'released' || row.state === 'confirmed') {
-    d.reviews.decide({ sha256: file.sha256, project: file.project, version: file.version, action: 'rescan', actor, reason, previous: row.state });
+    d.reviews.decide({ sha256: file.sha256, project: file.project, version: file.version, action, actor, reason, previous: row.state });
     return row.state;
   }
   const { decision } = d.gate.peek(file);
   const verdict = d.store.latestVerdict(file.sha256)?.verdict;
   const next: ReviewState =
     decision.action === 'allow' ? 'cleared' : verdict === 'error' && decision.source === 'verdict' ? 'error' : decision.action === 'block' ? 'blocked' : 'quarantined';
-  d.reviews.setState(reviewId, next, { sha256: file.sha256, project: file.project, version: file.version, action: 'rescan', actor, reason });
+  d.reviews.setState(reviewId, next, { sha256: file.sha256, project: file.project, version: file.version, action, actor, reason });
   return next;
 }
 

@@ -33,6 +33,7 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
   const findings = verdict ? await withContext(d, file, verdict.findings) : [];
   if (!d.reviews.extra(item.sha256) && (await rankHeldFile(d.blobs, d.reviews, file, d.scanner))) item = d.reviews.item(reviewId)!;
   const extra = d.reviews.extra(item.sha256);
+  const peek = d.gate.peek(file);
   return {
     ...item,
     file: {
@@ -58,7 +59,9 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
     findings,
     cluster: extra ? { outlierRank: extra.outlier_rank, family: extra.family, familyDistance: extra.family_distance } : null,
     upstream: { projectStatus: d.store.projectStatus(file.project) ?? 'active' },
-    policy: d.gate.peek(file).decision,
+    policy: peek.decision,
+    // Known-malicious advisories that list this name and version, as imported (id, summary, references).
+    advisories: peek.advisories.map((id) => d.advisories?.get(id)).filter((a) => a !== undefined),
     askedBy: d.reviews.askers(item.sha256),
     history: d.reviews.history(item.sha256, file.project).map((h) => ({
       ...h,

@@ -209,4 +209,34 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX events_coalesce ON events(sha256, client, kind, at);
     `,
   },
+  {
+    version: 5,
+    name: 'advisories',
+    sql: `
+      -- Known-malicious package records (OSV; OpenSSF malicious-packages MAL- ids), one row per record.
+      -- A withdrawn record keeps its row (so an older copy of it is not imported again) and loses its packages.
+      CREATE TABLE advisories (
+        id          TEXT PRIMARY KEY,
+        modified    TEXT NOT NULL,              -- as in the record (RFC 3339)
+        modified_ms INTEGER NOT NULL,
+        withdrawn   TEXT,
+        summary     TEXT NOT NULL,
+        details     TEXT NOT NULL,
+        aliases     TEXT NOT NULL,              -- JSON list
+        refs        TEXT NOT NULL,              -- JSON list of {type, url}
+        source      TEXT,                       -- the file, folder or URL it was imported from
+        imported_at INTEGER NOT NULL,
+        seq         INTEGER NOT NULL            -- grows with every change: other processes poll it
+      );
+      CREATE INDEX advisories_seq ON advisories(seq);
+      CREATE TABLE advisory_packages (
+        advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+        project     TEXT NOT NULL,              -- PEP 503 normalized
+        versions    TEXT NOT NULL,              -- JSON list of exact versions
+        ranges      TEXT NOT NULL               -- JSON list of ranges, each a list of OSV events
+      );
+      CREATE INDEX advisory_packages_project ON advisory_packages(project);
+      CREATE INDEX advisory_packages_advisory ON advisory_packages(advisory_id);
+    `,
+  },
 ];

@@ -57,4 +57,19 @@ describe('policy', () => {
     expect(inCooldown('2026-01-01T00:00:00Z', 0, now)).toBe(false);
     expect(decide(file, { verdict: 'clean' }, opts({ cooldownHours: 24 }), now)).toMatchObject({ action: 'quarantine', source: 'cooldown' });
   });
+
+  it('a known-malicious advisory blocks at once, over a clean verdict, a release, a waiver and the allow list', () => {
+    const waivers = [{ project: 'demo', version: null, sha256: null, expiresAt: Date.now() + 86_400_000 }];
+    const d = decide(file, { verdict: 'clean', review: 'released', advisories: ['MAL-2099-0001'] }, opts({ allow: { ...none, projects: ['demo'] }, waivers }));
+    expect(d).toEqual({ action: 'block', source: 'advisory', reason: 'known malicious (MAL-2099-0001)', enforced: true });
+    // Before any scan, too: no verdict needed.
+    expect(decide(file, { advisories: ['MAL-2099-0001'] }, opts())).toMatchObject({ action: 'block', source: 'advisory' });
+  });
+
+  it('an advisory reason names at most three ids; the deny list still comes first; monitor mode only logs it', () => {
+    expect(decide(file, { advisories: ['MAL-1', 'MAL-2', 'MAL-3', 'MAL-4', 'MAL-5'] }, opts()).reason).toBe('known malicious (MAL-1, MAL-2, MAL-3 and 2 more)');
+    expect(decide(file, { advisories: ['MAL-1'] }, opts({ deny: { ...none, sha256: [SHA] } })).source).toBe('denylist');
+    expect(decide(file, { verdict: 'clean', advisories: ['MAL-1'] }, opts({ mode: 'monitor' }))).toMatchObject({ action: 'block', source: 'advisory', enforced: false });
+    expect(decide(file, { verdict: 'clean', advisories: [] }, opts()).action).toBe('allow');
+  });
 });
