@@ -13,7 +13,6 @@ const PIPS = ['18.1', '23.2.1', '24.2'].filter((v) => pythons.has(v));
 if (PIPS.length < 3) console.warn(`!!! pip end-to-end: only pips ${[...pythons.keys()].join(', ')} found; missing ones are skipped`);
 const anyPython = pythons.get('23.2.1') ?? [...pythons.values()].pop();
 
-const ALLOW = { projects: ['demo-pkg', 'held-pkg', 'hello-sdist'] };
 
 let work: string;
 let folder: string;
@@ -35,10 +34,9 @@ beforeAll(async () => {
     { kind: 'wheel', name: 'held_pkg', version: '2.0' },
     { kind: 'sdist', name: 'hello_sdist', version: '1.0' },
   ]);
-  // The fixtures are minimal synthetic packages, which the learned classifier tends to hold as
-  // placeholder-like (models/MODEL.md); they are allow-listed so these tests exercise the client
-  // path. Allow-listed files are still downloaded, verified and scanned before they are served.
-  proxy = await start(folder, { allow: ALLOW, deny: { versions: ['held-pkg==2.0'] } });
+  // No allow-list: the real scanner and model judge these honest little packages (issue 11: the
+  // model alone no longer holds, so a small conventional sdist is served on its merits).
+  proxy = await start(folder, { deny: { versions: ['held-pkg==2.0'] } });
 });
 
 afterAll(async () => {
@@ -117,7 +115,7 @@ describe.skipIf(!anyPython)('yanked files through an HTTP upstream (PEP 592)', (
     index.projects.set('demo-pkg', {
       files: [{ filename: 'demo_pkg-1.0-py3-none-any.whl' }, { filename: 'demo_pkg-1.1-py3-none-any.whl', yanked: 'broken release' }],
     });
-    yproxy = await start(index.url, { allow: ALLOW });
+    yproxy = await start(index.url);
   });
   afterAll(async () => {
     await yproxy?.close();

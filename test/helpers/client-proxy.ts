@@ -1,7 +1,6 @@
 // The proxy that Debian's Python clients (Poetry, PDM) install through in the end-to-end tests: a
-// local folder upstream with demo_pkg 1.0 and 1.1 wheels, 1.1 on the deny list. The minimal
-// fixtures are allow-listed (the classifier holds placeholder-like packages, see models/MODEL.md);
-// they are still downloaded, verified and scanned, and the deny list still wins.
+// local folder upstream with demo_pkg 1.0 and 1.1 wheels, 1.1 on the deny list. No allow-list:
+// the fixtures are downloaded, verified, scanned and judged by the real scanner and model.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +28,7 @@ export async function startDemoProxy(prefix: string): Promise<DemoProxy> {
     { kind: 'wheel', name: 'demo_pkg', version: '1.1' },
   ]);
   const proxy = await startServer(
-    loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: folder, data: path.join(work, 'data'), logLevel: 'warn', scanWorkers: '1', allow: { projects: ['demo-pkg'] }, deny: { versions: ['demo-pkg==1.1'] } } }),
+    loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: folder, data: path.join(work, 'data'), logLevel: 'warn', scanWorkers: '1', deny: { versions: ['demo-pkg==1.1'] } } }),
   );
   const python = execFileSync('/usr/bin/python3', ['-c', 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")'], { encoding: 'utf8' }).trim();
   const project = path.join(work, 'consumer');
