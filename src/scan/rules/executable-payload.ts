@@ -16,7 +16,9 @@ export const executablePayload: Rule = {
   severities: 'high: executable decoded from a literal, or a PE program (.exe/.scr...) in an sdist or pure wheel; medium: other native programs in an sdist or pure wheel; low: a native library there; info: any binary in a platform wheel',
   check(ctx) {
     const out: Finding[] = [];
-    const pure = ctx.dist.format !== 'wheel' || ctx.wheelTags.every((t) => /-none-any$/.test(t));
+    // pip installs by the file name's tag: playwright's manylinux wheels say `py3-none-any` inside.
+    const platformName = ctx.dist.format === 'wheel' && !/-any\.whl$/i.test(ctx.dist.filename);
+    const pure = !platformName && (ctx.dist.format !== 'wheel' || ctx.wheelTags.every((t) => /-none-any$/.test(t)));
     let extensions = 0;
     for (const m of ctx.members) {
       if (m.type !== 'file' || !isExecutableMagic(m.head)) continue;
@@ -25,7 +27,8 @@ export const executablePayload: Rule = {
         extensions++;
         continue;
       }
-      if (EXT_MODULE.test(m.path) && !isPe) {
+      // A native library (.so, .dylib, or a Windows .dll/.pyd) is low: pyopengl ships freeglut DLLs in its pure wheel.
+      if (EXT_MODULE.test(m.path) && (!isPe || /\.(dll|pyd)$/i.test(m.path))) {
         out.push(finding('executable-payload', 'low', m.path, undefined, undefined, 'Native library in an sdist or pure wheel.'));
         continue;
       }

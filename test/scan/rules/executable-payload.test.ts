@@ -21,6 +21,14 @@ describe('executable-payload', () => {
     const d = distOf({ 'ruff-0.6.0.data/scripts/ruff': ELF, 'cmake/data/bin/cmake': ELF, 'ruff-0.6.0.dist-info/WHEEL': 'Wheel-Version: 1.0\nTag: py3-none-manylinux_2_17_x86_64\n' }, 'wheel', 'ruff-0.6.0-py3-none-manylinux_2_17_x86_64.whl');
     expect(analyze(d).findings.filter((f) => f.rule === 'executable-payload' && f.severity !== 'info')).toEqual([]);
   });
+  it('takes the platform from the file name (playwright tags its manylinux wheels py3-none-any inside)', () => {
+    const d = distOf({ 'playwright/driver/node': ELF, 'playwright-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\nTag: py3-none-any\n' }, 'wheel', 'playwright-1.0-py3-none-manylinux1_x86_64.whl');
+    expect(analyze(d).findings.filter((f) => f.rule === 'executable-payload' && f.severity !== 'info')).toEqual([]);
+  });
+  it('keeps a Windows DLL in a pure wheel low (pyopengl ships freeglut)', () => {
+    const d = distOf({ 'OpenGL/DLLS/freeglut64.dll': PE, 'pkg-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\nTag: py3-none-any\n' }, 'wheel', 'pkg-1.0-py3-none-any.whl');
+    expect(maxSev(analyze(d).findings.filter((f) => f.rule === 'executable-payload'))).toBe('low');
+  });
   it('still flags a program in a pure wheel (medium)', () => {
     const d = distOf({ 'pkg/helper': ELF, 'pkg-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\nTag: py3-none-any\n' }, 'wheel', 'pkg-1.0-py3-none-any.whl');
     expect(maxSev(analyze(d).findings.filter((f) => f.rule === 'executable-payload'))).toBe('medium');
