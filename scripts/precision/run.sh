@@ -13,7 +13,8 @@ CORPUS=${CORPUS:-../shared/corpus}
 SCRATCH=${PRECISION_SCRATCH:-${TMPDIR:-/tmp}/pywarden-precision}
 CACHE=${PRECISION_CACHE:-$SCRATCH/longtail}
 mkdir -p "$SCRATCH" "$CACHE"
-scan() { node bin/pywarden.js scan --jsonl --workers "${PRECISION_WORKERS:-$(nproc)}" "$@"; }
+# Exit status 1 only says a malicious file was seen (the point of the malicious sets).
+scan() { node bin/pywarden.js scan --jsonl --workers "${PRECISION_WORKERS:-$(nproc)}" "$@" || [ $? -eq 1 ]; }
 
 bash "$CORPUS/build-benign-sdists.sh" "$CACHE" >&2
 BENIGN_DEBIAN_LIST="$CORPUS/benign-longtail-dev.txt" bash "$CORPUS/build-benign-wheels.sh" "$CACHE" >&2
