@@ -137,11 +137,12 @@ const EXEC_CALL = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|ru
  * file's package, absolute ones from its folder, the root, `src/`, and any folder the file names
  * in a string (`sys.path.insert(0, os.path.join(here, 'docs'))` then `import helper`).
  */
-function importedFiles(f: PyFile, byInner: ReadonlyMap<string, unknown>, dirs: ReadonlySet<string>): string[] {
+function importedFiles(f: PyFile, byInner: ReadonlyMap<string, unknown>, dirs: ReadonlyMap<string, string[]>): string[] {
   if (!f.view.imports.length) return [];
   const here = f.inner.slice(0, f.inner.lastIndexOf('/') + 1);
   const names = new Set(f.view.strings.map((s) => s.value.replace(/^\.?\/+|\/+$/g, '')).filter((v) => v.length >= 2 && v.length <= 200 && !/\s/.test(v)));
-  const named = names.size ? [...dirs].filter((d) => d && [...names].some((v) => d === `${v}/` || d.endsWith(`/${v}/`))) : [];
+  // Folders by last segment: one lookup per string instead of every folder against every string.
+  const named = [...names].flatMap((v) => (dirs.get(v.slice(v.lastIndexOf('/') + 1)) ?? []).filter((d) => d === `${v}/` || d.endsWith(`/${v}/`)));
   const out = new Set<string>();
   for (const imp of f.view.imports) {
     const dots = /^\.*/.exec(imp)![0].length;
@@ -248,7 +249,12 @@ export function analyze(dist: Distribution): Analysis {
   const oversized: { path: string; location: Location; size: number }[] = [];
   const dataExec: { from: PyFile; line: number; member: string }[] = [];
   const byInner = new Map(ordered.map((m) => [m.inner, m]));
-  const dirs = new Set(ordered.map((m) => m.inner.slice(0, m.inner.lastIndexOf('/') + 1)));
+  const dirs = new Map<string, string[]>();
+  for (const d of new Set(ordered.map((m) => m.inner.slice(0, m.inner.lastIndexOf('/') + 1)))) {
+    if (!d) continue;
+    const last = d.slice(0, -1).split('/').pop()!;
+    (dirs.get(last) ?? dirs.set(last, []).get(last)!).push(d);
+  }
   /** Parsed, and queued for parsing: a module imported twice is promoted once. */
   const promoted = new Set<string>();
   const parsed = new Set<string>();
