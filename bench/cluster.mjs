@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS } from '../dist/scan/limits.js';
 import { callSequence, clusterModel, installCode, recluster, wantsInstallCode } from '../dist/scan/cluster/index.js';
 import { embed } from '../dist/scan/cluster/embed.js';
 import { scoreVector } from '../dist/scan/cluster/model.js';
+import { hasCapability } from '../dist/scan/cluster/capability.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const corpus = resolve(root, '../shared/corpus');
@@ -49,7 +50,7 @@ try {
         if (!calls.length) continue;
         const vec = embed(calls, model.idf[code.view], model.embed);
         const t2 = performance.now();
-        scoreVector(vm, vec, calls.length, model.embed.dims, model.weights);
+        scoreVector(vm, { vec, calls: calls.length, capable: hasCapability(calls) }, model.embed.dims, model.weights);
         const t3 = performance.now();
         t.parse.push(t1 - t0);
         t.embed.push(t2 - t1);

@@ -1,7 +1,7 @@
 // Extract the install-time call sequences of an unpacked corpus split once, for experiments:
-//   node scripts/cluster/extract.mjs DEST OUT.jsonl      (DEST as laid out by corpus unpack.sh)
+//   node scripts/cluster/extract.mjs DEST OUT.jsonl      (DEST as laid out by corpus unpack.sh or build-benign-*.sh)
 // One line per (file, view): sha256, label, family, kind, view, calls. Reads bytes only.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { readDistribution } from '../../dist/scan/archive/index.js';
 import { DEFAULT_LIMITS } from '../../dist/scan/limits.js';
 import { installCode, wantsInstallCode } from '../../dist/scan/cluster/install-code.js';
@@ -20,7 +20,9 @@ for (const m of manifest) {
   let dist;
   try {
     const fmt = m.kind === 'wheel' ? 'wheel' : 'sdist-tar';
-    dist = await readDistribution(`${dest}/${m.sha256}/${m.filename}`, {
+    // unpack.sh lays files out as DEST/<sha256>/<file>, build-benign-*.sh as DEST/<file>.
+    const path = [`${dest}/${m.sha256}/${m.filename}`, `${dest}/${m.filename}`].find((p) => existsSync(p));
+    dist = await readDistribution(path, {
       filename: m.filename,
       sha256: m.sha256,
       limits: DEFAULT_LIMITS,

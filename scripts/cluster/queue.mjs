@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { buildModel } from '../../dist/scan/cluster/build.js';
 import { embed, fnv1a } from '../../dist/scan/cluster/embed.js';
 import { scoreVector } from '../../dist/scan/cluster/model.js';
+import { hasCapability } from '../../dist/scan/cluster/capability.js';
 
 const [benFile, malFile] = process.argv.slice(2);
 const load = (f) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.calls.length > 0);
@@ -22,7 +23,7 @@ for (const f of [0, 1]) {
   for (const r of rows.filter(unseen)) {
     const vm = model.views[r.view];
     if (!vm) continue;
-    const s = scoreVector(vm, embed(r.calls, model.idf[r.view], model.embed), r.calls.length, model.embed.dims, model.weights);
+    const s = scoreVector(vm, { vec: embed(r.calls, model.idf[r.view], model.embed), calls: r.calls.length, capable: hasCapability(r.calls) }, model.embed.dims, model.weights);
     const prev = byFile.get(r.sha256);
     const entry = { label: r.label, view: r.view, rank: s.rank };
     if (!prev || s.rank > prev.rank) byFile.set(r.sha256, entry);

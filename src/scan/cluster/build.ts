@@ -55,7 +55,7 @@ export function buildModel(scripts: readonly LabelledScript[], cfg: EmbedConfig 
       seen.add(key);
       refs.push({ id: s.id, family: s.family ?? 'unknown', vec });
     }
-    const entries: HaystackEntry[] = benign.map((s) => ({ id: s.id, vec: weigh(counts.get(s)!, idf), calls: s.calls.length, trusted: true }));
+    const entries: HaystackEntry[] = benign.map((s) => ({ id: s.id, vec: weigh(counts.get(s)!, idf), calls: s.calls.length, trusted: true, capable: hasCapability(s.calls) }));
     const pruned = pruneMalicious(refs, entries.map((e) => e.vec), cfg.dims);
     const res = buildView(entries, pruned, cfg.dims, DEFAULT_PARAMS, model.weights);
     model.idf[view] = idf;

@@ -12,6 +12,7 @@ export interface StoredEntry {
   id: string;
   calls: number;
   trusted: boolean;
+  capable?: boolean;
   idx: number[];
   val: number[];
   /** Cluster model version the vector was embedded with; other versions are re-embedded or dropped. */
@@ -26,12 +27,12 @@ export interface HaystackStore {
 }
 
 export function entryToJson(view: View, e: HaystackEntry, version: string): StoredEntry {
-  return { view, id: e.id, calls: e.calls, trusted: e.trusted, idx: Array.from(e.vec.idx), val: Array.from(e.vec.val, (x) => Math.round(x * 1e6) / 1e6), version };
+  return { view, id: e.id, calls: e.calls, trusted: e.trusted, capable: e.capable, idx: Array.from(e.vec.idx), val: Array.from(e.vec.val, (x) => Math.round(x * 1e6) / 1e6), version };
 }
 
 export function entryFromJson(s: StoredEntry): HaystackEntry {
   const vec: SparseVec = { idx: Uint32Array.from(s.idx), val: Float32Array.from(s.val) };
-  return { id: s.id, vec, calls: s.calls, trusted: s.trusted };
+  return { id: s.id, vec, calls: s.calls, trusted: s.trusted, capable: s.capable };
 }
 
 export class MemoryHaystack implements HaystackStore {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Distribution } from '../archive/types.js';
 import type { Finding, Severity } from '../types.js';
 import { callSequence } from './calls.js';
+import { hasCapability } from './capability.js';
 import { embed } from './embed.js';
 import { installCode, type View } from './install-code.js';
 import { scoreVector, type HaystackEntry } from './model.js';
@@ -68,7 +69,7 @@ export function embedInstallScript(dist: Distribution, trusted = false, model: C
     if (!idf) continue;
     const calls = callSequence(code.text);
     if (calls.length === 0) continue;
-    out.push({ view: code.view, paths: code.paths, entry: { id: dist.sha256 || dist.filename, vec: embed(calls, idf, model.embed), calls: calls.length, trusted } });
+    out.push({ view: code.view, paths: code.paths, entry: { id: dist.sha256 || dist.filename, vec: embed(calls, idf, model.embed), calls: calls.length, trusted, capable: hasCapability(calls) } });
   }
   return out;
 }
@@ -83,7 +84,7 @@ export function scoreInstallScript(dist: Distribution, model: ClusterModel = clu
   for (const { view, entry, paths } of embedInstallScript(dist, false, model)) {
     const vm = model.views[view];
     if (!vm) continue;
-    const s = scoreVector(vm, entry.vec, entry.calls, model.embed.dims, model.weights);
+    const s = scoreVector(vm, entry, model.embed.dims, model.weights);
     const r: InstallScriptScore = {
       rank: s.rank,
       outlier: s.outlier,

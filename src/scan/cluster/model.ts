@@ -15,6 +15,8 @@ export interface HaystackEntry {
   calls: number;
   /** A reference benign script or one a reviewer allowed: clusters made mostly of these are benign. */
   trusted: boolean;
+  /** Calls something a payload needs (capability.ts); absent in entries stored before it existed. */
+  capable?: boolean;
 }
 
 export interface MaliciousRef {
@@ -130,7 +132,7 @@ export function buildView(
     for (let j = 0; j < n; j++) if (j !== i && benign[j] && dist[row + j] < bd) bd = dist[row + j];
     scatter(e.vec, dense);
     const nm = nearestMalicious(dense, malicious, e.id);
-    const terms: RankTerms = { outlier: h.outlier[i], benignDistance: bd, maliciousSimilarity: nm?.similarity ?? 0, calls: e.calls };
+    const terms: RankTerms = { outlier: h.outlier[i], benignDistance: bd, maliciousSimilarity: nm?.similarity ?? 0, calls: e.calls, capable: e.capable };
     return { ...terms, rank: rankScore(terms, weights), nearestMalicious: nm };
   });
   const model: ViewModel = {
@@ -155,7 +157,12 @@ export function buildView(
  * core distance among the points, the point it would join by mutual reachability, and the GLOSH
  * score that λ gives inside that point's cluster. Linear in the number of points.
  */
-export function scoreVector(model: ViewModel, vec: SparseVec, calls: number, dims: number, weights: RankWeights = DEFAULT_WEIGHTS): ScriptScore {
+export function scoreVector(
+  model: ViewModel,
+  { vec, calls, capable }: Pick<HaystackEntry, 'vec' | 'calls' | 'capable'>,
+  dims: number,
+  weights: RankWeights = DEFAULT_WEIGHTS,
+): ScriptScore {
   const dense = new Float32Array(dims);
   scatter(vec, dense);
   const n = model.points.length;
@@ -186,7 +193,7 @@ export function scoreVector(model: ViewModel, vec: SparseVec, calls: number, dim
     outlier = ml > 0 ? Math.min(1, Math.max(0, (ml - lambda) / ml)) : 1;
   }
   const nm = nearestMalicious(dense, model.malicious);
-  const terms: RankTerms = { outlier, benignDistance: bd, maliciousSimilarity: nm?.similarity ?? 0, calls };
+  const terms: RankTerms = { outlier, benignDistance: bd, maliciousSimilarity: nm?.similarity ?? 0, calls, capable };
   return { ...terms, rank: rankScore(terms, weights), nearestMalicious: nm };
 }
 

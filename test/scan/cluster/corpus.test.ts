@@ -115,7 +115,7 @@ describe.skipIf(!have)('install-script ranking on real corpus samples', () => {
     const times: number[] = [];
     for (const { view, entry } of entries) {
       const t0 = performance.now();
-      scoreVector(model.views[view]!, entry.vec, entry.calls, model.embed.dims, model.weights);
+      scoreVector(model.views[view]!, entry, model.embed.dims, model.weights);
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);

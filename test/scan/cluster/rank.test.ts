@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WEIGHTS, maliciousWeight, rankScore } from '../../../src/scan/cluster/rank.js';
+import { DEFAULT_WEIGHTS, INCAPABLE_FACTOR, maliciousWeight, rankScore } from '../../../src/scan/cluster/rank.js';
 
 const unit = fc.double({ min: 0, max: 1, noNaN: true });
 
@@ -25,6 +25,14 @@ describe('rank score (MPHunter)', () => {
     const both = { outlier: 0.9, benignDistance: 0.9, maliciousSimilarity: 0.9, calls: 30 };
     expect(rankScore(both)).toBeGreaterThan(rankScore({ ...both, maliciousSimilarity: 0 }));
     expect(rankScore(both)).toBeGreaterThan(rankScore({ ...both, outlier: 0, benignDistance: 0 }));
+  });
+
+  it('halves a script that calls nothing a payload needs, whatever its terms', () => {
+    // An unseen small project's plain setup() is a loner and resembles the many plain malicious ones.
+    const loner = { outlier: 1, benignDistance: 1, maliciousSimilarity: 0.95, calls: 2 };
+    expect(rankScore({ ...loner, capable: false })).toBeCloseTo(rankScore(loner) * INCAPABLE_FACTOR, 12);
+    expect(rankScore({ ...loner, capable: true })).toBe(rankScore(loner));
+    expect(rankScore({ ...loner, capable: false })).toBeLessThan(rankScore({ outlier: 0.5, benignDistance: 0.5, maliciousSimilarity: 0.6, calls: 2, capable: true }));
   });
 
   it('is bounded and monotone in every term', () => {
