@@ -6,9 +6,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { sniffFile } from '../scan/archive/index.js';
 import { createScanner } from '../scan/scan.js';
+import { MODEL_SCORES_ENV } from '../scan/model/given.js';
 import type { ScanResult, Verdict } from '../scan/types.js';
 
 const HELP = `usage: pywarden scan [options] PATH...
@@ -21,6 +22,9 @@ options:
                         malicious (default) or suspicious (an unreadable file, verdict
                         "error", counts as suspicious: it would be held)
   --workers N           scan in N child processes (default: number of cores)
+  --model-scores FILE   evaluation: take the classifier's score for each file listed in FILE
+                        (npm run train's out-of-fold scores, [{sha256, stack}]) instead of the
+                        model's, so figures on training data stay out-of-fold
   -h, --help            show this help
 
 exit status: 0 no verdict at or above --fail-on, 1 at least one, 2 usage error`;
@@ -38,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
         jsonl: { type: 'boolean', default: false },
         'fail-on': { type: 'string', default: 'malicious' },
         workers: { type: 'string' },
+        'model-scores': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -55,6 +60,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`pywarden scan: --fail-on must be "malicious" or "suspicious", got "${failOn}"\n`);
     return 2;
   }
+  // The scan processes are forked from this one and read it from the environment.
+  if (values['model-scores']) process.env[MODEL_SCORES_ENV] = resolve(values['model-scores']);
   const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     process.stderr.write(`pywarden scan: --workers must be a whole number from 1 to 256, got "${values.workers}"\n`);

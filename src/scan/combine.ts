@@ -15,6 +15,7 @@ import type { Distribution } from './archive/types.js';
 import { extractFeatures, FEATURE_NAMES } from './features/index.js';
 import { POPULAR_NAMES } from './features/popular-names.js';
 import { MODEL_PATH, modelInfo, scoreModel } from './model/index.js';
+import { givenScore } from './model/given.js';
 import type { Finding, Verdict } from './types.js';
 import { CONTEXT_RULES } from './analyze/verdict.js';
 
@@ -99,6 +100,6 @@ function projectName(filename: string): string {
 export async function combineWithModel(rules: Judged, dist: Distribution): Promise<Judged> {
   if (rules.verdict === 'error' || rules.verdict === 'malicious') return rules; // nothing to raise
   const c = modelCard();
-  const score = await scoreModel(extractFeatures(dist));
+  const score = givenScore(dist.sha256) ?? (await scoreModel(extractFeatures(dist)));
   return { ...combine(rules, score, c.thresholds, POPULAR.has(projectName(dist.filename))), model: score };
 }
