@@ -1,7 +1,8 @@
 // Extract the install-time call sequences of an unpacked corpus split once, for experiments:
 //   node scripts/cluster/extract.mjs DEST OUT.jsonl      (DEST as laid out by corpus unpack.sh or build-benign-*.sh)
 // One line per (file, view): sha256, label, family, kind, view, calls. Reads bytes only.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { manifestFiles } from '../train/manifest.mjs';
 import { readDistribution } from '../../dist/scan/archive/index.js';
 import { DEFAULT_LIMITS } from '../../dist/scan/limits.js';
 import { installCode, wantsInstallCode } from '../../dist/scan/cluster/install-code.js';
@@ -12,16 +13,14 @@ if (!dest || !out) {
   console.error('usage: extract.mjs DEST OUT.jsonl');
   process.exit(2);
 }
-const manifest = readFileSync(`${dest}/manifest.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const manifest = manifestFiles(dest);
 const lines = [];
 let failed = 0;
 const t0 = Date.now();
-for (const m of manifest) {
+for (const { m, path } of manifest) {
   let dist;
   try {
     const fmt = m.kind === 'wheel' ? 'wheel' : 'sdist-tar';
-    // unpack.sh lays files out as DEST/<sha256>/<file>, build-benign-*.sh as DEST/<file>.
-    const path = [`${dest}/${m.sha256}/${m.filename}`, `${dest}/${m.filename}`].find((p) => existsSync(p));
     dist = await readDistribution(path, {
       filename: m.filename,
       sha256: m.sha256,

@@ -2,8 +2,8 @@
 // card's ablation and for choosing how the model's score joins the rules (src/scan/combine.ts).
 // The rules have no training step, so these verdicts are out-of-sample. Bytes are only read.
 // usage: node scripts/train/rules.mjs OUT.jsonl DIR ...
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { manifestFiles } from './manifest.mjs';
 import { readDistribution } from '../../dist/scan/archive/index.js';
 import { DEFAULT_LIMITS } from '../../dist/scan/limits.js';
 import { analyze, wantsContent } from '../../dist/scan/analyze/index.js';
@@ -15,10 +15,7 @@ w.write(JSON.stringify({ rulesVersion: RULES_VERSION }) + '\n');
 let n = 0;
 const started = Date.now();
 for (const dir of dirs) {
-  for (const line of readFileSync(join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n')) {
-    const m = JSON.parse(line);
-    const path = join(dir, m.sha256, m.filename);
-    if (!existsSync(path)) continue;
+  for (const { m, path } of manifestFiles(dir)) {
     let rules;
     try {
       const dist = await readDistribution(path, { filename: m.filename, sha256: m.sha256, limits: DEFAULT_LIMITS, wantsContent });

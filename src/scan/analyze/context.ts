@@ -17,6 +17,13 @@ export interface PyFile {
   decodedFrom?: { path: string; line: number; layers: string[] };
   /** Names of functions that run when the file's trigger fires (module level, cmdclass, callees). */
   eager: Set<string>;
+  /** An ordinary module (or test) that code running unasked imports: it runs with that code. */
+  reached?: boolean;
+}
+
+/** Code that runs only when a caller calls it: an ordinary module or a test nothing unasked imports. */
+export function calledOnly(f: PyFile): boolean {
+  return (f.location === 'module' || f.location === 'test') && !f.reached;
 }
 
 export interface TextFile {

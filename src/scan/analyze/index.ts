@@ -294,6 +294,7 @@ export function analyze(dist: Distribution): Analysis {
     const location = installModules.has(m.inner) ? 'install' : m.location;
     parsed.add(m.inner);
     const file = parse(m.path, m.inner, m.data.toString('utf8'), location, installModules.has(m.inner));
+    if (promoted.has(m.inner)) file.reached = true;
     // Modules that code running unasked imports run with it: setup.py's helpers run at install
     // (also from a folder it put on sys.path, such as docs/), and a test or docs module imported
     // by a package __init__ runs on import. They are parsed next, whatever their location.

@@ -3,17 +3,20 @@
 // different behaviour rules in one file. Metadata rules only ever add weight to a hold.
 import type { Finding, Severity, Verdict } from '../types.js';
 import type { RuleContext } from './context.js';
-import { SEVERITY_RANK } from './context.js';
+import { calledOnly, SEVERITY_RANK } from './context.js';
 
 const WEIGHT: Record<Severity, number> = { info: 0, low: 0.06, medium: 0.25, high: 0.55, critical: 0.95 };
 /** Rules that describe the package, not its code: they never block. */
 export const CONTEXT_RULES = new Set(['metadata-signals', 'typosquat', 'dependency-url']);
 
-export function decide(findings: Finding[], _ctx: RuleContext): { verdict: Verdict; score: number } {
-  // Strongest finding per rule and file (decoded code counts as its parent file).
+/** The member a finding is in (decoded code counts as its parent file). */
+const fileOf = (f: Finding): string => f.path.replace(/#decoded@\d+$/, '');
+
+export function decide(findings: Finding[], ctx: RuleContext): { verdict: Verdict; score: number } {
+  // Strongest finding per rule and file.
   const best = new Map<string, Finding>();
   for (const f of findings) {
-    const key = `${f.rule}\0${f.path.replace(/#decoded@\d+$/, '')}`;
+    const key = `${f.rule}\0${fileOf(f)}`;
     const prev = best.get(key);
     if (!prev || SEVERITY_RANK[f.severity] > SEVERITY_RANK[prev.severity]) best.set(key, f);
   }
@@ -26,12 +29,12 @@ export function decide(findings: Finding[], _ctx: RuleContext): { verdict: Verdi
   const context = list.filter((f) => CONTEXT_RULES.has(f.rule));
   const critical = behaviour.some((f) => f.severity === 'critical');
   const highByFile = new Map<string, Set<string>>();
-  for (const f of behaviour) if (f.severity === 'high') (highByFile.get(f.path.replace(/#decoded@\d+$/, '')) ?? highByFile.set(f.path.replace(/#decoded@\d+$/, ''), new Set()).get(f.path.replace(/#decoded@\d+$/, ''))!).add(f.rule);
+  for (const f of behaviour) if (f.severity === 'high') (highByFile.get(fileOf(f)) ?? highByFile.set(fileOf(f), new Set()).get(fileOf(f))!).add(f.rule);
   const twoHigh = [...highByFile.values()].some((s) => s.size >= 2);
   // A high finding corroborated in the same file by another behaviour rule at medium, or by two more at low.
   const byFile = new Map<string, Map<string, number>>();
   for (const f of behaviour) {
-    const file = f.path.replace(/#decoded@\d+$/, '');
+    const file = fileOf(f);
     const m = byFile.get(file) ?? byFile.set(file, new Map()).get(file)!;
     m.set(f.rule, Math.max(m.get(f.rule) ?? 0, SEVERITY_RANK[f.severity]));
   }
@@ -42,8 +45,15 @@ export function decide(findings: Finding[], _ctx: RuleContext): { verdict: Verdi
     return ranks.filter((r) => r >= SEVERITY_RANK.medium).length >= 2 || others >= 2;
   });
   const anyHigh = highByFile.size > 0;
-  const mediums = new Set(behaviour.filter((f) => f.severity === 'medium').map((f) => f.rule));
-  const lows = new Set(behaviour.filter((f) => f.severity === 'low').map((f) => f.rule));
+  // A medium finding in code that runs only when called (an ordinary module nothing unasked imports),
+  // alone in its file, is a lead, not a hold: it counts as low (the classifier may still hold it,
+  // src/scan/combine.ts). Large popular libraries have a download next to a subprocess somewhere
+  // (meson's wrap resolver, ray's Prometheus installer, transformers' ffmpeg reader); droppers put
+  // the payload where it runs unasked, and a medium there still holds.
+  const called = new Set(ctx.py.filter(calledOnly).map((f) => f.path));
+  const lead = (f: Finding): boolean => called.has(fileOf(f)) && [...byFile.get(fileOf(f))!.values()].filter((r) => r >= SEVERITY_RANK.low).length === 1;
+  const mediums = new Set(behaviour.filter((f) => f.severity === 'medium' && !lead(f)).map((f) => f.rule));
+  const lows = new Set(behaviour.filter((f) => f.severity === 'low' || (f.severity === 'medium' && lead(f))).map((f) => f.rule));
   const ctxWeight = context.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK.low).length + (context.some((f) => f.rule === 'typosquat') ? 1 : 0);
 
   let verdict: Verdict = 'clean';

@@ -1,10 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { decide } from '../../../src/scan/analyze/verdict.js';
 import type { Finding } from '../../../src/scan/types.js';
-import type { RuleContext } from '../../../src/scan/analyze/context.js';
+import type { PyFile, RuleContext } from '../../../src/scan/analyze/context.js';
 
 const f = (rule: string, severity: Finding['severity'], path = 'a/setup.py'): Finding => ({ rule, severity, path, message: 'm' });
-const ctx = {} as RuleContext;
+const ctx = { py: [] } as unknown as RuleContext;
+const withFiles = (...files: Array<Partial<PyFile>>) => ({ py: files }) as unknown as RuleContext;
 
 describe('verdict', () => {
   it('blocks on a critical finding or two high behaviour rules in one file', () => {
@@ -27,5 +28,18 @@ describe('verdict', () => {
     expect(m).toBeGreaterThan(s);
     expect(s).toBeGreaterThan(c);
     expect(c).toBeGreaterThanOrEqual(0);
+  });
+  it('does not hold on one medium finding in code that runs only when called, unless it is corroborated there', () => {
+    const mod = { path: 'pkg/wrap.py', location: 'module' } as const;
+    const medium = f('download-exec', 'medium', 'pkg/wrap.py');
+    // meson's wrap resolver downloads and runs git: a lead, not a hold.
+    expect(decide([medium], withFiles(mod)).verdict).toBe('clean');
+    // The same module imported by the package __init__ runs on import: held.
+    expect(decide([medium], withFiles({ ...mod, reached: true })).verdict).toBe('suspicious');
+    // A second rule in the same module corroborates it.
+    expect(decide([medium, f('exfil-endpoint', 'low', 'pkg/wrap.py')], withFiles(mod)).verdict).toBe('suspicious');
+    // Code that runs unasked holds on one medium, as does a finding on a non-Python member.
+    expect(decide([f('download-exec', 'medium', 'pkg/__init__.py')], withFiles({ path: 'pkg/__init__.py', location: 'import' })).verdict).toBe('suspicious');
+    expect(decide([f('executable-payload', 'medium', 'pkg/bin/tool')], withFiles(mod)).verdict).toBe('suspicious');
   });
 });

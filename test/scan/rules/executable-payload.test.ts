@@ -36,4 +36,15 @@ describe('executable-payload', () => {
   it('accepts setuptools launcher stubs', () => {
     expect(hits('executable-payload', { 'setuptools/cli-64.exe': PE })).toEqual([]);
   });
+  it('keeps one tool built for several platforms in a pure wheel low (selenium-manager, pulp\'s CBC)', () => {
+    const MACHO = Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe, 7, 0, 0, 1]), Buffer.alloc(200, 3)]);
+    const wheel = (files: Record<string, Buffer>) =>
+      analyze(distOf({ ...files, 'pkg-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\nTag: py3-none-any\n' }, 'wheel', 'pkg-1.0-py3-none-any.whl')).findings.filter((f) => f.rule === 'executable-payload');
+    const bundle = wheel({ 'pkg/common/linux-x86_64/tool': ELF, 'pkg/common/macos/tool': MACHO, 'pkg/common/windows/tool.exe': PE });
+    expect(bundle).toHaveLength(3);
+    expect(maxSev(bundle)).toBe('low');
+    // One program with a decoy beside it, or builds outside their platforms' folders, stay graded as before.
+    expect(maxSev(wheel({ 'pkg/update.exe': PE, 'pkg/linux/tool': ELF }))).toBe('high');
+    expect(maxSev(wheel({ 'pkg/windows/update.exe': PE }))).toBe('high');
+  });
 });
