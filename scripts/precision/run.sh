@@ -15,10 +15,14 @@ CACHE=${PRECISION_CACHE:-$SCRATCH/longtail}
 mkdir -p "$SCRATCH" "$CACHE"
 # Exit status 1 only says a malicious file was seen (the point of the malicious sets).
 scan() { node bin/pywarden.js scan --jsonl --workers "${PRECISION_WORKERS:-$(nproc)}" "$@" || [ $? -eq 1 ]; }
+# The long tail and malicious-dev are training data: their files get the out-of-fold score npm run
+# train recorded (a model that never saw the file's family), so those figures are out-of-fold. The
+# mirror was never trained on; the mutants are new files (scored by the shipped model).
+OOF=(--model-scores models/pywarden-model.oof.json)
 
 bash "$CORPUS/build-benign-sdists.sh" "$CACHE" >&2
 BENIGN_DEBIAN_LIST="$CORPUS/benign-longtail-dev.txt" bash "$CORPUS/build-benign-wheels.sh" "$CACHE" >&2
-scan "$CACHE/sdists" "$CACHE/wheels" > "$SCRATCH/longtail.jsonl"
+scan "${OOF[@]}" "$CACHE/sdists" "$CACHE/wheels" > "$SCRATCH/longtail.jsonl"
 cat "$CACHE/sdists/manifest.jsonl" "$CACHE/wheels/manifest.jsonl" > "$SCRATCH/longtail-manifest.jsonl"
 
 mirrors=$(pip config list 2>/dev/null | sed -n "s/.*extra-index-url='\(.*\)'/\1/p" | tr ' ' '\n' | sed -n 's#^file://\(.*\)/simple/\?$#\1/files#p')
@@ -27,7 +31,7 @@ mirrors=$(pip config list 2>/dev/null | sed -n "s/.*extra-index-url='\(.*\)'/\1/
 
 bash "$CORPUS/unpack.sh" malicious-dev "$SCRATCH/mal-dev" >&2
 bash "$CORPUS/unpack.sh" benign-dev "$SCRATCH/benign-dev" >&2
-scan "$SCRATCH/mal-dev" > "$SCRATCH/mal-dev.jsonl"
+scan "${OOF[@]}" "$SCRATCH/mal-dev" > "$SCRATCH/mal-dev.jsonl"
 rm -rf "$SCRATCH/vendor" && mkdir -p "$SCRATCH/vendor"
 python3 -c "import zipfile,glob,sys; zipfile.ZipFile(sorted(glob.glob(sys.argv[1] + '/*/pip-24.2-*.whl'))[0]).extractall(sys.argv[2])" "$SCRATCH/benign-dev" "$SCRATCH/vendor"
 rm -rf "$SCRATCH/mutants"

@@ -3,6 +3,7 @@
 // the rules' verdicts on the same files. Every figure in the card comes from here.
 // usage: node scripts/train/card.mjs REPORT.json OOF.json RULES.jsonl MODEL.md MODEL.json [SCORES.json]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { combine } from '../../dist/scan/combine.js';
 
 const [reportPath, oofPath, rulesPath, mdPath, jsonPath, scoresPath] = process.argv.slice(2);
 // The final model's (in-sample) scores, row for row with oof.json: what `npm run eval` sees on dev.
@@ -16,7 +17,7 @@ if (existsSync(rulesPath)) {
   rulesVersion = JSON.parse(head).rulesVersion;
   for (const l of lines) {
     const v = JSON.parse(l);
-    verdicts.set(v.sha256, { verdict: v.verdict, score: v.score });
+    verdicts.set(v.sha256, { verdict: v.verdict, score: v.score, findings: v.findings ?? [] });
   }
 }
 const f3 = (x) => (x === undefined || x === null ? 'n/a' : x.toFixed(3));
@@ -33,36 +34,23 @@ const { block, quarantine } = r.thresholds;
 
 // ---- combining with the rules (out-of-fold model scores + the rules' verdicts on the same files)
 let raise = block;
-let raiseBudget = block;
 let ablation = null;
-const rows = oof.every((x) => verdicts.has(x.sha256))
+const rows = oof.length && oof.every((x) => verdicts.has(x.sha256))
   ? oof.map((x, i) => ({ label: x.label, family: x.family, popular: x.popular, rules: verdicts.get(x.sha256), model: x.stack, final: finalScores?.[i] }))
   : undefined;
 if (rows) {
-  // Lowest score at which the model holds no benign file that the rules pass.
-  const cleanBenign = rows.filter((x) => x.label === 'benign' && x.rules.verdict === 'clean').map((x) => x.model).sort((a, b) => b - a);
-  raise = Math.max(quarantine, cleanBenign.length ? next(cleanBenign[0]) : quarantine);
-  // For comparison: the lowest score that keeps all benign holds (rules + model) within 2 %.
-  const nBenign = rows.filter((x) => x.label === 'benign').length;
-  const ruleHeld = rows.filter((x) => x.label === 'benign' && x.rules.verdict !== 'clean').length;
-  const room = Math.floor(0.02 * nBenign) - ruleHeld;
-  raiseBudget = room <= 0 ? raise : Math.max(quarantine, room < cleanBenign.length ? next(cleanBenign[room]) : quarantine);
-  const combined = (t) => (x) => {
-    const v = x.rules.verdict;
-    if (v === 'clean' && x.model >= t) return 'suspicious';
-    if (v === 'suspicious' && x.model >= block && !x.popular) return 'malicious';
-    return v;
-  };
+  // The policy is src/scan/combine.ts itself. The model may hold a rules-clean file only next to a
+  // behaviour finding; raise = the lowest score at which it holds no benign file it could hold.
+  const holdable = (x) => x.rules.verdict === 'clean' && combine(x.rules, 1, { raise: 0, block: 2 }, x.popular).verdict !== 'clean';
+  const holdableBenign = rows.filter((x) => x.label === 'benign' && holdable(x)).map((x) => x.model).sort((a, b) => b - a);
+  raise = Math.max(quarantine, holdableBenign.length ? next(holdableBenign[0]) : quarantine);
+  const combined = (x, score) => combine(x.rules, score, { raise, block }, x.popular).verdict;
   const policies = {
     'rules alone': (x) => x.rules.verdict,
     'model alone (block / quarantine thresholds)': (x) => (x.model >= block ? 'malicious' : x.model >= quarantine ? 'suspicious' : 'clean'),
-    [`rules + model (combine.ts: raise ${raise.toFixed(4)})`]: combined(raise),
-    [`rules + model, raise within the 2 % hold budget (${raiseBudget.toFixed(4)}; not used)`]: combined(raiseBudget),
+    [`rules + model (combine.ts, raise ${raise.toFixed(4)}, block ${block.toFixed(4)})`]: (x) => combined(x, x.model),
   };
-  if (finalScores) {
-    const c = combined(raise);
-    policies['rules + model, in-sample final model (what `npm run eval` measures on dev; optimistic)'] = (x) => c({ ...x, model: x.final });
-  }
+  if (finalScores) policies['rules + model, in-sample final model (optimistic)'] = (x) => combined(x, x.final);
   ablation = Object.entries(policies).map(([name, fn]) => {
     const out = { name, mal: 0, malBlocked: 0, malHeld: 0, ben: 0, benBlocked: 0, benHeld: 0, fams: new Map() };
     for (const x of rows) {
@@ -108,7 +96,7 @@ const d = r.data;
 sections.data = [
   `| | files | families |`, `| --- | --- | --- |`,
   `| malicious (malicious-dev) | ${d.malicious} | ${d.families_malicious} |`,
-  `| benign (benign-dev + benign-debian) | ${d.benign} | ${d.families_benign} |`,
+  `| benign (benign-dev + benign-debian + the long tail: benign-longtail-dev rebuilt as sdists and wheels) | ${d.benign} | ${d.families_benign} |`,
   '', `By label and kind: ${Object.entries(d.by_label_kind).sort().map(([k, v]) => `${k} ${v}`).join(', ')}.`,
 ].join('\n');
 

@@ -1,10 +1,11 @@
 // Extracts the model's feature vectors for the dev corpus (read-only: archives are read into
 // memory by the scanner's own reader; nothing is unpacked, installed or run).
 // usage: node scripts/train/features.mjs OUT.jsonl DIR[:label] ...
-//   each DIR is an unpack.sh destination (DIR/manifest.jsonl + DIR/<sha256>/<filename>).
+//   each DIR is an unpack.sh destination (DIR/manifest.jsonl + DIR/<sha256>/<filename>) or a
+//   build-benign-*.sh output (DIR/manifest.jsonl + DIR/<filename>).
 // Writes a header line {features} and one JSON line per file: {sha256, filename, label, family, kind, name, popular, x}.
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { manifestFiles } from './manifest.mjs';
 import { readDistribution } from '../../dist/scan/archive/index.js';
 import { DEFAULT_LIMITS } from '../../dist/scan/limits.js';
 import { POPULAR_NAMES } from '../../dist/scan/features/popular-names.js';
@@ -35,11 +36,7 @@ let n = 0;
 let failed = 0;
 const started = Date.now();
 for (const dir of dirs) {
-  const lines = readFileSync(join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n');
-  for (const line of lines) {
-    const m = JSON.parse(line);
-    const path = join(dir, m.sha256, m.filename);
-    if (!existsSync(path)) continue;
+  for (const { m, path } of manifestFiles(dir)) {
     let dist;
     try {
       dist = await readDistribution(path, {

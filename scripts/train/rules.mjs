@@ -20,9 +20,10 @@ for (const dir of dirs) {
     try {
       const dist = await readDistribution(path, { filename: m.filename, sha256: m.sha256, limits: DEFAULT_LIMITS, wantsContent });
       const a = analyze(dist);
-      rules = { verdict: a.verdict, score: a.score };
+      // The findings too: the card joins them with the model's scores through combine.ts itself.
+      rules = { verdict: a.verdict, score: a.score, findings: a.findings.filter((f) => f.severity !== 'info').map(({ rule, severity, path }) => ({ rule, severity, path, message: '' })) };
     } catch (err) {
-      rules = { verdict: 'error', score: 0.5 };
+      rules = { verdict: 'error', score: 0.5, findings: [] };
     }
     w.write(JSON.stringify({ sha256: m.sha256, ...rules }) + '\n');
     if (++n % 500 === 0) console.error(`rules: ${n} files, ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -4,12 +4,14 @@
 //   - never lowers anything, never touches `error` (fail closed stays closed);
 //   - clean → suspicious when the score reaches `raise` AND a behaviour rule found something
 //     concrete (a finding of at least low severity: a suspicious endpoint, an SSH key path, a
-//     decode next to an exec...). The model alone never holds: on 1,240 small real sdists it held
-//     14.7 % by itself (issue 11), mostly for looking small;
-//   - suspicious → malicious only when the score reaches `block` AND the rules' evidence is high,
-//     or medium in code that runs unasked (setup.py, a package __init__, a .pth), and never for a
-//     top-3,000 project: the model alone never blocks, and a medium finding in an ordinary module
-//     (ipapython's NSS key4.db path) is not overwhelming evidence even with a high score.
+//     decode next to an exec...), or the score reaches `block` AND a name or metadata rule did
+//     (a typosquat name, a throw-away e-mail). The model alone never holds: on 1,240 small real
+//     sdists it held 14.7 % by itself (issue 11), mostly for looking small;
+//   - suspicious → malicious only when the score reaches `block` (above every benign training
+//     file's out-of-fold score: 3,814 files, the long tail included) AND a behaviour rule found
+//     something of at least medium severity that holds by itself (a lone medium in code that runs
+//     only when called does not, src/scan/analyze/verdict.ts), and never for a top-3,000 project:
+//     the model alone never blocks.
 import { readFileSync } from 'node:fs';
 import type { Distribution } from './archive/types.js';
 import { extractFeatures, FEATURE_NAMES } from './features/index.js';
@@ -59,15 +61,17 @@ const POPULAR = new Set(POPULAR_NAMES.map((n) => n.toLowerCase().replace(/[-_.]+
 const RANK: Record<Finding['severity'], number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 /** Findings about behaviour (not the name or the metadata) at `min` or above. */
 const behaviour = (fs: Finding[], min: Finding['severity']): Finding[] => fs.filter((f) => !CONTEXT_RULES.has(f.rule) && f.rule !== 'model-score' && RANK[f.severity] >= RANK[min]);
-/** setup.py, a package __init__, a .pth or sitecustomize: code that runs without being called. */
-const HOT_FILE = /(^|\/)(setup\.py|__init__\.py|sitecustomize\.py|usercustomize\.py|[^/]+\.pth)(#|$)/;
 
 /** Pure: the combined verdict for a rules verdict and a model score. */
 export function combine(rules: Judged, modelScore: number, t: ModelThresholds, popular: boolean): Judged {
   const s = Number.isFinite(modelScore) ? modelScore : 0;
   const pct = (x: number): string => x.toFixed(3);
   if (rules.verdict === 'clean' && s >= t.raise) {
-    const signal = behaviour(rules.findings, 'low')[0];
+    // At the block threshold (above every benign training file's out-of-fold score) a name or
+    // metadata signal a reviewer can read is corroboration enough: a typosquat name, a throw-away
+    // e-mail, an empty description. Below it, only behaviour corroborates: small honest projects
+    // have such metadata.
+    const signal = behaviour(rules.findings, 'low')[0] ?? (s >= t.block ? rules.findings.find((f) => CONTEXT_RULES.has(f.rule) && RANK[f.severity] >= RANK.low) : undefined);
     if (!signal) return rules; // the model alone never holds
     return {
       verdict: 'suspicious',
@@ -75,8 +79,7 @@ export function combine(rules: Judged, modelScore: number, t: ModelThresholds, p
       findings: [...rules.findings, modelFinding('medium', `The learned classifier scores this distribution ${pct(s)} (hold threshold ${pct(t.raise)}), with ${signal.rule}: ${signal.message.replace(/\.$/, '')}; held for review.`)],
     };
   }
-  const strong = behaviour(rules.findings, 'high').length > 0 || behaviour(rules.findings, 'medium').some((f) => HOT_FILE.test(f.path));
-  if (rules.verdict === 'suspicious' && s >= t.block && !popular && strong) {
+  if (rules.verdict === 'suspicious' && s >= t.block && !popular && behaviour(rules.findings, 'medium').length > 0) {
     return {
       verdict: 'malicious',
       score: Math.max(rules.score, 0.85),

@@ -72,10 +72,14 @@ describe('combine (rules decide, the model only raises)', () => {
 
   const low = (rule: string, path = 'pkg/__init__.py'): Judged => ({ verdict: 'clean', score: 0.1, findings: [{ rule, severity: 'low', path, message: 'Touches SSH key.' }] });
 
-  it('never holds on the score alone: a rules-clean file needs a concrete behaviour finding', () => {
+  it('never holds on the score alone: a rules-clean file needs a behaviour finding, or a name/metadata one at the block threshold', () => {
     expect(combine(v('clean'), 1, t, false).verdict).toBe('clean');
-    expect(combine(low('typosquat', ''), 1, t, false).verdict).toBe('clean'); // a name is not behaviour
-    expect(combine(low('metadata-signals', ''), 1, t, false).verdict).toBe('clean');
+    // A name or metadata signal is not behaviour: it corroborates only at the block threshold.
+    expect(combine(low('typosquat', ''), 0.94, t, false).verdict).toBe('clean');
+    expect(combine(low('metadata-signals', ''), 0.94, t, false).verdict).toBe('clean');
+    const named = combine(low('typosquat', ''), 0.95, t, false);
+    expect(named.verdict).toBe('suspicious');
+    expect(named.findings.at(-1)?.message).toContain('typosquat');
     expect(combine(low('credential-theft'), 0.79, t, false).verdict).toBe('clean');
     const held = combine(low('credential-theft'), 0.8, t, false);
     expect(held.verdict).toBe('suspicious');
@@ -89,10 +93,10 @@ describe('combine (rules decide, the model only raises)', () => {
     expect(blocked.verdict).toBe('malicious');
     expect(blocked.score).toBeGreaterThanOrEqual(0.85);
     expect(combine(v('suspicious', 0.6), 1, t, true).verdict).toBe('suspicious');
-    // A medium finding in an ordinary module is not enough, however high the score (ipapython's key4.db).
-    const inModule: Judged = { verdict: 'suspicious', score: 0.6, findings: [{ ...f, path: 'ipapython/certdb.py' }] };
-    expect(combine(inModule, 1, t, false).verdict).toBe('suspicious');
-    expect(combine({ ...inModule, findings: [{ ...f, severity: 'high', path: 'ipapython/certdb.py' }] }, 1, t, false).verdict).toBe('malicious');
+    // Held on name or low evidence only (no medium behaviour finding): the score does not block.
+    const lowOnly: Judged = { verdict: 'suspicious', score: 0.5, findings: [{ ...f, rule: 'install-time-exec', severity: 'low' }, { ...f, rule: 'typosquat', severity: 'low' }] };
+    expect(combine(lowOnly, 1, t, false).verdict).toBe('suspicious');
+    expect(combine({ ...lowOnly, findings: [...lowOnly.findings, { ...f, severity: 'medium', path: 'pkg/steal.py' }] }, 1, t, false).verdict).toBe('malicious');
   });
 });
 
