@@ -17,13 +17,13 @@ export interface PyFile {
   decodedFrom?: { path: string; line: number; layers: string[] };
   /** Names of functions that run when the file's trigger fires (module level, cmdclass, callees). */
   eager: Set<string>;
-  /** An ordinary module (or test) that code running unasked imports: it runs with that code. */
+  /** Runs with no caller: install or start-up code, the top package's __init__, and what they import, transitively. */
   reached?: boolean;
 }
 
-/** Code that runs only when a caller calls it: an ordinary module or a test nothing unasked imports. */
+/** Code that runs only when a caller calls it (or imports its subpackage): nothing that runs unasked imports it. */
 export function calledOnly(f: PyFile): boolean {
-  return (f.location === 'module' || f.location === 'test') && !f.reached;
+  return !f.reached;
 }
 
 export interface TextFile {

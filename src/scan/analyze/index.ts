@@ -258,6 +258,8 @@ export function analyze(dist: Distribution): Analysis {
   /** Parsed, and queued for parsing: a module imported twice is promoted once. */
   const promoted = new Set<string>();
   const parsed = new Set<string>();
+  /** Which modules each parsed hot or promoted file imports (inner paths), for `reached`. */
+  const imports = new Map<string, string[]>();
   const parse = (path: string, inner: string, source: string, location: Location, eagerAll: boolean): PyFile => {
     const view = parsePython(source);
     const file: PyFile = { path, inner, location, view, source, eager: new Set() };
@@ -294,12 +296,12 @@ export function analyze(dist: Distribution): Analysis {
     const location = installModules.has(m.inner) ? 'install' : m.location;
     parsed.add(m.inner);
     const file = parse(m.path, m.inner, m.data.toString('utf8'), location, installModules.has(m.inner));
-    if (promoted.has(m.inner)) file.reached = true;
     // Modules that code running unasked imports run with it: setup.py's helpers run at install
     // (also from a folder it put on sys.path, such as docs/), and a test or docs module imported
     // by a package __init__ runs on import. They are parsed next, whatever their location.
     if ((location !== 'module' && location !== 'test') || promoted.has(m.inner)) {
       for (const p of importedFiles(file, byInner, dirs)) {
+        (imports.get(m.inner) ?? imports.set(m.inner, []).get(m.inner)!).push(p);
         const hit = byInner.get(p)!;
         if (promoted.has(p) || parsed.has(p)) continue;
         if (location === 'install') {
@@ -307,9 +309,11 @@ export function analyze(dist: Distribution): Analysis {
           installModules.add(p);
           hit.location = 'install';
         } else if (hit.location === 'test') hit.location = location === 'module' ? 'module' : 'import';
-        else if (hit.location !== 'module') continue; // hot already: parsed in its turn
-        // A module with nothing a rule could act on stays skipped (the cheap text check).
-        if (gated(hit) && !rank.get(p) && !worthParsing(hit.data.toString('latin1'))) continue;
+        else if (hit.location !== 'module' && !gated(hit)) continue; // hot already: parsed in its turn
+        // A module with nothing a rule could act on stays skipped (the cheap text check); a
+        // subpackage __init__ is read for what it imports, which then runs on import too.
+        const subpackage = hit.location === 'import';
+        if (gated(hit) && !subpackage && !rank.get(p) && !worthParsing(hit.data.toString('latin1'))) continue;
         promoted.add(p);
         // Move it next in line so it is parsed within budget.
         const at = ordered.indexOf(hit);
@@ -369,6 +373,7 @@ export function analyze(dist: Distribution): Analysis {
     }
   }
   for (const f of py) if (f.location === 'install' && /(^|\/)setup\.py$/.test(f.inner) && !f.decodedFrom) setupKwargs(f, meta);
+  markReached(py, imports);
 
   const { set, list } = topProjects();
   const hiding = { dataExec: dataExec.map((d) => ({ file: d.from, line: d.line, member: d.member })), oversized, omitted: omitted.map((o) => ({ ...o, location: locate(o.inner, installModules) })) };
@@ -385,6 +390,18 @@ export function analyze(dist: Distribution): Analysis {
   const { verdict, score } = decide(findings, ctx);
   const facts = computeFacts(ctx, findings, unparsed);
   return { verdict, score, findings, facts };
+}
+
+/**
+ * `reached`: code that runs with no caller (install, start-up, the top package's __init__ on
+ * import) and every module it imports, transitively (code it decoded or exec'd shares its path).
+ * A subpackage's __init__ runs only when something imports that subpackage.
+ */
+function markReached(py: PyFile[], imports: ReadonlyMap<string, string[]>): void {
+  const seen = new Set(py.filter((f) => f.location === 'install' || f.location === 'startup' || (f.location === 'import' && TOP_INIT.test(f.inner))).map((f) => f.inner));
+  const queue = [...seen];
+  while (queue.length) for (const p of imports.get(queue.pop()!) ?? []) if (!seen.has(p)) seen.add(p), queue.push(p);
+  for (const f of py) if (seen.has(f.inner)) f.reached = true;
 }
 
 /** Functions that run when the file's trigger fires: module-level callees, setuptools commands, transitively. */

@@ -39,7 +39,19 @@ describe('verdict', () => {
     // A second rule in the same module corroborates it.
     expect(decide([medium, f('exfil-endpoint', 'low', 'pkg/wrap.py')], withFiles(mod)).verdict).toBe('suspicious');
     // Code that runs unasked holds on one medium, as does a finding on a non-Python member.
-    expect(decide([f('download-exec', 'medium', 'pkg/__init__.py')], withFiles({ path: 'pkg/__init__.py', location: 'import' })).verdict).toBe('suspicious');
+    expect(decide([f('download-exec', 'medium', 'pkg/__init__.py')], withFiles({ path: 'pkg/__init__.py', location: 'import', reached: true })).verdict).toBe('suspicious');
     expect(decide([f('executable-payload', 'medium', 'pkg/bin/tool')], withFiles(mod)).verdict).toBe('suspicious');
+  });
+});
+
+describe('verdict: what runs unasked is found through the imports (whole analysis)', () => {
+  // meson's wrap resolver: one function downloads and runs a process (download-exec medium).
+  const resolver = 'import subprocess, urllib.request\n\ndef fetch(url, dest):\n    data = urllib.request.urlopen(url).read()\n    open(dest, "wb").write(data)\n    subprocess.run(["git", "apply", dest])\n';
+  it('holds it where the package __init__ imports it, not in a module or subpackage nothing imports', async () => {
+    const { sdist, run } = await import('../rules/helpers.js');
+    const verdict = (files: Record<string, string>) => run(sdist({ 'setup.py': 'from setuptools import setup\nsetup(name="pkg")\n', ...files })).verdict;
+    expect(verdict({ 'pkg/__init__.py': '"""Pkg."""\n', 'pkg/wrap/__init__.py': 'from .wrap import fetch\n', 'pkg/wrap/wrap.py': resolver })).toBe('clean');
+    expect(verdict({ 'pkg/__init__.py': 'from . import wrap\n', 'pkg/wrap/__init__.py': 'from .wrap import fetch\n', 'pkg/wrap/wrap.py': resolver })).toBe('suspicious');
+    expect(verdict({ 'pkg/__init__.py': 'from .core import fetch\n', 'pkg/core.py': resolver })).toBe('suspicious');
   });
 });
