@@ -97,9 +97,15 @@ export function createApp(d: AppDeps): Hono {
     pages: d.pages,
     renderer: d.renderer,
     pageTtlSeconds: d.config.pageTtl,
-    onProjectServed: d.scanAhead ? (page, ua) => d.scanAhead!.offer(page, ua) : undefined,
+    onProjectServed: (page, ua) => {
+      // The page still lists the files (their downloads answer with the reason pip prints); the operator hears of it here.
+      if (d.config.deny.projects.includes(page.project) || d.reviews?.policyExtras().deny.projects.includes(page.project)) {
+        d.log.warn('denied project requested', { project: page.project, userAgent: ua ?? null });
+      }
+      d.scanAhead?.offer(page, ua);
+    },
   });
-  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, metaBlobs: d.metaBlobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed });
+  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, metaBlobs: d.metaBlobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed, refusalContact: d.config.refusalContact || undefined });
 
   app.notFound((c) => problem(c, new HttpError(404, 'not-found', 'Not Found', `nothing at ${c.req.path}`)));
 

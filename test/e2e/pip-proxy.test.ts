@@ -99,7 +99,7 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
     const url = `${proxy.url}/files/${row.sha256}/held_pkg-2.0-py3-none-any.whl`;
     const r = await pip(anyPython!, ['download', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, url]);
     expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/403 Client Error: Blocked by policy: denied by policy in held_pkg-2\.0-py3-none-any\.whl \(Q-\d+, request [0-9a-f]+\)/);
+    expect(r.out).toMatch(/403 Client Error: Blocked by pywarden: held-pkg 2\.0 is on the deny list in held_pkg-2\.0-py3-none-any\.whl \(Q-\d+, request [0-9a-f]+\)/);
     expect(readdirSync(dest)).toEqual([]);
     const ev = store.db.prepare(`SELECT kind, filename, user_agent FROM events WHERE kind = 'refused' ORDER BY id DESC LIMIT 1`).get() as { filename: string; user_agent: string };
     expect(ev.filename).toBe('held_pkg-2.0-py3-none-any.whl');

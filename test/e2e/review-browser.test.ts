@@ -41,9 +41,9 @@ describe.skipIf(!haveChromium)('review page in headless Chromium', () => {
     // 1. pip is refused, and the reason names the review id.
     const refused = await pipDownload(env.server.url, 'heldpkg', dest);
     expect(refused.code).not.toBe(0);
-    const id = /Held for review: held for review in heldpkg-1\.0-py3-none-any\.whl \((Q-\d+)/.exec(refused.out)?.[1];
+    const id = /Held for review by pywarden: test-exfil-url: Sends data to a hard-coded URL\. in heldpkg-1\.0-py3-none-any\.whl \((Q-\d+)/.exec(refused.out)?.[1];
     expect(id, refused.out).toBeTruthy();
-    expect((await pipDownload(env.server.url, 'badpkg', dest)).out).toMatch(/Blocked by policy: malware detected in badpkg/);
+    expect((await pipDownload(env.server.url, 'badpkg', dest)).out).toMatch(/Blocked by pywarden: malware detected by test-malware: [^\n]* in badpkg/);
 
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
