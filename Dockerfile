@@ -18,6 +18,8 @@ COPY bin ./bin
 COPY package.json ./
 COPY config ./config
 COPY models ./models
+# The review page's HTML, CSS and script are read from their source folder at start-up.
+COPY src/review/static ./src/review/static
 RUN mkdir -p /data && chown node:node /data
 VOLUME /data
 EXPOSE 3141
