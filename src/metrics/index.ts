@@ -67,7 +67,7 @@ export class Metrics {
       const route = routeOf(c);
       m.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
       m.requestSeconds.observe({ route }, (performance.now() - started) / 1000);
-      const kind = route.startsWith('/simple/:project') && route.endsWith('/') ? 'page' : route === '/files/:sha256/:filename' ? (c.req.path.endsWith('.metadata') ? 'metadata' : 'file') : null;
+      const kind = route === '/simple/:project/' ? 'page' : route === '/files/:sha256/:filename' ? (c.req.path.endsWith('.metadata') ? 'metadata' : 'file') : null;
       if (kind && c.res.status < 500) m.cache.inc({ kind, result: scope.upstream ? 'miss' : 'hit' });
     };
   }
@@ -107,7 +107,12 @@ export class Metrics {
 /** Hono reports "/*" for requests no route matched; name them so 404 floods stay one series. */
 function routeOf(c: Context): string {
   const handler = matchedRoutes(c).filter((r) => r.method !== 'ALL').at(-1);
-  return handler?.path ?? (c.req.path.startsWith('/-/api/') ? '/-/api/*' : 'unmatched');
+  return handler ? routeLabel(handler.path) : c.req.path.startsWith('/-/api/') ? '/-/api/*' : 'unmatched';
+}
+
+/** A route as people write it: `/simple/:project{[^/]+}/` is labelled `/simple/:project/` (the regex constrains, it does not name). */
+export function routeLabel(pattern: string): string {
+  return pattern.replace(/(:\w+)\{(?:[^{}]|\{[^{}]*\})*\}/g, '$1');
 }
 
 export { Counter, Gauge, Histogram, Registry, CONTENT_TYPE as METRICS_CONTENT_TYPE };
