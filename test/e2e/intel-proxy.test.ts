@@ -14,10 +14,11 @@ import { createToken } from '../../src/auth/tokens.js';
 import { createLogger } from '../../src/log.js';
 import { findPythons, makeDists, pip } from '../helpers/dists.js';
 import { record, writeJson, writeZip } from '../intel/records.js';
+import { requireOrSkip } from '../helpers/ci.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const py = findPythons().get('23.2.1');
-if (!py) console.warn('!!! pip 23.2.1 missing: the known-malicious end-to-end test is skipped');
+requireOrSkip(!!py, '!!! pip 23.2.1 missing: the known-malicious end-to-end test is skipped');
 
 // The fixtures are minimal synthetic packages, which the classifier tends to hold (models/MODEL.md):
 // they are allow-listed, as in the other client tests. An advisory beats the allow list.

@@ -7,10 +7,11 @@ import { loadConfig } from '../../src/config.js';
 import { startServer, type Running } from '../../src/main.js';
 import { findPythons, makeDists, pip } from '../helpers/dists.js';
 import { startIndexServer, type TestIndex } from '../helpers/index-server.js';
+import { requireOrSkip } from '../helpers/ci.js';
 
 const pythons = findPythons();
 const PIPS = ['18.1', '23.2.1', '24.2'].filter((v) => pythons.has(v));
-if (PIPS.length < 3) console.warn(`!!! pip end-to-end: only pips ${[...pythons.keys()].join(', ')} found; missing ones are skipped`);
+requireOrSkip(PIPS.length === 3, `pip 18.1, 23.2.1 and 24.2 (pyenv; found ${[...pythons.keys()].join(', ')})`);
 const anyPython = pythons.get('23.2.1') ?? [...pythons.values()].pop();
 
 
@@ -57,7 +58,7 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
 
   it('pip 23.2.1 fetches PEP 658 metadata extracted from the checked wheel', async () => {
     const py = pythons.get('23.2.1');
-    if (!py) return void console.warn('!!! pip 23.2.1 missing: PEP 658 check skipped');
+    if (!requireOrSkip(!!py, '!!! pip 23.2.1 missing: PEP 658 check skipped')) return;
     const dest = mkdtempSync(path.join(work, 'dl-'));
     const r = await pip(py, ['download', '--only-binary=:all:', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, 'demo-pkg==1.0']);
     expect(r.code, r.out).toBe(0);
@@ -77,7 +78,7 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
     // pip 23.0 still installs an sdist through legacy `setup.py install` when `wheel` is absent, as on
     // these pyenv Pythons; --no-build-isolation because isolation would fetch setuptools from the index.
     const py = pythons.get('23.0.1') ?? pythons.get('22.0.4');
-    if (!py) return void console.warn('!!! pip 23.0.1 / 22.0.4 missing: sdist install skipped');
+    if (!requireOrSkip(!!py, '!!! pip 23.0.1 / 22.0.4 missing: sdist install skipped')) return;
     const target = mkdtempSync(path.join(work, 'target-'));
     const r = await pip(py, ['install', '--no-deps', '--no-build-isolation', '--target', target, '--index-url', `${proxy.url}/simple/`, 'hello-sdist']);
     expect(r.out).not.toMatch(/ERROR/);
