@@ -59,7 +59,7 @@ export class Metrics {
 
   /** Request metrics middleware: the route label is Hono's matched pattern, never the raw path (bounded cardinality). */
   middleware(): MiddlewareHandler {
-    const m = this;
+    const m = { requests: this.requests, requestSeconds: this.requestSeconds, cache: this.cache };
     return async function measure(c, next) {
       const started = performance.now();
       const scope = { upstream: false };
@@ -74,7 +74,7 @@ export class Metrics {
 
   /** Wraps the upstream client to time its calls and mark the current request as a cache miss. */
   instrument(u: Upstream): Upstream {
-    const m = this;
+    const m = { upstreamSeconds: this.upstreamSeconds, upstreamErrors: this.upstreamErrors };
     const timed = <T>(kind: string, p: () => Promise<T>): Promise<T> => {
       const scope = requestScope.getStore();
       if (scope) scope.upstream = true;

@@ -18,7 +18,6 @@ const anyPython = pythons.get('23.2.1') ?? [...pythons.values()].pop();
 let work: string;
 let folder: string;
 let proxy: Running;
-let files: string[];
 
 function start(upstream: string, extra: Record<string, unknown> = {}) {
   const data = mkdtempSync(path.join(work, 'data-'));
@@ -28,7 +27,7 @@ function start(upstream: string, extra: Record<string, unknown> = {}) {
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'pywarden-e2e-'));
   folder = path.join(work, 'upstream');
-  files = makeDists(folder, [
+  makeDists(folder, [
     { kind: 'wheel', name: 'demo_pkg', version: '1.0' },
     { kind: 'wheel', name: 'demo_pkg', version: '1.1' },
     { kind: 'wheel', name: 'held_pkg', version: '1.0' },
@@ -60,7 +59,7 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
     const py = pythons.get('23.2.1');
     if (!requireOrSkip(!!py, '!!! pip 23.2.1 missing: PEP 658 check skipped')) return;
     const dest = mkdtempSync(path.join(work, 'dl-'));
-    const r = await pip(py, ['download', '--only-binary=:all:', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, 'demo-pkg==1.0']);
+    const r = await pip(py!, ['download', '--only-binary=:all:', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, 'demo-pkg==1.0']);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/Obtaining dependency information for demo-pkg==1\.0 from .*\.whl\.metadata/);
     const row = proxy.deps.store.db.prepare(`SELECT wheel_metadata_sha256 FROM files WHERE filename = ?`).get('demo_pkg-1.0-py3-none-any.whl') as { wheel_metadata_sha256: string };
@@ -80,7 +79,7 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
     const py = pythons.get('23.0.1') ?? pythons.get('22.0.4');
     if (!requireOrSkip(!!py, '!!! pip 23.0.1 / 22.0.4 missing: sdist install skipped')) return;
     const target = mkdtempSync(path.join(work, 'target-'));
-    const r = await pip(py, ['install', '--no-deps', '--no-build-isolation', '--target', target, '--index-url', `${proxy.url}/simple/`, 'hello-sdist']);
+    const r = await pip(py!, ['install', '--no-deps', '--no-build-isolation', '--target', target, '--index-url', `${proxy.url}/simple/`, 'hello-sdist']);
     expect(r.out).not.toMatch(/ERROR/);
     expect(r.code, r.out).toBe(0);
     expect(existsSync(path.join(target, 'hello_sdist', '__init__.py'))).toBe(true);

@@ -103,7 +103,7 @@ describe.runIf(available.some(([py]) => py === '3.13.0'))('parseProjectHtml agre
     const url = 'https://idx.example/simple/x/';
     const pip = pipRead('3.13.0', html, 'text/html', url);
     const ours = parseProjectHtml(html, url).files;
-    expect(ours.map((f) => [f.url, f.hashes.sha256 ?? null, f.requiresPython ?? null, f.yanked === undefined ? null : f.yanked === true ? '' : f.yanked])).toEqual(
+    expect(ours.map((f) => [f.url, f.hashes.sha256 ?? null, f.requiresPython ?? null, f.yanked === undefined || f.yanked === false ? null : f.yanked === true ? '' : f.yanked])).toEqual(
       pip.map((l) => [l.url, l.hash, l.requires_python, l.yanked_reason]),
     );
   });
@@ -150,7 +150,7 @@ describe.runIf(available.some(([py]) => py === '3.13.0'))('differential against 
       const norm = (links: Array<[string, string | null, string | null, string | null]>) =>
         JSON.stringify(links.map(([u, h, rp, y]) => [sameUrl(u), hash(h), rp, bare ? '-' : y]));
       const ours = parseProjectHtml(html, url).files.map(
-        (f): [string, string | null, string | null, string | null] => [f.url, f.hashes.sha256 ?? null, f.requiresPython ?? null, f.yanked === undefined ? null : f.yanked === true ? '' : f.yanked],
+        (f): [string, string | null, string | null, string | null] => [f.url, f.hashes.sha256 ?? null, f.requiresPython ?? null, f.yanked === undefined || f.yanked === false ? null : f.yanked === true ? '' : f.yanked],
       );
       if (norm(ours) !== norm(pip[i])) mismatches.push(`${JSON.stringify(html)}\n  ours ${norm(ours)}\n  pip  ${norm(pip[i])}`);
     });

@@ -81,7 +81,7 @@ beforeAll(async () => {
   up.add('evil', evil.filename, evil.body);
   up.add('broken', broken.filename, broken.body);
   scanner = scriptedScanner();
-  proxy = await startProxy(up.simple, { allow: { projects: [] }, scanAhead: true, scanAheadConcurrency: 2 }, scanner);
+  proxy = await startProxy(up.simple, { allow: { projects: [] }, scanAhead: true, scanAheadConcurrency: 2 }, scanner as Scanner);
 });
 
 afterAll(async () => {
@@ -113,7 +113,7 @@ describe('PEP 658 metadata cannot carry a refused file', () => {
 
       for (const upstreamServesIt of [false, true]) {
         if (upstreamServesIt) serveUnlisted(`${cleanFile.filename}.metadata`, bad.body);
-        for (const headers of [{}, { range: 'bytes=0-1023' }, { range: `bytes=-${bad.body.length}` }]) {
+        for (const headers of [{}, { range: 'bytes=0-1023' }, { range: `bytes=-${bad.body.length}` }] as Record<string, string>[]) {
           const m = await get(metaUrl, headers);
           expect(m.status, `${JSON.stringify(headers)} upstream serves it: ${upstreamServesIt}`).not.toBe(200);
           expect(m.status).not.toBe(206);

@@ -27,7 +27,7 @@ async function extract(split: string, step: number, dir: string): Promise<{ path
       ex.on('entry', (h, stream, next) => {
         const hit = wanted.get(h.name);
         const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => hit && chunks.push(c));
+        stream.on('data', (c) => hit && chunks.push(c as Buffer));
         stream.on('end', () => {
           if (hit) {
             const path = join(dir, h.name.split('/')[0]);
