@@ -52,7 +52,7 @@ beforeAll(async () => {
   makeWheel(up, 'freshthing', '1.0', { 'freshthing/__init__.py': 'X = 1\n' });
   const config = loadConfig({
     env: {},
-    flags: { upstream: up, data, port: 0, host: '127.0.0.1', scanAhead: false, cooldownHours: 24, deny: { projects: ['deniedthing'] } } as never,
+    flags: { upstream: up, data, port: 0, host: '127.0.0.1', scanAhead: false, cooldownHours: 24, refusalContact: CONTACT, deny: { projects: ['deniedthing'] } } as never,
   });
   proxy = await startServer(config, { scanner: new Scanner(), log: createLogger('info', {}, (l) => void logs.push(l)) });
   // yankthing 2.0 is known to be refused before any pip asks: it is then yanked on the page.
