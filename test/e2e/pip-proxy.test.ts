@@ -135,7 +135,7 @@ describe.skipIf(!anyPython)('yanked files through an HTTP upstream (PEP 592)', (
 
   it('an HTML-only upstream works for old pip too', async () => {
     const old = pythons.get('18.1');
-    if (!old) return void console.warn('!!! pip 18.1 missing: HTML upstream check skipped');
+    if (!requireOrSkip(!!old, 'pip 18.1 (pyenv): the HTML upstream check')) return;
     index.format = 'html';
     index.projects.set('held-pkg', { files: [{ filename: 'held_pkg-1.0-py3-none-any.whl' }] });
     const dest = mkdtempSync(path.join(work, 'dl-'));

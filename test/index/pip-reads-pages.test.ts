@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseProjectHtml, renderProjectHtml, renderProjectJson, type ProjectPage } from '../../src/index/index.js';
+import { requireOrSkip } from '../helpers/ci.js';
 
 const HELPER = join(import.meta.dirname, 'helpers', 'pip_parse_links.py');
 const PYENV = join(homedir(), '.pyenv', 'versions');
@@ -23,9 +24,7 @@ const PIPS: Array<[string, string, boolean, boolean, boolean]> = [
   ['3.13.0', '24.2', true, true, true],
 ];
 const available = PIPS.filter(([py]) => existsSync(join(PYENV, py, 'bin', 'python')));
-if (available.length < PIPS.length) {
-  console.warn(`!!! pip-reads-pages: ${PIPS.length - available.length} pyenv Pythons missing under ${PYENV}; those pip versions are NOT tested`);
-}
+requireOrSkip(available.length === PIPS.length, `pip-reads-pages: ${PIPS.length - available.length} pyenv Pythons under ${PYENV} (those pip versions)`);
 
 const dir = mkdtempSync(join(tmpdir(), 'pywarden-index-pip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
