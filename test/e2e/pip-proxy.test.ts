@@ -139,7 +139,7 @@ describe.skipIf(!anyPython)('yanked files through an HTTP upstream (PEP 592)', (
     index.format = 'html';
     index.projects.set('held-pkg', { files: [{ filename: 'held_pkg-1.0-py3-none-any.whl' }] });
     const dest = mkdtempSync(path.join(work, 'dl-'));
-    const r = await pip(old, ['download', '--no-deps', '-d', dest, '--index-url', `${yproxy.url}/simple/`, 'held-pkg']);
+    const r = await pip(old!, ['download', '--no-deps', '-d', dest, '--index-url', `${yproxy.url}/simple/`, 'held-pkg']);
     expect(r.code, r.out).toBe(0);
     expect(readdirSync(dest)).toEqual(['held_pkg-1.0-py3-none-any.whl']);
   });
