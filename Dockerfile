@@ -4,7 +4,11 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # node-gyp needs a compiler for better-sqlite3 and tree-sitter.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json .npmrc tsconfig.json ./
+# onnxruntime-node's install script downloads CUDA libraries we do not use. npm 11 skips it for the
+# `allowScripts: false` entry in package.json; the npm 10 of node:20 images does not read that
+# field, so the script's own switch is set here (a .npmrc key made npm 11 warn on every command).
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 RUN npm ci && npm prune --omit=dev
@@ -18,6 +22,8 @@ COPY bin ./bin
 COPY package.json ./
 COPY config ./config
 COPY models ./models
+# The review page's HTML, CSS and script are read from their source folder at start-up.
+COPY src/review/static ./src/review/static
 RUN mkdir -p /data && chown node:node /data
 VOLUME /data
 EXPOSE 3141

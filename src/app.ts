@@ -24,6 +24,7 @@ import type { AdvisoryStore } from './store/advisories.js';
 import type { Metrics } from './metrics/index.js';
 import { METRICS_CONTENT_TYPE } from './metrics/index.js';
 import { accessLog } from './metrics/access-log.js';
+import { redactCredentials, type UpstreamHealth } from './metrics/health.js';
 import { mountReview, type Webhook } from './review/index.js';
 import { requireRole } from './auth/middleware.js';
 
@@ -46,6 +47,8 @@ export interface AppDeps {
   webhook?: Webhook;
   /** Known-malicious advisories (OSV); absent: none consulted. */
   advisories?: AdvisoryStore;
+  /** Upstream reachability for /-/health; absent: always "ok". */
+  health?: UpstreamHealth;
 }
 
 const MAX_URL_LENGTH = 4096;
@@ -80,7 +83,8 @@ export function createApp(d: AppDeps): Hono {
 
   app.get('/', (c) => c.redirect('/simple/', 302));
   // Open for load balancers, so it says nothing else: the upstream URL may carry credentials.
-  app.get('/-/health', (c) => c.json({ status: 'ok' }));
+  // Degraded is still 200: cached pages and files keep serving, so a load balancer should keep it.
+  app.get('/-/health', (c) => c.json(d.health ? d.health.state(d.upstream) : { status: 'ok' }));
 
   if (d.reviews && d.config.metricsRequireToken) app.use('/metrics', requireRole(d.reviews, 'reader'));
   app.get('/metrics', (c) => c.body(d.metrics ? d.metrics.render() : '', d.metrics ? 200 : 404, { 'content-type': METRICS_CONTENT_TYPE }));
@@ -97,9 +101,15 @@ export function createApp(d: AppDeps): Hono {
     pages: d.pages,
     renderer: d.renderer,
     pageTtlSeconds: d.config.pageTtl,
-    onProjectServed: d.scanAhead ? (page, ua) => d.scanAhead!.offer(page, ua) : undefined,
+    onProjectServed: (page, ua) => {
+      // The page still lists the files (their downloads answer with the reason pip prints); the operator hears of it here.
+      if (d.config.deny.projects.includes(page.project) || d.reviews?.policyExtras().deny.projects.includes(page.project)) {
+        d.log.warn('denied project requested', { project: page.project, userAgent: ua ?? null });
+      }
+      d.scanAhead?.offer(page, ua);
+    },
   });
-  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, metaBlobs: d.metaBlobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed });
+  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, metaBlobs: d.metaBlobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed, refusalContact: d.config.refusalContact || undefined });
 
   app.notFound((c) => problem(c, new HttpError(404, 'not-found', 'Not Found', `nothing at ${c.req.path}`)));
 
@@ -116,8 +126,10 @@ export function createApp(d: AppDeps): Hono {
       return problem(c, new HttpError(507, 'insufficient-storage', 'Insufficient Storage', err.message));
     }
     if (err instanceof UpstreamError) {
-      d.log.warn('upstream error', { path: c.req.path, code: err.code, reason: err.message, requestId: c.get('requestId') });
-      return problem(c, new HttpError(err.status, `upstream-${err.code}`, err.status === 504 ? 'Upstream Timeout' : 'Bad Gateway', err.message));
+      d.log.warn('upstream error', { path: c.req.path, code: err.code, reason: redactCredentials(err.message), requestId: c.get('requestId') });
+      // 502/504, never 503: pip 23/24 retry a 503 for 8.5 s before saying anything.
+      const phrase = `pywarden could not get this from its upstream index (${err.code})`;
+      return problem(c, new HttpError(err.status, `upstream-${err.code}`, err.status === 504 ? 'Upstream Timeout' : 'Bad Gateway', redactCredentials(err.message), phrase));
     }
     d.log.error('unhandled error', { path: c.req.path, reason: (err as Error).stack ?? String(err), requestId: c.get('requestId') });
     return problem(c, new HttpError(500, 'internal', 'Internal Server Error', 'unexpected error; see the server log'));

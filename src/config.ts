@@ -30,6 +30,8 @@ export interface Config {
   upstreamTimeout: number;
   mode: Mode;
   refusedListing: RefusedListing;
+  /** Who developers ask about a refusal (an address or URL), named in every refusal's reason phrase; '' says nothing. */
+  refusalContact: string;
   /** Hours a new upload is held back (PEP 700 upload-time); 0 disables. */
   cooldownHours: number;
   scanAhead: boolean;
@@ -94,7 +96,8 @@ export const DEFAULTS: Config = {
   negativeTtl: 60,
   upstreamTimeout: 30_000,
   mode: 'enforce',
-  refusedListing: 'hide',
+  refusedListing: 'yank',
+  refusalContact: '',
   cooldownHours: 0,
   scanAhead: true,
   scanAheadConcurrency: 2,
@@ -125,7 +128,7 @@ export const DEFAULTS: Config = {
   keepAliveTimeout: 5_000,
 };
 
-type Kind = 'string' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level' | 'origins' | 'bytes';
+type Kind = 'string' | 'phrase' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level' | 'origins' | 'bytes';
 const KEYS: Record<keyof Config, Kind> = {
   host: 'string',
   port: 'port',
@@ -136,6 +139,7 @@ const KEYS: Record<keyof Config, Kind> = {
   upstreamTimeout: 'int',
   mode: 'mode',
   refusedListing: 'listing',
+  refusalContact: 'phrase',
   cooldownHours: 'int',
   scanAhead: 'bool',
   scanAheadConcurrency: 'int',
@@ -185,6 +189,10 @@ function coerce(key: keyof Config, kind: Kind, value: unknown, source: string): 
     case 'string':
       if (typeof value !== 'string' || value === '') throw bad('a non-empty string');
       return value;
+    case 'phrase':
+      // It goes into the status line: printable ASCII, short, '' for none.
+      if (typeof value !== 'string' || !/^[\x20-\x7e]{0,80}$/.test(value)) throw bad('at most 80 printable ASCII characters (it is sent in the HTTP status line)');
+      return value.trim();
     case 'url':
       // '' switches the feature off.
       if (typeof value !== 'string' || (value !== '' && !/^https?:\/\/[^/]/i.test(value))) throw bad('an http(s) URL or ""');

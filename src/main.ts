@@ -23,6 +23,7 @@ import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
 import { ReviewStore } from './store/review.js';
 import { Metrics } from './metrics/index.js';
+import { UpstreamHealth } from './metrics/health.js';
 import { Webhook } from './review/webhook.js';
 import { rankHeldFile } from './review/rank.js';
 import { AdvisoryStore } from './store/advisories.js';
@@ -53,11 +54,14 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
   const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
-  const upstream = metrics.instrument(
-    createUpstream(config.upstream, config.upstreamTimeout, {
-      origins: /^https?:\/\//i.test(config.upstream) ? allowedOrigins(config.upstream, config.fileOrigins) : undefined,
-      maxPageBytes: config.maxPageMb * MiB,
-    }),
+  const health = new UpstreamHealth(log);
+  const upstream = health.watch(
+    metrics.instrument(
+      createUpstream(config.upstream, config.upstreamTimeout, {
+        origins: /^https?:\/\//i.test(config.upstream) ? allowedOrigins(config.upstream, config.fileOrigins) : undefined,
+        maxPageBytes: config.maxPageMb * MiB,
+      }),
+    ),
   );
   // Scan processes start with the first scan and stop after scanWorkerIdle seconds without one: each
   // holds tree-sitter and the classifier (about 120 MiB), which serving from the cache does not need.
@@ -110,7 +114,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
-  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories };
+  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories, health };
 }
 
 /** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */
@@ -151,6 +155,8 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   deps.log.info('pywarden listening', { url: `${url}/simple/`, upstream: deps.upstream.description, data: config.data, mode: config.mode, scanner: deps.scanner.version });
+  // Not awaited: a silent upstream would hold start-up for upstreamTimeout; the warning follows when it fails.
+  void deps.health?.probe(deps.upstream);
   const { feed, stopWatch } = startIntel(deps);
   let closed = false;
   return {

@@ -85,4 +85,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: {}, flags: { intelUrl: 'file:///etc/passwd' } })).toThrow(/"intelUrl" must be an http\(s\) URL or ""/);
     expect(() => loadConfig({ env: {}, flags: { intelInterval: 5 } })).toThrow(/intelInterval must be at least 60 seconds, got 5/);
   });
+
+  it('refusalContact: printable ASCII for the status line, from env or flag; refused listings are yanked by default', () => {
+    expect(loadConfig({ env: {} })).toMatchObject({ refusalContact: '', refusedListing: 'yank' });
+    expect(loadConfig({ env: { PYWARDEN_REFUSAL_CONTACT: 'security@example.com' } }).refusalContact).toBe('security@example.com');
+    expect(() => loadConfig({ env: {}, flags: { refusalContact: 'a\r\nX-Evil: 1' } })).toThrow(/"refusalContact" must be at most 80 printable ASCII characters/);
+    expect(() => loadConfig({ env: {}, flags: { refusalContact: 'x'.repeat(81) } })).toThrow(/refusalContact/);
+    expect(() => loadConfig({ env: {}, flags: { refusalContact: 'sécurité' } })).toThrow(/refusalContact/);
+  });
 });

@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { sniffFile } from '../scan/archive/index.js';
 import { createScanner } from '../scan/scan.js';
 import { MODEL_SCORES_ENV } from '../scan/model/given.js';
-import type { ScanResult, Verdict } from '../scan/types.js';
+import type { Finding, ScanResult, Verdict } from '../scan/types.js';
 
 const HELP = `usage: pywarden scan [options] PATH...
 
@@ -73,7 +73,6 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const files: string[] = [];
-  let sawFolder = false;
   for (const p of positionals) {
     let st;
     try {
@@ -83,7 +82,6 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
     if (st.isDirectory()) {
-      sawFolder = true;
       await collect(p, files);
     } else {
       // Named explicitly: scan it whatever it is (a non-archive yields verdict error).
@@ -98,8 +96,10 @@ export async function run(argv: string[]): Promise<number> {
   });
   const scanner = createScanner({ workers });
   const threshold = RANK[failOn];
-  const progress = !values.jsonl && sawFolder && process.stderr.isTTY ? new Progress(files.length) : undefined;
+  // On a terminal only: a pipe or a log file gets no carriage returns.
+  const progress = !values.jsonl && files.length > 1 && process.stderr.isTTY ? new Progress(files.length) : undefined;
   const counts: Record<Verdict, number> = { clean: 0, suspicious: 0, malicious: 0, error: 0 };
+  const byRule = new Map<string, { files: number; findings: number }>();
   let failed = false;
   const started = performance.now();
   try {
@@ -110,6 +110,12 @@ export async function run(argv: string[]): Promise<number> {
         const file = files[next++];
         const result = await scanPath(scanner, file);
         counts[result.verdict]++;
+        for (const [rule, n] of countBy(result.findings, (f) => f.rule)) {
+          const r = byRule.get(rule) ?? { files: 0, findings: 0 };
+          r.files++;
+          r.findings += n;
+          byRule.set(rule, r);
+        }
         if (RANK[result.verdict] >= threshold) failed = true;
         progress?.tick();
         if (values.jsonl) process.stdout.write(JSON.stringify(jsonLine(file, result)) + '\n');
@@ -123,6 +129,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!values.jsonl) {
     const secs = ((performance.now() - started) / 1000).toFixed(1);
+    if (files.length > 1) process.stdout.write(summaryTable(counts, byRule));
     process.stdout.write(
       `${files.length} file(s) scanned in ${secs} s: ${counts.malicious} malicious, ${counts.suspicious} suspicious, ` +
         `${counts.error} unreadable, ${counts.clean} clean\n`,
@@ -181,23 +188,70 @@ function jsonLine(file: string, r: ScanResult & { sha256: string }) {
 }
 
 const LABEL: Record<Verdict, string> = { malicious: 'MALICIOUS ', suspicious: 'SUSPICIOUS', error: 'UNREADABLE', clean: 'clean     ' };
+const MAX_GROUPS = 20;
 
+/** Paths exactly as the user gave them (a folder's files under the folder as typed), not rewritten relative to the working folder. */
 function report(file: string, r: ScanResult, progress?: Progress): void {
   progress?.clear();
-  const rel = relative(process.cwd(), file) || file;
-  const lines = [`${LABEL[r.verdict]} ${rel}  score ${r.score.toFixed(2)}  (${r.ms.toFixed(0)} ms)`];
+  const lines = [`${LABEL[r.verdict]} ${file}  score ${r.score.toFixed(2)}  (${r.ms.toFixed(0)} ms)`];
   if (r.reason) lines.push(`    reason: ${r.reason}`);
-  for (const f of r.findings.slice(0, 20)) {
+  // Identical findings (same rule, severity and message; apsw had 19) are one entry with a count.
+  const groups = groupFindings(r.findings);
+  for (const g of groups.slice(0, MAX_GROUPS)) {
+    const f = g.first;
     const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}` : '(archive)';
-    lines.push(`    [${f.severity}] ${f.rule}  ${where}`);
+    const more = g.count > 1 ? `  (x${g.count}: ${g.count - 1} more place${g.count > 2 ? 's' : ''})` : '';
+    lines.push(`    [${f.severity}] ${f.rule}  ${where}${more}`);
     lines.push(`        ${f.message}`);
     if (f.snippet) lines.push(`        > ${f.snippet.slice(0, 160)}`);
   }
-  if (r.findings.length > 20) lines.push(`    ... and ${r.findings.length - 20} more findings`);
+  if (groups.length > MAX_GROUPS) lines.push(`    ... and ${groups.length - MAX_GROUPS} more kinds of finding`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-/** A one-line progress bar on stderr (only when stderr is a terminal). */
+export function groupFindings(findings: Finding[]): { first: Finding; count: number }[] {
+  const groups = new Map<string, { first: Finding; count: number }>();
+  for (const f of findings) {
+    const key = `${f.rule}\0${f.severity}\0${f.message}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { first: f, count: 1 });
+  }
+  return [...groups.values()];
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of items) m.set(key(t), (m.get(key(t)) ?? 0) + 1);
+  return m;
+}
+
+/** Files by verdict, then the rules that fired, most files first. */
+export function summaryTable(counts: Record<Verdict, number>, byRule: Map<string, { files: number; findings: number }>): string {
+  const total = counts.clean + counts.suspicious + counts.malicious + counts.error;
+  const rows: [string, string, string][] = [
+    ['verdict', 'files', ''],
+    ['malicious', String(counts.malicious), ''],
+    ['suspicious', String(counts.suspicious), ''],
+    ['unreadable', String(counts.error), ''],
+    ['clean', String(counts.clean), ''],
+    ['total', String(total), ''],
+  ];
+  const rules = [...byRule].sort((a, b) => b[1].files - a[1].files || a[0].localeCompare(b[0]));
+  if (rules.length) {
+    rows.push(['', '', ''], ['rule', 'files', 'findings']);
+    for (const [rule, r] of rules) rows.push([rule, String(r.files), String(r.findings)]);
+  }
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  return '\n' + rows.map(([a, b, c]) => (a || b ? `${a.padEnd(w0)}  ${b.padStart(w1)}${c ? `  ${c.padStart(8)}` : ''}` : '').trimEnd()).join('\n') + '\n\n';
+}
+
+/**
+ * A one-line progress bar on stderr, only when stderr is a terminal. Hand-written rather than a
+ * library: thirty lines with no dependency to vet, and the only terminal feature it needs is a
+ * carriage return and "erase line".
+ */
 class Progress {
   private n = 0;
   private last = 0;

@@ -5,7 +5,7 @@ import { normalizeName } from './names.js';
 // No path separators, no control characters, not "." or "..", at most 255 characters (a file
 // name on every file system). Distribution names are far tamer than this; the check exists so
 // that a hostile upstream cannot hand a path to the layers that name blobs and URLs by it.
-const UNSAFE_FILENAME = /[\/\\\u0000-\u001f\u007f]/;
+const UNSAFE_FILENAME = /[/\\\u0000-\u001f\u007f]/;
 
 /** Whether an upstream-listed file name may be offered at all (files failing this are dropped). */
 export function safeFilename(filename: string): boolean {

@@ -59,7 +59,7 @@ export class Metrics {
 
   /** Request metrics middleware: the route label is Hono's matched pattern, never the raw path (bounded cardinality). */
   middleware(): MiddlewareHandler {
-    const m = this;
+    const m = { requests: this.requests, requestSeconds: this.requestSeconds, cache: this.cache };
     return async function measure(c, next) {
       const started = performance.now();
       const scope = { upstream: false };
@@ -67,14 +67,14 @@ export class Metrics {
       const route = routeOf(c);
       m.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
       m.requestSeconds.observe({ route }, (performance.now() - started) / 1000);
-      const kind = route.startsWith('/simple/:project') && route.endsWith('/') ? 'page' : route === '/files/:sha256/:filename' ? (c.req.path.endsWith('.metadata') ? 'metadata' : 'file') : null;
+      const kind = route === '/simple/:project/' ? 'page' : route === '/files/:sha256/:filename' ? (c.req.path.endsWith('.metadata') ? 'metadata' : 'file') : null;
       if (kind && c.res.status < 500) m.cache.inc({ kind, result: scope.upstream ? 'miss' : 'hit' });
     };
   }
 
   /** Wraps the upstream client to time its calls and mark the current request as a cache miss. */
   instrument(u: Upstream): Upstream {
-    const m = this;
+    const m = { upstreamSeconds: this.upstreamSeconds, upstreamErrors: this.upstreamErrors };
     const timed = <T>(kind: string, p: () => Promise<T>): Promise<T> => {
       const scope = requestScope.getStore();
       if (scope) scope.upstream = true;
@@ -107,7 +107,12 @@ export class Metrics {
 /** Hono reports "/*" for requests no route matched; name them so 404 floods stay one series. */
 function routeOf(c: Context): string {
   const handler = matchedRoutes(c).filter((r) => r.method !== 'ALL').at(-1);
-  return handler?.path ?? (c.req.path.startsWith('/-/api/') ? '/-/api/*' : 'unmatched');
+  return handler ? routeLabel(handler.path) : c.req.path.startsWith('/-/api/') ? '/-/api/*' : 'unmatched';
+}
+
+/** A route as people write it: `/simple/:project{[^/]+}/` is labelled `/simple/:project/` (the regex constrains, it does not name). */
+export function routeLabel(pattern: string): string {
+  return pattern.replace(/(:\w+)\{(?:[^{}]|\{[^{}]*\})*\}/g, '$1');
 }
 
 export { Counter, Gauge, Histogram, Registry, CONTENT_TYPE as METRICS_CONTENT_TYPE };

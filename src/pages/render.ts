@@ -71,18 +71,26 @@ export class PageRenderer {
 
   private visibleFiles(page: CachedProject): IndexFile[] {
     const decide = this.decider(page);
-    const mode = this.listing();
+    const decisions = page.files.map((f) => decide(f));
+    // Measured with pip 18.1, 23.2.1 and 24.2 (test/e2e/refusals.test.ts): no pip prints anything
+    // about a page it could not use or a project with no usable files ("from versions: none"),
+    // and pip 23/24 pick a yanked file only for an exact pin. The one refusal every pip prints is
+    // the 403 of a download. So when every file is refused (a denied project, a project held
+    // whole), they are all listed as they are: pip picks one and prints why it was refused.
+    // `hide` is the operator's explicit choice of silence and is kept.
+    const chosen = this.listing();
+    const mode = chosen === 'yank' && decisions.length && decisions.every(knownRefusal) ? 'show' : chosen;
     const files: IndexFile[] = [];
-    for (const f of page.files) {
+    page.files.forEach((f, i) => {
       const { sha256: _sha, version: _v, ...file } = f;
-      const d = decide(f);
-      // Known-refused files leave the listing so resolvers pick another version (verdaccio's
-      // denied-version filter); exact pins still get the clear 403 at the file URL.
+      const d = decisions[i];
+      // Known-refused files leave the listing, or are yanked (PEP 592), so resolvers pick another
+      // version (verdaccio's denied-version filter); an exact pin of a yanked one gets the clear 403.
       const refused = knownRefusal(d);
-      if (refused && mode === 'hide') continue;
+      if (refused && mode === 'hide') return;
       if (refused && mode === 'yank') file.yanked = `pywarden: ${d.reason}`;
       files.push(file);
-    }
+    });
     return files;
   }
 }

@@ -74,12 +74,22 @@ const VERDICT_ACTION: Record<Verdict, { action: Action; reason: string }> = {
 };
 
 function listed(l: Lists, f: FileFacts, bySha: boolean): boolean {
-  return (
-    (bySha && l.sha256.includes(f.sha256)) ||
-    l.projects.includes(f.project) ||
-    (f.version !== null && l.versions.includes(`${f.project}==${f.version}`))
-  );
+  return listedAs(l, f, bySha) !== null;
 }
+
+/** Which entry of a list names the file: the refusal says which, so the developer knows what to ask about. */
+function listedAs(l: Lists, f: FileFacts, bySha: boolean): 'sha256' | 'project' | 'version' | null {
+  if (bySha && l.sha256.includes(f.sha256)) return 'sha256';
+  if (l.projects.includes(f.project)) return 'project';
+  if (f.version !== null && l.versions.includes(`${f.project}==${f.version}`)) return 'version';
+  return null;
+}
+
+const DENIED: Record<'sha256' | 'project' | 'version', (f: FileFacts) => string> = {
+  sha256: () => 'this file is on the deny list',
+  project: (f) => `project ${f.project} is on the deny list`,
+  version: (f) => `${f.project} ${f.version} is on the deny list`,
+};
 
 function waives(w: Waiver, f: FileFacts, now: number): boolean {
   if (w.expiresAt <= now || w.project !== f.project) return false;
@@ -120,7 +130,8 @@ export function decide(f: FileFacts, k: Knowledge, o: PolicyOptions, now = Date.
     reason,
     enforced: action === 'allow' ? true : enforced,
   });
-  if (listed(o.deny, f, true)) return d('block', 'denylist', 'denied by policy');
+  const denied = listedAs(o.deny, f, true);
+  if (denied) return d('block', 'denylist', DENIED[denied](f));
   if (k.advisories?.length) return d('block', 'advisory', `known malicious (${advisoryIds(k.advisories)})`);
   if (k.projectStatus === 'quarantined') return d('block', 'upstream-quarantine', 'project quarantined upstream');
   if (k.review === 'confirmed') return d('block', 'review', 'block confirmed by a reviewer');

@@ -14,7 +14,7 @@ import { ALL_STATES, type ListKind, type ListName, type QueueOrder, type ReviewS
 import { requireRole, principal } from '../auth/middleware.js';
 import { createToken, EXPIRY_HELP, isRole, parseExpiry, ROLES } from '../auth/tokens.js';
 import { HttpError } from '../server/problem.js';
-import { itemDetail } from './item.js';
+import { itemDetail, policyNow } from './item.js';
 
 export interface ReviewApiDeps {
   reviews: ReviewStore;
@@ -60,7 +60,12 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
       limit: q.limit ? int(q.limit, 'limit') : undefined,
       offset: q.offset ? int(q.offset, 'offset') : undefined,
     });
-    return c.json(result);
+    // Policy per row, so a file held by a list or an advisory (no rule fired) still says why.
+    const items = result.items.map((it) => {
+      const file = d.store.getFile(it.sha256);
+      return file ? { ...it, policy: policyNow(d, file).policy } : it;
+    });
+    return c.json({ ...result, items });
   });
 
   app.get(`${api}/items/:id`, reader, async (c) => {

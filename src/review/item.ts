@@ -4,6 +4,7 @@
 import { readDistribution } from '../scan/archive/index.js';
 import { resolveLimits } from '../scan/limits.js';
 import type { Finding } from '../scan/types.js';
+import type { FileRow } from '../store/metadata.js';
 import type { ReviewApiDeps } from './api.js';
 import { rankHeldFile } from './rank.js';
 import { explainModel } from './explain.js';
@@ -25,6 +26,23 @@ export interface FindingDetail extends Finding {
   contextNote?: string;
 }
 
+/**
+ * What policy says about a held file now, with the reviewer's own words when a deny-list entry
+ * refuses it (issue 14: deny-listed rows showed no reason at all).
+ */
+export function policyNow(d: Pick<ReviewApiDeps, 'gate' | 'reviews'>, file: FileRow) {
+  const peek = d.gate.peek(file);
+  const decision = peek.decision;
+  let note: string | undefined;
+  if (decision.source === 'denylist') {
+    const entry = d.reviews.listEntries().find(
+      (e) => e.list === 'deny' && ((e.kind === 'sha256' && e.value === file.sha256) || (e.kind === 'projects' && e.value === file.project) || (e.kind === 'versions' && e.value === `${file.project}==${file.version}`)),
+    );
+    note = entry?.reason ?? undefined;
+  }
+  return { peek, policy: { ...decision, note } };
+}
+
 export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
   let item = d.reviews.item(reviewId);
   if (!item) return undefined;
@@ -33,7 +51,7 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
   const findings = verdict ? await withContext(d, file, verdict.findings) : [];
   if (!d.reviews.extra(item.sha256) && (await rankHeldFile(d.blobs, d.reviews, file, d.scanner))) item = d.reviews.item(reviewId)!;
   const extra = d.reviews.extra(item.sha256);
-  const peek = d.gate.peek(file);
+  const { peek, policy } = policyNow(d, file);
   return {
     ...item,
     file: {
@@ -59,7 +77,7 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
     findings,
     cluster: extra ? { outlierRank: extra.outlier_rank, family: extra.family, familyDistance: extra.family_distance } : null,
     upstream: { projectStatus: d.store.projectStatus(file.project) ?? 'active' },
-    policy: peek.decision,
+    policy,
     // Known-malicious advisories that list this name and version, as imported (id, summary, references).
     advisories: peek.advisories.map((id) => d.advisories?.get(id)).filter((a) => a !== undefined),
     askedBy: d.reviews.askers(item.sha256),

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ArchiveLimits } from './archive/types.js';
 import { ArchiveError } from './archive/types.js';
 import type { InitMessage, JobMessage, ReplyMessage } from './pool-worker.js';
-import { errorResult } from './scan.js';
+import { errorResult } from './error-result.js';
 import type { ScanInput, ScanResult, SideJob } from './types.js';
 
 export interface PoolOptions {

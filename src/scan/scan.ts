@@ -3,11 +3,14 @@
 // object the proxy's verdict gate and `pywarden scan` use; with `workers` it runs scans in a pool
 // of child processes (src/scan/pool.ts), so the event loop never waits on a parser and a crash in
 // a native library ends one scan (verdict error), not the proxy.
-import { readDistribution, toArchiveError, ArchiveError, type Distribution } from './archive/index.js';
+import { readDistribution, type Distribution } from './archive/index.js';
 import type { ArchiveLimits } from './archive/types.js';
 import { resolveLimits } from './limits.js';
 import type { Finding, ScanInput, ScanResult, Scanner, Verdict } from './types.js';
 import { SCANNER_VERSION } from './version.js';
+import { errorResult } from './error-result.js';
+
+export { errorResult };
 
 export interface Analysis {
   verdict: Verdict;
@@ -90,29 +93,6 @@ export async function scanOne(
   }
 }
 
-/**
- * The `error` result for a failure. While reading, any exception is the archive's fault (mapped to
- * an ArchiveError code); later ('analyze', 'worker') only a real ArchiveError (timeout) is. A
- * 'worker' failure (the scan process crashed, ran out of memory) is reported as it is: the
- * analysis did not fail, it never finished.
- */
-export function errorResult(err: unknown, version: string, ms: number, phase: 'read' | 'analyze' | 'worker' = 'read'): ScanResult {
-  const archiveErr = err instanceof ArchiveError ? err : phase === 'read' ? toArchiveError(err) : undefined;
-  const reason = archiveErr
-    ? `${archiveErr.code}: ${archiveErr.message}`
-    : phase === 'worker'
-      ? ((err as Error)?.message ?? String(err))
-      : `analysis failed: ${(err as Error)?.message ?? String(err)}`;
-  const finding: Finding = {
-    rule: archiveErr ? `archive-${archiveErr.code}` : 'scan-failed',
-    severity: 'medium',
-    path: '',
-    message: archiveErr
-      ? `The archive could not be read safely (${reason}); it is held until a person looks at it.`
-      : `The scanner failed on this file (${reason}); it is held until a person looks at it.`,
-  };
-  return { verdict: 'error', score: 0.5, findings: [finding], scannerVersion: version, ms, reason };
-}
 
 function clamp01(x: number): number {
   return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1;

@@ -15,9 +15,10 @@ import type { BlobStore } from '../store/blobs.js';
 import type { FileRow, MetadataStore } from '../store/metadata.js';
 import type { Upstream } from '../upstream/types.js';
 import { UpstreamError } from '../upstream/types.js';
-import { knownRefusal, type Decision } from '../policy/decide.js';
+import { knownRefusal } from '../policy/decide.js';
 import type { Logger } from '../log.js';
 import { HttpError, problem } from './problem.js';
+import { refusalPhrase, refusalReason, refusalVerb } from './refusal.js';
 import { parseRange } from './range.js';
 
 export interface FilesDeps {
@@ -29,6 +30,8 @@ export interface FilesDeps {
   upstream: Upstream;
   log: Logger;
   onBytesServed?: (bytes: number) => void;
+  /** Where developers ask about a refusal (config refusalContact). */
+  refusalContact?: string;
 }
 
 const SHA_RE = /^[0-9a-f]{64}$/;
@@ -173,11 +176,12 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
   }
 
   function refusal(c: Context, r: GateResult): Response | null {
-    const { decision, file, review } = r;
+    const { decision, file, review, verdict } = r;
     if (decision.action === 'allow') return null;
     const conn = clientOf(c);
     const requestId = c.get('requestId' as never) as string | undefined;
     const reviewId = review ? `Q-${review.id}` : undefined;
+    const reason = refusalReason(decision, verdict);
     const event = {
       sha256: file.sha256,
       filename: file.filename,
@@ -190,20 +194,22 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     if (!decision.enforced) {
       // Monitor mode: record what would have been refused, and serve.
       d.store.addEvent({ kind: 'would-refuse', ...event });
-      d.log.warn('monitor mode: would refuse', { filename: file.filename, action: decision.action, reason: decision.reason, reviewId, requestId });
+      d.log.warn('monitor mode: would refuse', { filename: file.filename, action: decision.action, reason, reviewId, requestId });
       return null;
     }
     d.store.addEvent({ kind: 'refused', ...event });
-    d.log.warn('refused', { filename: file.filename, action: decision.action, reason: decision.reason, reviewId, requestId });
-    const verb = decision.action === 'block' ? 'Blocked by policy' : 'Held for review';
-    const ids = [reviewId, requestId && `request ${requestId}`].filter(Boolean).join(', ');
-    const phrase = `${verb}: ${decision.reason} in ${file.filename}${ids ? ` (${ids})` : ''}`;
-    return problem(c, new HttpError(403, decision.action === 'block' ? 'blocked' : 'quarantined', verb, describe(decision, file.filename, reviewId), phrase), {
+    d.log.warn('refused', { filename: file.filename, action: decision.action, source: decision.source, reason, reviewId, requestId });
+    const verb = refusalVerb(decision);
+    const phrase = refusalPhrase({ decision, filename: file.filename, verdict, reviewId, requestId, contact: d.refusalContact });
+    const ask = d.refusalContact ? ` Ask ${d.refusalContact}${reviewId ? ` about ${reviewId}` : ''}.` : reviewId ? ` Ask your security team to review ${reviewId}.` : '';
+    const detail = `${file.filename}: ${reason}.${ask}`;
+    return problem(c, new HttpError(403, decision.action === 'block' ? 'blocked' : 'quarantined', verb, detail, phrase), {
       file: file.filename,
       sha256: file.sha256,
       reviewId,
       action: decision.action,
-      reason: decision.reason,
+      reason,
+      rules: verdict && decision.source === 'verdict' ? [...new Set(verdict.findings.map((f) => f.rule))] : undefined,
     });
   }
 
@@ -249,12 +255,6 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     }
     return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
   }
-}
-
-function describe(d: Decision, filename: string, reviewId?: string): string {
-  const what = d.action === 'block' ? `${filename} is blocked` : `${filename} is held for review`;
-  const ask = reviewId ? ` Ask your security team to review ${reviewId}.` : '';
-  return `${what}: ${d.reason}.${ask}`;
 }
 
 function clientOf(c: Context): string | null {

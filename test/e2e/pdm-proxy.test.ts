@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runClient, startDemoProxy, type DemoProxy } from '../helpers/client-proxy.js';
+import { requireOrSkip } from '../helpers/ci.js';
 
 const pdm = ['/usr/bin/pdm'].find((p) => existsSync(p));
-if (!pdm) console.warn('!!! pdm not installed (apt-get install python3-pdm): PDM end-to-end test skipped');
+requireOrSkip(!!pdm, '!!! pdm not installed (apt-get install python3-pdm): PDM end-to-end test skipped');
 
 let demo: DemoProxy;
 

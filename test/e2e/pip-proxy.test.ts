@@ -7,17 +7,17 @@ import { loadConfig } from '../../src/config.js';
 import { startServer, type Running } from '../../src/main.js';
 import { findPythons, makeDists, pip } from '../helpers/dists.js';
 import { startIndexServer, type TestIndex } from '../helpers/index-server.js';
+import { requireOrSkip } from '../helpers/ci.js';
 
 const pythons = findPythons();
 const PIPS = ['18.1', '23.2.1', '24.2'].filter((v) => pythons.has(v));
-if (PIPS.length < 3) console.warn(`!!! pip end-to-end: only pips ${[...pythons.keys()].join(', ')} found; missing ones are skipped`);
+requireOrSkip(PIPS.length === 3, `pip 18.1, 23.2.1 and 24.2 (pyenv; found ${[...pythons.keys()].join(', ')})`);
 const anyPython = pythons.get('23.2.1') ?? [...pythons.values()].pop();
 
 
 let work: string;
 let folder: string;
 let proxy: Running;
-let files: string[];
 
 function start(upstream: string, extra: Record<string, unknown> = {}) {
   const data = mkdtempSync(path.join(work, 'data-'));
@@ -27,7 +27,7 @@ function start(upstream: string, extra: Record<string, unknown> = {}) {
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'pywarden-e2e-'));
   folder = path.join(work, 'upstream');
-  files = makeDists(folder, [
+  makeDists(folder, [
     { kind: 'wheel', name: 'demo_pkg', version: '1.0' },
     { kind: 'wheel', name: 'demo_pkg', version: '1.1' },
     { kind: 'wheel', name: 'held_pkg', version: '1.0' },
@@ -57,9 +57,9 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
 
   it('pip 23.2.1 fetches PEP 658 metadata extracted from the checked wheel', async () => {
     const py = pythons.get('23.2.1');
-    if (!py) return void console.warn('!!! pip 23.2.1 missing: PEP 658 check skipped');
+    if (!requireOrSkip(!!py, '!!! pip 23.2.1 missing: PEP 658 check skipped')) return;
     const dest = mkdtempSync(path.join(work, 'dl-'));
-    const r = await pip(py, ['download', '--only-binary=:all:', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, 'demo-pkg==1.0']);
+    const r = await pip(py!, ['download', '--only-binary=:all:', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, 'demo-pkg==1.0']);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/Obtaining dependency information for demo-pkg==1\.0 from .*\.whl\.metadata/);
     const row = proxy.deps.store.db.prepare(`SELECT wheel_metadata_sha256 FROM files WHERE filename = ?`).get('demo_pkg-1.0-py3-none-any.whl') as { wheel_metadata_sha256: string };
@@ -77,9 +77,9 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
     // pip 23.0 still installs an sdist through legacy `setup.py install` when `wheel` is absent, as on
     // these pyenv Pythons; --no-build-isolation because isolation would fetch setuptools from the index.
     const py = pythons.get('23.0.1') ?? pythons.get('22.0.4');
-    if (!py) return void console.warn('!!! pip 23.0.1 / 22.0.4 missing: sdist install skipped');
+    if (!requireOrSkip(!!py, '!!! pip 23.0.1 / 22.0.4 missing: sdist install skipped')) return;
     const target = mkdtempSync(path.join(work, 'target-'));
-    const r = await pip(py, ['install', '--no-deps', '--no-build-isolation', '--target', target, '--index-url', `${proxy.url}/simple/`, 'hello-sdist']);
+    const r = await pip(py!, ['install', '--no-deps', '--no-build-isolation', '--target', target, '--index-url', `${proxy.url}/simple/`, 'hello-sdist']);
     expect(r.out).not.toMatch(/ERROR/);
     expect(r.code, r.out).toBe(0);
     expect(existsSync(path.join(target, 'hello_sdist', '__init__.py'))).toBe(true);
@@ -99,7 +99,7 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
     const url = `${proxy.url}/files/${row.sha256}/held_pkg-2.0-py3-none-any.whl`;
     const r = await pip(anyPython!, ['download', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, url]);
     expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/403 Client Error: Blocked by policy: denied by policy in held_pkg-2\.0-py3-none-any\.whl \(Q-\d+, request [0-9a-f]+\)/);
+    expect(r.out).toMatch(/403 Client Error: Blocked by pywarden: held-pkg 2\.0 is on the deny list in held_pkg-2\.0-py3-none-any\.whl \(Q-\d+, request [0-9a-f]+\)/);
     expect(readdirSync(dest)).toEqual([]);
     const ev = store.db.prepare(`SELECT kind, filename, user_agent FROM events WHERE kind = 'refused' ORDER BY id DESC LIMIT 1`).get() as { filename: string; user_agent: string };
     expect(ev.filename).toBe('held_pkg-2.0-py3-none-any.whl');
@@ -135,11 +135,11 @@ describe.skipIf(!anyPython)('yanked files through an HTTP upstream (PEP 592)', (
 
   it('an HTML-only upstream works for old pip too', async () => {
     const old = pythons.get('18.1');
-    if (!old) return void console.warn('!!! pip 18.1 missing: HTML upstream check skipped');
+    if (!requireOrSkip(!!old, 'pip 18.1 (pyenv): the HTML upstream check')) return;
     index.format = 'html';
     index.projects.set('held-pkg', { files: [{ filename: 'held_pkg-1.0-py3-none-any.whl' }] });
     const dest = mkdtempSync(path.join(work, 'dl-'));
-    const r = await pip(old, ['download', '--no-deps', '-d', dest, '--index-url', `${yproxy.url}/simple/`, 'held-pkg']);
+    const r = await pip(old!, ['download', '--no-deps', '-d', dest, '--index-url', `${yproxy.url}/simple/`, 'held-pkg']);
     expect(r.code, r.out).toBe(0);
     expect(readdirSync(dest)).toEqual(['held_pkg-1.0-py3-none-any.whl']);
   });

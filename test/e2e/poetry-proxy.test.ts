@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runClient, startDemoProxy, type DemoProxy } from '../helpers/client-proxy.js';
+import { requireOrSkip } from '../helpers/ci.js';
 
 const poetry = ['/usr/bin/poetry'].find((p) => existsSync(p));
-if (!poetry) console.warn('!!! poetry not installed (apt-get install python3-poetry): Poetry end-to-end test skipped');
+requireOrSkip(!!poetry, '!!! poetry not installed (apt-get install python3-poetry): Poetry end-to-end test skipped');
 
 let demo: DemoProxy;
 

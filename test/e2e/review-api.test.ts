@@ -20,6 +20,8 @@ beforeAll(async () => {
       w.waive = makeWheel(dir, 'waivepkg', '1.0', { 'waivepkg/__init__.py': HELD_SOURCE });
       w.bad = makeWheel(dir, 'badpkg', '1.0', { 'badpkg/__init__.py': HELD_SOURCE });
     },
+    // Hidden, so each one-file project's page shows whether its file is refused right now.
+    config: { refusedListing: 'hide' },
   });
 });
 afterAll(async () => env?.close());
@@ -239,7 +241,7 @@ describe('actions', () => {
     expect(add.status).toBe(201);
     const res = await download(env, w.held);
     expect(res.status).toBe(403);
-    expect(res.statusText).toMatch(/denied by policy/);
+    expect(res.statusText).toMatch(/on the deny list/);
     expect((await call(env, 'POST', '/-/api/lists', env.tokens.admin, { list: 'deny', kind: 'sha256', value: w.held.sha256 })).status).toBe(200); // idempotent
     expect((await call(env, 'POST', '/-/api/lists', env.tokens.admin, { list: 'deny', kind: 'versions', value: 'nope' })).status).toBe(400);
     const del = await call(env, 'DELETE', `/-/api/lists/${add.body.entry.id}`, env.tokens.admin);

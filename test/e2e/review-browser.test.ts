@@ -7,11 +7,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { HELD_SOURCE, makeWheel, pipDownload, startEnv, type Env, type Wheel } from '../review/fixtures.js';
+import { utimesSync } from 'node:fs';
+import { call, HELD_SOURCE, makeWheel, NameScanner, pipDownload, startEnv, type Env, type Wheel } from '../review/fixtures.js';
+import type { ScanInput, ScanResult } from '../../src/scan/types.js';
+import { requireOrSkip } from '../helpers/ci.js';
+
+/** NameScanner, and one file whose one finding is repeated 19 times (issue 14: apsw showed 19 identical cards). */
+class RepeatScanner extends NameScanner {
+  override async scan(input: ScanInput): Promise<ScanResult> {
+    const r = await super.scan(input);
+    if (!input.filename.startsWith('heldmany')) return r;
+    const one = { ...r.findings[0], path: 'heldmany/__init__.py' };
+    return { ...r, findings: Array.from({ length: 19 }, (_, i) => ({ ...one, line: 4, path: i ? `heldmany/m${i}.py` : one.path })) };
+  }
+}
 
 const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`!!! review browser test SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+const haveChromium = requireOrSkip(existsSync(CHROMIUM), `${CHROMIUM} (apt-get install -y chromium): review browser test`);
 
 let env: Env;
 let browser: Browser;
@@ -24,7 +36,12 @@ describe.skipIf(!haveChromium)('review page in headless Chromium', () => {
         w.good = makeWheel(dir, 'goodpkg', '1.0', { 'goodpkg/__init__.py': 'X = 1\n' });
         w.held = makeWheel(dir, 'heldpkg', '1.0', { 'heldpkg/__init__.py': HELD_SOURCE });
         w.bad = makeWheel(dir, 'badpkg', '1.0', { 'badpkg/__init__.py': HELD_SOURCE });
+        w.many = makeWheel(dir, 'heldmany', '1.0', { 'heldmany/__init__.py': HELD_SOURCE });
+        w.listed = makeWheel(dir, 'listedpkg', '1.0', { 'listedpkg/__init__.py': 'X = 1\n' });
+        // A folder upstream's upload time is the file's mtime: the epoch, as an archive extracted without times leaves it.
+        utimesSync(path.join(dir, w.many.filename), 0, 0);
       },
+      scanner: new RepeatScanner(),
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -41,9 +58,9 @@ describe.skipIf(!haveChromium)('review page in headless Chromium', () => {
     // 1. pip is refused, and the reason names the review id.
     const refused = await pipDownload(env.server.url, 'heldpkg', dest);
     expect(refused.code).not.toBe(0);
-    const id = /Held for review: held for review in heldpkg-1\.0-py3-none-any\.whl \((Q-\d+)/.exec(refused.out)?.[1];
+    const id = /Held for review by pywarden: test-exfil-url: Sends data to a hard-coded URL\. in heldpkg-1\.0-py3-none-any\.whl \((Q-\d+)/.exec(refused.out)?.[1];
     expect(id, refused.out).toBeTruthy();
-    expect((await pipDownload(env.server.url, 'badpkg', dest)).out).toMatch(/Blocked by policy: malware detected in badpkg/);
+    expect((await pipDownload(env.server.url, 'badpkg', dest)).out).toMatch(/Blocked by pywarden: malware detected by test-malware: [^\n]* in badpkg/);
 
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
@@ -125,6 +142,42 @@ describe.skipIf(!haveChromium)('review page in headless Chromium', () => {
     expect(env.server.deps.reviews!.policyExtras().monitoredRules).toEqual(['test-exfil-url']);
     const actions = env.server.deps.reviews!.decisionsPage(0, 0, 1000).filter((d) => d.actor === 'adam').map((d) => d.action);
     expect(actions).toEqual(['deny-add', 'deny-remove', 'rule-monitor']);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('identical findings are one card with a count, a deny-listed row says why, an unknown upload time is not 1970', async () => {
+    // The test before put test-exfil-url in monitor mode (served, not held): enforce it again.
+    expect((await call(env, 'PUT', '/-/api/rules/test-exfil-url', env.tokens.admin, { mode: 'enforce', reason: 'back' })).status).toBe(200);
+    const dest = mkdtempSync(path.join(env.root, 'pip-'));
+    const many = await pipDownload(env.server.url, 'heldmany', dest);
+    const manyId = /\((Q-\d+), request/.exec(many.out)?.[1];
+    expect(manyId, many.out).toBeTruthy();
+    const add = await call(env, 'POST', '/-/api/lists', env.tokens.admin, { list: 'deny', kind: 'sha256', value: w.listed.sha256, reason: 'IOC from CERT-2026-17' });
+    expect(add.status).toBe(201);
+    const listed = await pipDownload(env.server.url, 'listedpkg', dest);
+    const listedId = /\((Q-\d+), request/.exec(listed.out)?.[1];
+    expect(listed.out).toMatch(/Blocked by pywarden: this file is on the deny list in listedpkg/);
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${env.server.url}/-/review/`);
+    await page.fill('#token', env.tokens.reader);
+    await page.press('#token', 'Enter');
+    await page.waitForSelector(`#queue tbody tr[data-id="${listedId}"]`);
+    // The Why column: the list entry's reason, where a rule list would be empty.
+    expect(await page.textContent(`#queue tbody tr[data-id="${listedId}"] td:nth-child(6)`)).toBe('this file is on the deny list: IOC from CERT-2026-17');
+    expect(await page.textContent(`#queue tbody tr[data-id="${manyId}"] td:nth-child(6)`)).toBe('test-exfil-url');
+
+    await page.goto(`${env.server.url}/-/review/#/item/${manyId}`);
+    await page.waitForSelector('#item-view:not([hidden]) .finding');
+    expect(await page.locator('.finding').count()).toBe(1);
+    expect(await page.textContent('.finding .count')).toBe(' ×19');
+    expect(await page.textContent('.finding .places')).toContain('heldmany/m18.py:4');
+    const facts = await page.locator('#item-facts').textContent();
+    expect(facts).toContain('Uploadedunknown (the index gives none)');
+    expect(facts).not.toContain('1970');
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

@@ -44,7 +44,7 @@ describe('downloads with requireTokenForDownloads', () => {
     // pip --no-input reports a 401 on the index page as "from versions: none".
     expect(no.code).not.toBe(0);
     expect(readdirSync(noDest)).toEqual([]);
-    const refused = env.server.deps.metrics!.requests.get({ route: '/simple/:project{[^/]+}/', method: 'GET', status: '401' });
+    const refused = env.server.deps.metrics!.requests.get({ route: '/simple/:project/', method: 'GET', status: '401' });
     expect(refused).toBeGreaterThan(0);
   });
 });
@@ -76,10 +76,10 @@ describe('webhook on new holds', () => {
   });
 
   it('posts the held file with its review id, retrying after a failure, without delaying the refusal', async () => {
-    const t = performance.now();
     const res = await download(env, held);
     expect(res.status).toBe(403);
-    expect(performance.now() - t).toBeLessThan(900); // the retry back-off (1 s) is not on the request path
+    // The refusal is answered before the webhook's retry (after a 1 s back-off) arrives: delivery is not on the request path.
+    expect(got.length).toBeLessThan(2);
     const { reviewId } = (await res.json()) as { reviewId: string };
     await env.server.deps.webhook!.idle();
     expect(got.length).toBe(2);

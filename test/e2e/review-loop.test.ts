@@ -90,7 +90,7 @@ describe.skipIf(!haveCorpus)('full loop: corpus malware refused, benign fixture 
     // 1. Real pip, real malware: refused, and the one line pip prints names the review id.
     const refused = await pipDownload(env.server.url, mal.project, dest);
     expect(refused.code).not.toBe(0);
-    const m = new RegExp(`(Blocked by policy|Held for review): [^\\n]* in ${mal.filename.replace(/\./g, '\\.')} \\((Q-\\d+)`).exec(refused.out);
+    const m = new RegExp(`(Blocked by pywarden|Held for review by pywarden): [^\\n]* in ${mal.filename.replace(/\./g, '\\.')} \\((Q-\\d+)`).exec(refused.out);
     expect(m, refused.out).toBeTruthy();
     const malId = m![2];
     expect(readdirSync(dest)).toEqual([]);
@@ -121,7 +121,7 @@ describe.skipIf(!haveCorpus)('full loop: corpus malware refused, benign fixture 
     const target = mkdtempSync(path.join(env.root, 'site-'));
     const held = await pipInstall(env.server.url, 'heldfix', target);
     expect(held.code).not.toBe(0);
-    const fixId = /Held for review: [^\n]* in heldfix-1\.0-py3-none-any\.whl \((Q-\d+)/.exec(held.out)?.[1];
+    const fixId = /Held for review by pywarden: [^\n]* in heldfix-1\.0-py3-none-any\.whl \((Q-\d+)/.exec(held.out)?.[1];
     expect(fixId, held.out).toBeTruthy();
     const waiver = await call(env, 'POST', '/-/api/waivers', env.tokens.reviewer, { project: 'heldfix', version: '1.0', justification: 'internal fixture, reviewed in SEC-42', days: 30 });
     expect(waiver.status).toBe(201);

@@ -10,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { normalizeName, validProjectName } from '../../src/index/index.js';
 import { FaultUpstream, benignWheel } from '../helpers/fault-upstream.js';
 import { startProxy, type Proxy } from '../reliability/harness.js';
+import { requireOrSkip } from '../helpers/ci.js';
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 2000);
 const PY = '/usr/bin/python3';
+const havePython = requireOrSkip(existsSync(PY), `${PY} (apt-get install python3): the differential name test`);
 const nameish = fc.oneof(
   fc.string({ unit: fc.constantFrom('a', 'B', 'z', 'Z', '0', '9', '-', '_', '.', '--', '__', '..', '-_.') }),
   fc.string({ unit: 'grapheme' }),
@@ -20,7 +22,7 @@ const nameish = fc.oneof(
 );
 
 describe('normalizeName', () => {
-  test.skipIf(!existsSync(PY))("agrees with PEP 503's re.sub(r'[-_.]+', '-', name).lower() (python3, differential)", () => {
+  test.skipIf(!havePython)("agrees with PEP 503's re.sub(r'[-_.]+', '-', name).lower() (python3, differential)", () => {
     const names = fc.sample(nameish, RUNS);
     const script = 'import json,re,sys\nprint(json.dumps([re.sub(r"[-_.]+", "-", n).lower() for n in json.load(sys.stdin)]))';
     const want = JSON.parse(execFileSync(PY, ['-c', script], { input: JSON.stringify(names), encoding: 'utf8' })) as string[];

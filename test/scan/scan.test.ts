@@ -11,6 +11,7 @@ import { createScanner, type Analyzer } from '../../src/scan/scan.js';
 import type { ScanInput } from '../../src/scan/types.js';
 import { SCANNER_VERSION } from '../../src/scan/version.js';
 import { gzip, makeTar, makeZip } from './archive/fixtures.js';
+import { requireOrSkip } from '../helpers/ci.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -238,7 +239,7 @@ void p.scan(${JSON.stringify(input)}); console.log(p.pids[0]);`;
 
 const corpus = resolve(repo, '../shared/corpus');
 const haveCorpus = existsSync(join(corpus, 'unpack.sh'));
-if (!haveCorpus) console.warn(`\n*** SKIPPED real-corpus scanner test: ${corpus} is absent ***\n`);
+requireOrSkip(haveCorpus, `\n*** SKIPPED real-corpus scanner test: ${corpus} is absent ***\n`);
 
 describe.skipIf(!haveCorpus)('default analysis on real malicious samples', () => {
   it('reads malicious-dev samples of every container and analyses them (no archive error)', async () => {

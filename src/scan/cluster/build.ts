@@ -1,5 +1,5 @@
 // Building the reference model from labelled install scripts (`pywarden cluster --build-refs`)
-// and re-clustering it with the scripts the proxy has seen (`pywarden cluster`, batch).
+// and re-clustering it with the haystack's scripts (`pywarden cluster`, batch).
 import { hasCapability } from './capability.js';
 import { DEFAULT_EMBED, fitIdf, hashedCounts, weigh, type EmbedConfig } from './embed.js';
 import type { View } from './install-code.js';
@@ -83,8 +83,8 @@ export interface ReclusterResult {
 }
 
 /**
- * Re-cluster the trusted references of `refs` together with the scripts the proxy has seen and
- * return a new model for the request path plus every seen script's batch score.
+ * Re-cluster the trusted references of `refs` together with the haystack's scripts and return a
+ * new model (for ranking held files) plus every haystack script's batch score.
  */
 export function recluster(refs: ClusterModel, seen: Partial<Record<View, readonly HaystackEntry[]>>): ReclusterResult {
   const t0 = performance.now();

@@ -1,6 +1,7 @@
-// The haystack: every install script the proxy has scanned, as plain data. The proxy persists it
-// behind `HaystackStore` (the lead backs it with SQLite); `MemoryHaystack` and `FileHaystack`
-// (JSON lines, for `pywarden cluster --data DIR`) are the reference implementations.
+// The haystack: install scripts added with `pywarden cluster --add`, as plain data behind
+// `HaystackStore`. `FileHaystack` (JSON lines in DIR/cluster-haystack.jsonl, for `pywarden cluster
+// --data DIR`) is what the command uses and `MemoryHaystack` what tests use; the serving process
+// keeps no haystack.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { SparseVec } from './embed.js';
 import type { View } from './install-code.js';

@@ -1,11 +1,14 @@
-// Install-script outlier ranking (MPHunter, Liang et al., ASE 2023), the public face:
-//   scoreInstallScript(dist)  request path: rank one distribution's install-time code against the
-//                             stored model in a few milliseconds (null when it has none);
-//   embedInstallScript(dist)  the haystack entries the proxy stores for the next batch;
+// Install-script outlier ranking (MPHunter, Liang et al., ASE 2023), the public face. What it does
+// today: it orders the review queue. After a file is held, src/review/rank.ts scores its
+// install-time code (in a scan process) and stores the rank the queue's "outlier rank" order
+// sorts by. It feeds no verdict: nothing is held, blocked or served because of it.
+//   scoreInstallScript(dist)  rank one held distribution's install-time code against the model in
+//                             a few milliseconds (null when it has none);
+//   embedInstallScript(dist)  haystack entries, for `pywarden cluster --add` (a JSON lines file);
 //   recluster(refs, seen)     the batch (`pywarden cluster`): new model + scores of seen scripts;
-//   clusterFinding(score)     the reviewer's sentence.
+//   clusterFinding(score)     a reviewer's sentence for a score.
 // The model is models/cluster-refs.json (built by `pywarden cluster --build-refs`) unless
-// `useClusterModel` installs another one (the proxy's re-clustered model).
+// `useClusterModel` installs another one; the serving process installs none.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Distribution } from '../archive/types.js';
@@ -48,7 +51,7 @@ export interface InstallScriptScore {
 
 let current: ClusterModel | undefined;
 
-/** Use this model from now on (the proxy installs its re-clustered one). */
+/** Use this model from now on instead of models/cluster-refs.json (tests, and `pywarden cluster`'s own runs). */
 export function useClusterModel(model: ClusterModel): void {
   current = model;
 }

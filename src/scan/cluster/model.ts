@@ -1,13 +1,13 @@
-// The haystack model: a batch HDBSCAN over the benign references plus every install script the
-// proxy has seen (`buildView`), frozen into what the request path needs to score one new script
-// in a few milliseconds (`scoreVector`): each point's vector, core distance and condensed-tree
+// The haystack model: a batch HDBSCAN over the benign references plus the install scripts added
+// to the haystack (`buildView`), frozen into what scoring one held file's script for the review
+// queue needs, in a few milliseconds (`scoreVector`): each point's vector, core distance and condensed-tree
 // cluster, each cluster's highest density, which points sit in benign clusters, and the
 // known-malicious vectors with their family ids.
 import { distance, dotDense, scatter, type SparseVec } from './embed.js';
 import { hdbscan, MIN_DISTANCE, type HdbscanOptions } from './hdbscan.js';
 import { rankScore, DEFAULT_WEIGHTS, type RankTerms, type RankWeights } from './rank.js';
 
-/** One install script in the haystack. Plain data: the lead's store persists it as it likes. */
+/** One install script in the haystack. Plain data, so any `HaystackStore` can persist it. */
 export interface HaystackEntry {
   /** Stable id, e.g. the distribution's sha256. */
   id: string;

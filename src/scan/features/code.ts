@@ -333,11 +333,6 @@ export class CodeStats {
   }
 }
 
-function reTest(re: RegExp, s: string): boolean {
-  re.lastIndex = 0;
-  return re.test(s);
-}
-
 function count(s: string, re: RegExp): number {
   let n = 0;
   re.lastIndex = 0;

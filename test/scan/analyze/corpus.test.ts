@@ -8,10 +8,11 @@ import tar from 'tar-stream';
 import { readDistribution } from '../../../src/scan/archive/index.js';
 import { DEFAULT_LIMITS } from '../../../src/scan/limits.js';
 import { analyze, wantsContent, type Analysis } from '../../../src/scan/analyze/index.js';
+import { requireOrSkip } from '../../helpers/ci.js';
 
 const CORPUS = new URL('../../../../shared/corpus/', import.meta.url).pathname;
 const present = existsSync(join(CORPUS, 'malicious-dev.jsonl'));
-if (!present) console.warn(`\n*** corpus tests SKIPPED: ${CORPUS} is absent ***\n`);
+requireOrSkip(present, `\n*** corpus tests SKIPPED: ${CORPUS} is absent ***\n`);
 
 /** Every `step`-th file of a split (by manifest order), written to `dir`. */
 async function extract(split: string, step: number, dir: string): Promise<{ path: string; filename: string; sha256: string }[]> {
@@ -26,7 +27,7 @@ async function extract(split: string, step: number, dir: string): Promise<{ path
       ex.on('entry', (h, stream, next) => {
         const hit = wanted.get(h.name);
         const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => hit && chunks.push(c));
+        stream.on('data', (c) => hit && chunks.push(c as Buffer));
         stream.on('end', () => {
           if (hit) {
             const path = join(dir, h.name.split('/')[0]);

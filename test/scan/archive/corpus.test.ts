@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readDistribution } from '../../../src/scan/archive/index.js';
 import { DEFAULT_LIMITS } from '../../../src/scan/limits.js';
+import { requireOrSkip } from '../../helpers/ci.js';
 
 const corpus = resolve(import.meta.dirname, '../../../../shared/corpus');
 const present = existsSync(join(corpus, 'unpack.sh'));
-if (!present) console.warn(`\n*** SKIPPED real-corpus archive tests: ${corpus} is absent ***\n`);
+requireOrSkip(present, `\n*** SKIPPED real-corpus archive tests: ${corpus} is absent ***\n`);
 
 let scratch: string;
 beforeAll(() => {

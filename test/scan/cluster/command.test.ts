@@ -6,10 +6,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../../src/commands/cluster.js';
 import { loadModel } from '../../../src/scan/cluster/index.js';
+import { requireOrSkip } from '../../helpers/ci.js';
 
 const CORPUS = resolve(__dirname, '../../../../shared/corpus');
 const have = existsSync(join(CORPUS, 'unpack.sh'));
-if (!have) console.warn(`\n*** cluster command tests SKIPPED: no corpus at ${CORPUS} ***\n`);
+requireOrSkip(have, `\n*** cluster command tests SKIPPED: no corpus at ${CORPUS} ***\n`);
 
 let scratch = '';
 

@@ -28,10 +28,11 @@ import {
   type LabelledScript,
 } from '../../../src/scan/cluster/index.js';
 import { scoreVector } from '../../../src/scan/cluster/model.js';
+import { requireOrSkip } from '../../helpers/ci.js';
 
 const CORPUS = resolve(__dirname, '../../../../shared/corpus');
 const have = existsSync(join(CORPUS, 'unpack.sh'));
-if (!have) console.warn(`\n*** cluster corpus tests SKIPPED: no corpus at ${CORPUS} ***\n`);
+requireOrSkip(have, `\n*** cluster corpus tests SKIPPED: no corpus at ${CORPUS} ***\n`);
 
 interface Row {
   sha256: string;

@@ -11,6 +11,7 @@ import { editDistance, parseMetadata, typoDistance } from '../../../src/scan/fea
 import { lexPython } from '../../../src/scan/features/pylex.js';
 import { DEFAULT_LIMITS } from '../../../src/scan/limits.js';
 import { wantsContent } from '../../../src/scan/analyze/index.js';
+import { requireOrSkip } from '../../helpers/ci.js';
 
 const get = (x: Float32Array, name: string): number => x[FEATURE_NAMES.indexOf(name)];
 
@@ -129,7 +130,7 @@ function asWheel(d: Distribution): Distribution {
 
 const corpus = resolve(__dirname, '../../../../shared/corpus');
 const haveCorpus = existsSync(join(corpus, 'unpack.sh'));
-if (!haveCorpus) console.warn(`\n*** SKIPPED real-corpus feature tests: ${corpus} is absent ***\n`);
+requireOrSkip(haveCorpus, `\n*** SKIPPED real-corpus feature tests: ${corpus} is absent ***\n`);
 
 describe.skipIf(!haveCorpus)('features on real samples', () => {
   let dir = '';

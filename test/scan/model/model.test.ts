@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS } from '../../../src/scan/limits.js';
 import { FEATURE_NAMES } from '../../../src/scan/features/index.js';
 import { MODEL_PATH, modelInfo, scoreBatch, scoreModel } from '../../../src/scan/model/index.js';
 import type { Finding } from '../../../src/scan/types.js';
+import { requireOrSkip } from '../../helpers/ci.js';
 
 const fixtures = JSON.parse(readFileSync(new URL('../../fixtures/model/fixtures.json', import.meta.url), 'utf8')) as {
   model_sha256: string;
@@ -102,7 +103,7 @@ describe('combine (rules decide, the model only raises)', () => {
 
 const corpus = resolve(__dirname, '../../../../shared/corpus');
 const haveCorpus = existsSync(join(corpus, 'unpack.sh'));
-if (!haveCorpus) console.warn(`\n*** SKIPPED real-corpus model tests: ${corpus} is absent ***\n`);
+requireOrSkip(haveCorpus, `\n*** SKIPPED real-corpus model tests: ${corpus} is absent ***\n`);
 
 describe.skipIf(!haveCorpus)('the model on real samples, through combineWithModel', () => {
   let dir = '';
