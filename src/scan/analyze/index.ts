@@ -400,7 +400,13 @@ export function analyze(dist: Distribution): Analysis {
 function markReached(py: PyFile[], imports: ReadonlyMap<string, string[]>): void {
   const seen = new Set(py.filter((f) => f.location === 'install' || f.location === 'startup' || (f.location === 'import' && TOP_INIT.test(f.inner))).map((f) => f.inner));
   const queue = [...seen];
-  while (queue.length) for (const p of imports.get(queue.pop()!) ?? []) if (!seen.has(p)) seen.add(p), queue.push(p);
+  while (queue.length) {
+    for (const p of imports.get(queue.pop()!) ?? []) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      queue.push(p);
+    }
+  }
   for (const f of py) if (seen.has(f.inner)) f.reached = true;
 }
 
