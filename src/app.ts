@@ -82,11 +82,11 @@ export function createApp(d: AppDeps): Hono {
   // Open for load balancers, so it says nothing else: the upstream URL may carry credentials.
   app.get('/-/health', (c) => c.json({ status: 'ok' }));
 
-  if (d.reviews && d.config.metricsRequireToken) app.use('/metrics', requireRole(d.reviews, 'reader'));
-  app.get('/metrics', (c) => c.body(d.metrics ? d.metrics.render() : '', d.metrics ? 200 : 404, { 'content-type': METRICS_CONTENT_TYPE }));
+  if (d.reviews && d.config.metricsRequireToken) app.use('/metrics', requireRole(d.reviews.tokens, 'reader'));
+  app.get('/metrics', async (c) => c.body(d.metrics ? await d.metrics.render() : '', d.metrics ? 200 : 404, { 'content-type': METRICS_CONTENT_TYPE }));
   if (d.reviews && d.config.requireTokenForDownloads) {
     // Downloads need a token of any role (download is the weakest); pip sends index credentials as Basic auth (token as password).
-    const auth = requireRole(d.reviews, 'download', { allowBasic: true });
+    const auth = requireRole(d.reviews.tokens, 'download', { allowBasic: true });
     app.use('/simple', auth);
     app.use('/simple/*', auth);
     app.use('/files/*', auth);

@@ -22,6 +22,8 @@ export interface Config {
   /** An http(s) simple index URL ending in "/", or an absolute folder path. */
   upstream: string;
   data: string;
+  /** '' : the embedded SQLite file in `data`; a postgres:// URL: a PostgreSQL database shared by replicas (issue 13). */
+  database: string;
   /** Seconds a cached index page is fresh before it is revalidated upstream. */
   pageTtl: number;
   /** Seconds a cached "not found" from upstream is kept. */
@@ -90,6 +92,7 @@ export const DEFAULTS: Config = {
   port: 3141,
   upstream: 'https://pypi.org/simple/',
   data: './data',
+  database: '',
   pageTtl: 600,
   negativeTtl: 60,
   upstreamTimeout: 30_000,
@@ -125,12 +128,13 @@ export const DEFAULTS: Config = {
   keepAliveTimeout: 5_000,
 };
 
-type Kind = 'string' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level' | 'origins' | 'bytes';
+type Kind = 'database' | 'string' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level' | 'origins' | 'bytes';
 const KEYS: Record<keyof Config, Kind> = {
   host: 'string',
   port: 'port',
   upstream: 'string',
   data: 'string',
+  database: 'database',
   pageTtl: 'int',
   negativeTtl: 'int',
   upstreamTimeout: 'int',
@@ -184,6 +188,9 @@ function coerce(key: keyof Config, kind: Kind, value: unknown, source: string): 
   switch (kind) {
     case 'string':
       if (typeof value !== 'string' || value === '') throw bad('a non-empty string');
+      return value;
+    case 'database':
+      if (typeof value !== 'string' || (value !== '' && !/^postgres(ql)?:\/\/./i.test(value))) throw bad('a postgres:// URL, or "" for the SQLite file in the data folder');
       return value;
     case 'url':
       // '' switches the feature off.

@@ -17,7 +17,7 @@ import { FsBlobStore } from './store/blobs.js';
 import { BlobQuota } from './store/quota.js';
 import { Slots } from './gate/slots.js';
 import { openDatabase } from './store/db.js';
-import { SqliteMetadataStore } from './store/metadata.js';
+import { SqlMetadataStore } from './store/metadata.js';
 import { allowedOrigins, createUpstream } from './upstream/index.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
@@ -45,11 +45,12 @@ export interface BuildOptions {
   scanner?: Scanner;
 }
 
-export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
+export async function buildDeps(config: Config, opts: BuildOptions = {}): Promise<AppDeps> {
   const log = opts.log ?? createLogger(config.logLevel);
-  const store = new SqliteMetadataStore(openDatabase(path.join(config.data, 'pywarden.db')), { coalesceMs: config.auditCoalesceSeconds * 1000 });
-  const reviews = new ReviewStore(store.db);
-  const advisories = new AdvisoryStore(store.db);
+  const db = await openDatabase(config.database, config.data);
+  const store = new SqlMetadataStore(db, { coalesceMs: config.auditCoalesceSeconds * 1000 });
+  const reviews = new ReviewStore(db);
+  const advisories = new AdvisoryStore(db);
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
   const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
@@ -71,16 +72,20 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const policy = () => withReviewPolicy(policyOptions(config), reviews);
   const webhook = config.webhookUrl ? new Webhook({ url: config.webhookUrl, log, onOutcome: (outcome) => metrics.webhook.inc({ outcome }) }) : undefined;
   const renderer = new PageRenderer(
-    (page) => {
+    async (page) => {
       // One query per render of a project, not one per file.
-      const states = store.projectStates(page.project);
+      const [states, o, listedBy] = await Promise.all([store.projectStates(page.project), policy(), advisories.matcher(page.project)]);
       const projectStatus = page.status?.status ?? null;
-      const o = policy();
-      const listedBy = advisories.matcher(page.project);
+      // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
+      const rulesOf = new Map<string, string[] | undefined>();
+      if (o.monitoredRules?.length) {
+        for (const [sha, s] of states) {
+          if (s.verdict === 'suspicious' || s.verdict === 'malicious') rulesOf.set(sha, (await store.latestVerdict(sha))?.findings.map((x) => x.rule));
+        }
+      }
       return (f) => {
         const s = states.get(f.sha256);
-        // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
-        const rules = o.monitoredRules?.length && (s?.verdict === 'suspicious' || s?.verdict === 'malicious') ? store.latestVerdict(f.sha256)?.findings.map((x) => x.rule) : undefined;
+        const rules = rulesOf.get(f.sha256);
         return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version) }, o);
       };
     },
@@ -114,8 +119,8 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
 }
 
 /** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */
-function withReviewPolicy(o: PolicyOptions, reviews: ReviewStore): PolicyOptions {
-  const x = reviews.policyExtras();
+async function withReviewPolicy(o: PolicyOptions, reviews: ReviewStore): Promise<PolicyOptions> {
+  const x = await reviews.policyExtras();
   const join = (a: string[], b: string[]) => (b.length ? [...a, ...b] : a);
   return {
     ...o,
@@ -127,7 +132,7 @@ function withReviewPolicy(o: PolicyOptions, reviews: ReviewStore): PolicyOptions
 }
 
 export async function startServer(config: Config, opts: BuildOptions = {}): Promise<Running> {
-  const deps = buildDeps(config, opts);
+  const deps = await buildDeps(config, opts);
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve(
@@ -170,7 +175,7 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
       await deps.webhook?.idle();
       await deps.scanner.close?.();
       await deps.upstream.close?.();
-      deps.store.close();
+      await deps.store.close();
     },
   };
 }
@@ -181,7 +186,16 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
  */
 function startIntel(deps: AppDeps): { feed?: IntelFeed; stopWatch: () => void } {
   const advisories = deps.advisories!;
-  const stopWatch = watchAdvisories(() => advisories.generation(), () => deps.renderer.invalidateAll());
+  const stopWatch = watchAdvisories(
+    async () => {
+      // Lists, waivers and rule modes another process changed reach this one's policy here too.
+      await deps.reviews?.refreshPolicyExtras();
+      return advisories.generation();
+    },
+    () => deps.renderer.invalidateAll(),
+    undefined,
+    (err) => deps.log.warn('could not read advisory and policy changes', { reason: err.message }),
+  );
   if (!deps.config.intelUrl) return { stopWatch };
   const feed = new IntelFeed({
     url: deps.config.intelUrl,

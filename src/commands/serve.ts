@@ -10,6 +10,8 @@ const usage = `usage: pywarden serve [options]
   --upstream URL|FOLDER    upstream simple index URL or a local folder of distributions
                            (default ${DEFAULTS.upstream})
   --data DIR               SQLite file and blob store (default ${DEFAULTS.data})
+  --database URL           postgres://... to share verdicts with other replicas
+                           (default: the SQLite file in --data)
   --config FILE            YAML or JSON config file (see config/pywarden.yaml)
   --mode enforce|monitor   monitor logs what would be refused and serves it
   --page-ttl SECONDS       freshness of cached index pages (default ${DEFAULTS.pageTtl})
@@ -26,7 +28,7 @@ const usage = `usage: pywarden serve [options]
 Every option also has an environment variable (PYWARDEN_UPSTREAM, PYWARDEN_PAGE_TTL, ...).`;
 
 const STRING_FLAGS: (keyof Config)[] = [
-  'host', 'port', 'upstream', 'data', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
+  'host', 'port', 'upstream', 'data', 'database', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
   'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanWorkerIdle', 'scanMemoryLimit', 'requireTokenForDownloads', 'webhookUrl', 'logLevel',
   'fileOrigins', 'maxFileSize', 'maxColdDownloads', 'coldDownloadQueue', 'blobQuota',
   'pageCacheMb', 'maxPageMb', 'maxPageFiles', 'auditCoalesceSeconds', 'metricsRequireToken',

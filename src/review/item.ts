@@ -26,14 +26,14 @@ export interface FindingDetail extends Finding {
 }
 
 export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
-  let item = d.reviews.item(reviewId);
+  let item = await d.reviews.item(reviewId);
   if (!item) return undefined;
-  const file = d.store.getFile(item.sha256)!;
-  const verdict = d.store.latestVerdict(item.sha256);
+  const file = (await d.store.getFile(item.sha256))!;
+  const verdict = await d.store.latestVerdict(item.sha256);
   const findings = verdict ? await withContext(d, file, verdict.findings) : [];
-  if (!d.reviews.extra(item.sha256) && (await rankHeldFile(d.blobs, d.reviews, file, d.scanner))) item = d.reviews.item(reviewId)!;
-  const extra = d.reviews.extra(item.sha256);
-  const peek = d.gate.peek(file);
+  if (!(await d.reviews.extra(item.sha256)) && (await rankHeldFile(d.blobs, d.reviews, file, d.scanner))) item = (await d.reviews.item(reviewId))!;
+  const extra = await d.reviews.extra(item.sha256);
+  const peek = await d.gate.peek(file);
   return {
     ...item,
     file: {
@@ -58,17 +58,17 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
     model: await explainModel(d.blobs, file, d.scanner),
     findings,
     cluster: extra ? { outlierRank: extra.outlier_rank, family: extra.family, familyDistance: extra.family_distance } : null,
-    upstream: { projectStatus: d.store.projectStatus(file.project) ?? 'active' },
+    upstream: { projectStatus: (await d.store.projectStatus(file.project)) ?? 'active' },
     policy: peek.decision,
     // Known-malicious advisories that list this name and version, as imported (id, summary, references).
-    advisories: peek.advisories.map((id) => d.advisories?.get(id)).filter((a) => a !== undefined),
-    askedBy: d.reviews.askers(item.sha256),
-    history: d.reviews.history(item.sha256, file.project).map((h) => ({
+    advisories: (await Promise.all(peek.advisories.map((id) => d.advisories?.get(id)))).filter((a) => a !== undefined),
+    askedBy: await d.reviews.askers(item.sha256),
+    history: (await d.reviews.history(item.sha256, file.project)).map((h) => ({
       ...h,
       decided_at: new Date(h.decided_at).toISOString(),
       expires_at: h.expires_at ? new Date(h.expires_at).toISOString() : null,
     })),
-    events: d.reviews.events(item.sha256).map((e) => ({ ...e, at: new Date(e.at).toISOString(), detail: e.detail ? JSON.parse(e.detail) : null })),
+    events: (await d.reviews.events(item.sha256)).map((e) => ({ ...e, at: new Date(e.at).toISOString(), detail: e.detail ? JSON.parse(e.detail) : null })),
   };
 }
 

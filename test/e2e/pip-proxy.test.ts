@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { startServer, type Running } from '../../src/main.js';
 import { findPythons, makeDists, pip } from '../helpers/dists.js';
 import { startIndexServer, type TestIndex } from '../helpers/index-server.js';
+import { testDb } from '../helpers/sqlite.js';
 
 const pythons = findPythons();
 const PIPS = ['18.1', '23.2.1', '24.2'].filter((v) => pythons.has(v));
@@ -62,7 +63,7 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
     const r = await pip(py, ['download', '--only-binary=:all:', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, 'demo-pkg==1.0']);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/Obtaining dependency information for demo-pkg==1\.0 from .*\.whl\.metadata/);
-    const row = proxy.deps.store.db.prepare(`SELECT wheel_metadata_sha256 FROM files WHERE filename = ?`).get('demo_pkg-1.0-py3-none-any.whl') as { wheel_metadata_sha256: string };
+    const row = testDb(proxy.deps).prepare(`SELECT wheel_metadata_sha256 FROM files WHERE filename = ?`).get('demo_pkg-1.0-py3-none-any.whl') as { wheel_metadata_sha256: string };
     expect(row.wheel_metadata_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
