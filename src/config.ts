@@ -26,6 +26,8 @@ export interface Config {
   database: string;
   /** Seconds a cached index page is fresh before it is revalidated upstream. */
   pageTtl: number;
+  /** Seconds a process's claim on a download or scan lasts unrenewed: how soon another takes over when it dies. */
+  leaseSeconds: number;
   /** Seconds a cached "not found" from upstream is kept. */
   negativeTtl: number;
   /** Milliseconds to wait for upstream headers and between body chunks. */
@@ -95,6 +97,7 @@ export const DEFAULTS: Config = {
   database: '',
   pageTtl: 600,
   negativeTtl: 60,
+  leaseSeconds: 30,
   upstreamTimeout: 30_000,
   mode: 'enforce',
   refusedListing: 'hide',
@@ -137,6 +140,7 @@ const KEYS: Record<keyof Config, Kind> = {
   database: 'database',
   pageTtl: 'int',
   negativeTtl: 'int',
+  leaseSeconds: 'int',
   upstreamTimeout: 'int',
   mode: 'mode',
   refusedListing: 'listing',
@@ -342,6 +346,7 @@ function validate(c: Config): Config {
     c.upstream = path.resolve(c.upstream);
   }
   c.data = path.resolve(c.data);
+  if (c.leaseSeconds < 1) throw new ConfigError('leaseSeconds must be at least 1');
   if (c.scanAheadConcurrency < 1) throw new ConfigError('scanAheadConcurrency must be at least 1');
   // A scan process holds the parser and the classifier (about 120 MiB after one scan).
   if (c.scanMemoryLimit < 256) throw new ConfigError(`scanMemoryLimit must be at least 256 (MiB), got ${c.scanMemoryLimit}`);

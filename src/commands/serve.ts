@@ -28,7 +28,7 @@ const usage = `usage: pywarden serve [options]
 Every option also has an environment variable (PYWARDEN_UPSTREAM, PYWARDEN_PAGE_TTL, ...).`;
 
 const STRING_FLAGS: (keyof Config)[] = [
-  'host', 'port', 'upstream', 'data', 'database', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
+  'host', 'port', 'upstream', 'data', 'database', 'leaseSeconds', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
   'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanWorkerIdle', 'scanMemoryLimit', 'requireTokenForDownloads', 'webhookUrl', 'logLevel',
   'fileOrigins', 'maxFileSize', 'maxColdDownloads', 'coldDownloadQueue', 'blobQuota',
   'pageCacheMb', 'maxPageMb', 'maxPageFiles', 'auditCoalesceSeconds', 'metricsRequireToken',

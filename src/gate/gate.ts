@@ -14,6 +14,7 @@ import type { Upstream } from '../upstream/types.js';
 import { UpstreamError } from '../upstream/types.js';
 import { decide, type Decision, type PolicyOptions } from '../policy/decide.js';
 import type { Logger } from '../log.js';
+import type { LeaseStore } from '../store/leases.js';
 
 export interface GateDeps {
   store: MetadataStore;
@@ -37,6 +38,8 @@ export interface GateDeps {
   slots?: Slots;
   /** The blob store quota; absent: no quota. */
   quota?: BlobQuota;
+  /** Single-flight across processes and replicas sharing the database; absent: this process only. */
+  leases?: LeaseStore;
 }
 
 export interface GateResult {
@@ -121,7 +124,30 @@ export class Gate {
     return p;
   }
 
+  /**
+   * Across processes: whoever holds the file's lease downloads and scans it; the others wait for
+   * its verdict, and take the lease over if its holder dies (it stops renewing) or gives up.
+   */
   private async doFetchAndScan(file: FileRow): Promise<void> {
+    const leases = this.d.leases;
+    if (!leases) return this.fetchAndScanHere(file);
+    const name = `fetch:${file.sha256}`;
+    for (let wait = 20; ; wait = Math.min(wait * 2, 250)) {
+      const now = (await this.d.store.getListing(file.sha256, file.filename)) ?? file;
+      if (now.stored && (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) && (await this.d.blobs.size(file.sha256)) !== null) return;
+      const lease = await leases.acquire(name);
+      if (lease) {
+        try {
+          return await this.fetchAndScanHere(now);
+        } finally {
+          await lease.release();
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  private async fetchAndScanHere(file: FileRow): Promise<void> {
     const present = (await this.d.blobs.size(file.sha256)) !== null && (file.stored === 1 || (await this.adoptBlob(file)));
     if (!present) await this.download(file);
     if (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;

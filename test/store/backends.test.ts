@@ -147,3 +147,38 @@ for (const b of backends) {
     });
   });
 }
+
+for (const b of backends) {
+  describe.skipIf(b.skip)(`leases on ${b.name}`, () => {
+    let db: SqlDb;
+    let done: () => Promise<void>;
+    beforeAll(async () => ({ db, done } = await b.open()));
+    afterAll(async () => done?.());
+
+    it('one holder at a time; renewed while held; taken over once its holder stops renewing; released for the next', async () => {
+      const { LeaseStore } = await import('../../src/store/leases.js');
+      const a = new LeaseStore(db, 'replica-a', 300);
+      const c = new LeaseStore(db, 'replica-c', 300);
+      const held = (await a.acquire('fetch:x'))!;
+      expect(held.held).toBe(true);
+      expect(await c.acquire('fetch:x')).toBeNull();
+      // Renewed every 100 ms: still a's after three lease times.
+      await new Promise((r) => setTimeout(r, 900));
+      expect(await c.acquire('fetch:x')).toBeNull();
+      expect(await a.holder('fetch:x')).toBe('replica-a');
+      await held.release();
+      const byC = (await c.acquire('fetch:x'))!;
+      expect(await c.holder('fetch:x')).toBe('replica-c');
+      // c dies: nothing renews its lease (simulated by stopping the timer without deleting the row).
+      await db.run(`UPDATE leases SET expires_at = ? WHERE name = 'fetch:x'`, [Date.now() - 1]);
+      const takeover = (await a.acquire('fetch:x'))!;
+      expect(takeover).not.toBeNull();
+      // c's next renewal finds the lease gone to a.
+      await new Promise((r) => setTimeout(r, 250));
+      expect(byC.held).toBe(false);
+      await byC.release(); // releasing a lease that is no longer yours leaves the new holder's alone
+      expect(await a.holder('fetch:x')).toBe('replica-a');
+      await takeover.release();
+    });
+  });
+}
