@@ -18,6 +18,7 @@ import { BlobQuota } from './store/quota.js';
 import { Slots } from './gate/slots.js';
 import { openDatabase } from './store/db.js';
 import { SqlMetadataStore } from './store/metadata.js';
+import { LeaseStore, processOwner } from './store/leases.js';
 import { allowedOrigins, createUpstream } from './upstream/index.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
@@ -105,6 +106,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
     maxFileSize: config.maxFileSize,
     slots: new Slots(config.maxColdDownloads, config.coldDownloadQueue),
     quota,
+    leases: new LeaseStore(db, processOwner(), config.leaseSeconds * 1000),
     onChange: (p) => renderer.invalidate(p),
     onScan: metrics.onScan,
     onDownload: metrics.onDownload,
