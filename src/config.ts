@@ -39,6 +39,8 @@ export interface Config {
   scanAhead: boolean;
   scanAheadConcurrency: number;
   scanWorkers: number;
+  /** Scans run as jobs in the database, done by `pywarden scan-worker` processes; serving processes scan nothing. */
+  scanJobs: boolean;
   /** Seconds a scan worker may sit without a scan before it stops (0: never). */
   scanWorkerIdle: number;
   /** MiB of resident memory one scan process may use; a scan over it is killed (verdict error). */
@@ -105,6 +107,7 @@ export const DEFAULTS: Config = {
   scanAhead: true,
   scanAheadConcurrency: 2,
   scanWorkers: 0,
+  scanJobs: false,
   scanWorkerIdle: 30,
   scanMemoryLimit: 1024,
   requireTokenForDownloads: false,
@@ -148,6 +151,7 @@ const KEYS: Record<keyof Config, Kind> = {
   scanAhead: 'bool',
   scanAheadConcurrency: 'int',
   scanWorkers: 'int',
+  scanJobs: 'bool',
   scanWorkerIdle: 'int',
   scanMemoryLimit: 'int',
   requireTokenForDownloads: 'bool',

@@ -19,6 +19,7 @@ import { Slots } from './gate/slots.js';
 import { openDatabase } from './store/db.js';
 import { SqlMetadataStore } from './store/metadata.js';
 import { LeaseStore, processOwner } from './store/leases.js';
+import { JobStore } from './store/jobs.js';
 import { allowedOrigins, createUpstream } from './upstream/index.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
@@ -107,6 +108,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
     slots: new Slots(config.maxColdDownloads, config.coldDownloadQueue),
     quota,
     leases: new LeaseStore(db, processOwner(), config.leaseSeconds * 1000),
+    jobs: config.scanJobs ? new JobStore(db, store) : undefined,
     onChange: (p) => renderer.invalidate(p),
     onScan: metrics.onScan,
     onDownload: metrics.onDownload,

@@ -29,7 +29,7 @@ Every option also has an environment variable (PYWARDEN_UPSTREAM, PYWARDEN_PAGE_
 
 const STRING_FLAGS: (keyof Config)[] = [
   'host', 'port', 'upstream', 'data', 'database', 'leaseSeconds', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
-  'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanWorkerIdle', 'scanMemoryLimit', 'requireTokenForDownloads', 'webhookUrl', 'logLevel',
+  'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanJobs', 'scanWorkerIdle', 'scanMemoryLimit', 'requireTokenForDownloads', 'webhookUrl', 'logLevel',
   'fileOrigins', 'maxFileSize', 'maxColdDownloads', 'coldDownloadQueue', 'blobQuota',
   'pageCacheMb', 'maxPageMb', 'maxPageFiles', 'auditCoalesceSeconds', 'metricsRequireToken',
   'maxConnections', 'maxConnectionsPerClient', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout',

@@ -15,6 +15,8 @@ import { UpstreamError } from '../upstream/types.js';
 import { decide, type Decision, type PolicyOptions } from '../policy/decide.js';
 import type { Logger } from '../log.js';
 import type { LeaseStore } from '../store/leases.js';
+import type { JobStore } from '../store/jobs.js';
+import { BusyError } from './slots.js';
 
 export interface GateDeps {
   store: MetadataStore;
@@ -40,6 +42,10 @@ export interface GateDeps {
   quota?: BlobQuota;
   /** Single-flight across processes and replicas sharing the database; absent: this process only. */
   leases?: LeaseStore;
+  /** Scans as jobs for `pywarden scan-worker` processes; absent: this process scans. */
+  jobs?: JobStore;
+  /** How long a request waits for a scan job's verdict before it is told to come back (503). */
+  scanWaitMs?: number;
 }
 
 export interface GateResult {
@@ -151,6 +157,7 @@ export class Gate {
     const present = (await this.d.blobs.size(file.sha256)) !== null && (file.stored === 1 || (await this.adoptBlob(file)));
     if (!present) await this.download(file);
     if (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
+    if (this.d.jobs) return this.awaitScanJob(file, this.d.jobs);
     const result = await this.d.scanner.scan({
       path: this.d.blobs.path(file.sha256),
       filename: file.filename,
@@ -162,6 +169,21 @@ export class Gate {
     this.d.onScan?.(result.verdict, result.ms);
     this.d.log.info('scanned', { sha256: file.sha256, filename: file.filename, verdict: result.verdict, score: result.score, ms: Math.round(result.ms), findings: result.findings.length, reason: result.reason });
     this.d.onChange?.(file.project);
+  }
+
+  /** Queues the scan for the scanner tier and waits for its verdict; until there is one, nothing is served. */
+  private async awaitScanJob(file: FileRow, jobs: JobStore): Promise<void> {
+    const version = this.d.scanner.version;
+    await jobs.enqueue(file.sha256, version, file.filename, file.project);
+    const deadline = Date.now() + (this.d.scanWaitMs ?? 600_000);
+    for (let wait = 20; ; wait = Math.min(wait * 2, 250)) {
+      if (await this.d.store.getVerdict(file.sha256, version)) {
+        this.d.onChange?.(file.project);
+        return;
+      }
+      if (Date.now() > deadline) throw new BusyError(`${file.filename} is waiting for a scan worker; try again shortly`, 10);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 
   /**

@@ -245,8 +245,8 @@ export class SqlMetadataStore implements MetadataStore {
     return rowToVerdict(await this.db.get(SQL.latestVerdict, [sha256]));
   }
 
-  async putVerdict(sha256: string, r: ScanResult): Promise<void> {
-    await this.db.run(SQL.putVerdict, [sha256, r.scannerVersion, r.verdict, r.score, JSON.stringify(r.findings), r.reason ?? null, r.ms, Date.now()]);
+  async putVerdict(sha256: string, r: ScanResult, q: Sql = this.db): Promise<void> {
+    await q.run(SQL.putVerdict, [sha256, r.scannerVersion, r.verdict, r.score, JSON.stringify(r.findings), r.reason ?? null, r.ms, Date.now()]);
   }
 
   async projectStates(project: string): Promise<Map<string, { verdict?: Verdict; review?: ReviewState }>> {

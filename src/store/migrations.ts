@@ -300,4 +300,28 @@ export const MIGRATIONS: Migration[] = [
     `,
     sqlite: `UPDATE verdicts SET seq = rowid;`,
   },
+  {
+    version: 7,
+    name: 'scan-jobs',
+    sql: `
+      -- Scans as jobs (issue 13): with scanJobs on, a serving process queues the scan of a file it
+      -- downloaded and waits for its verdict; \`pywarden scan-worker\` processes claim jobs (SKIP
+      -- LOCKED on PostgreSQL), renew lease_until while scanning, and record the verdict and the
+      -- job's end in one transaction. A job whose worker died (lease_until passed) is claimed again.
+      CREATE TABLE scan_jobs (
+        sha256          TEXT NOT NULL,
+        scanner_version TEXT NOT NULL,
+        filename        TEXT NOT NULL,
+        project         TEXT NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('queued','running','done')),
+        owner           TEXT,
+        lease_until     INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        PRIMARY KEY (sha256, scanner_version)
+      );
+      CREATE INDEX scan_jobs_ready ON scan_jobs(scanner_version, state, created_at);
+    `,
+  },
 ];

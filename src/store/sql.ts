@@ -36,18 +36,25 @@ export interface Dialect {
   day(ms: string): string;
   /** A condition: the JSON array of findings in `col` has one whose rule is the next parameter. */
   findingHasRule(col: string): string;
+  /**
+   * Appended to a SELECT that picks rows to claim: concurrent claimers skip rows another has locked
+   * (PostgreSQL). SQLite has one writer at a time, so a single UPDATE ... WHERE (SELECT ...) is atomic already.
+   */
+  skipLocked: string;
 }
 
 const SQLITE: Dialect = {
   name: 'sqlite',
   day: (ms) => `date(${ms} / 1000, 'unixepoch')`,
   findingHasRule: (col) => `EXISTS (SELECT 1 FROM json_each(${col}) j WHERE json_extract(j.value, '$.rule') = ?)`,
+  skipLocked: '',
 };
 
 const POSTGRES: Dialect = {
   name: 'postgres',
   day: (ms) => `to_char(to_timestamp(${ms} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
   findingHasRule: (col) => `EXISTS (SELECT 1 FROM jsonb_array_elements(${col}::jsonb) j WHERE j->>'rule' = ?)`,
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
 };
 
 export function isPostgresUrl(s: string): boolean {

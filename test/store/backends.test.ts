@@ -182,3 +182,38 @@ for (const b of backends) {
     });
   });
 }
+
+for (const b of backends) {
+  describe.skipIf(b.skip)(`scan jobs on ${b.name}`, () => {
+    let db: SqlDb;
+    let done: () => Promise<void>;
+    beforeAll(async () => ({ db, done } = await b.open()));
+    afterAll(async () => done?.());
+
+    it('concurrent claimers never get the same job; a lapsed claim is taken again; the verdict and the end are one transaction', async () => {
+      const { JobStore } = await import('../../src/store/jobs.js');
+      const store = new SqlMetadataStore(db);
+      const jobs = new JobStore(db, store);
+      for (const c of ['1', '2', '3', '4', '5', '6']) await jobs.enqueue(sha(c), 'v1', `f${c}.whl`, 'p');
+      await jobs.enqueue(sha('1'), 'v1', 'f1.whl', 'p'); // queued once
+      const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => jobs.claim('v1', `w${i}`, 60_000)));
+      const got = claims.filter((j) => j !== null).map((j) => j!.sha256);
+      expect(got.length).toBeLessThanOrEqual(6);
+      expect(new Set(got).size).toBe(got.length);
+      // Whatever the race left, every job is claimed exactly once in the end.
+      const rest: string[] = [];
+      for (let j = await jobs.claim('v1', 'late', 60_000); j; j = await jobs.claim('v1', 'late', 60_000)) rest.push(j.sha256);
+      expect([...got, ...rest].sort()).toEqual(['1', '2', '3', '4', '5', '6'].map(sha));
+      expect(await jobs.claim('v2', 'other-version', 60_000)).toBeNull();
+      // A worker that stopped renewing: its job is claimed again, attempts counted.
+      await db.run(`UPDATE scan_jobs SET lease_until = ? WHERE sha256 = ?`, [Date.now() - 1, sha('1')]);
+      const again = (await jobs.claim('v1', 'w9', 60_000))!;
+      expect(again).toMatchObject({ sha256: sha('1'), attempts: 2, owner: 'w9', state: 'running' });
+      expect(await jobs.renew(again, 'someone-else', 60_000)).toBe(false);
+      expect(await jobs.renew(again, 'w9', 60_000)).toBe(true);
+      await jobs.finish(again, result('clean', 'v1'));
+      expect((await store.getVerdict(sha('1'), 'v1'))?.verdict).toBe('clean');
+      expect((await jobs.get(sha('1'), 'v1'))?.state).toBe('done');
+    });
+  });
+}
