@@ -26,6 +26,8 @@ export interface Config {
   database: string;
   /** Seconds a cached index page is fresh before it is revalidated upstream. */
   pageTtl: number;
+  /** Serving processes on the one port (node:cluster); 0: one per core, 1: a single process. */
+  processes: number;
   /** Seconds a process's claim on a download or scan lasts unrenewed: how soon another takes over when it dies. */
   leaseSeconds: number;
   /** Seconds a cached "not found" from upstream is kept. */
@@ -100,6 +102,7 @@ export const DEFAULTS: Config = {
   pageTtl: 600,
   negativeTtl: 60,
   leaseSeconds: 30,
+  processes: 0,
   upstreamTimeout: 30_000,
   mode: 'enforce',
   refusedListing: 'hide',
@@ -144,6 +147,7 @@ const KEYS: Record<keyof Config, Kind> = {
   pageTtl: 'int',
   negativeTtl: 'int',
   leaseSeconds: 'int',
+  processes: 'int',
   upstreamTimeout: 'int',
   mode: 'mode',
   refusedListing: 'listing',

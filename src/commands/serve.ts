@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULTS, flagName, loadConfig, type Config } from '../config.js';
 import { startServer } from '../main.js';
+import { isClusterWorker, processCount, runPrimary } from '../server/processes.js';
 
 const usage = `usage: pywarden serve [options]
 
@@ -12,6 +13,10 @@ const usage = `usage: pywarden serve [options]
   --data DIR               SQLite file and blob store (default ${DEFAULTS.data})
   --database URL           postgres://... to share verdicts with other replicas
                            (default: the SQLite file in --data)
+  --processes N            serving processes on the one port (default: number of cores;
+                           1: a single process)
+  --lease-seconds N        a dead process's download or scan is taken over after this long
+  --scan-jobs true         queue scans for \`pywarden scan-worker\` processes instead of scanning here
   --config FILE            YAML or JSON config file (see config/pywarden.yaml)
   --mode enforce|monitor   monitor logs what would be refused and serves it
   --page-ttl SECONDS       freshness of cached index pages (default ${DEFAULTS.pageTtl})
@@ -28,7 +33,7 @@ const usage = `usage: pywarden serve [options]
 Every option also has an environment variable (PYWARDEN_UPSTREAM, PYWARDEN_PAGE_TTL, ...).`;
 
 const STRING_FLAGS: (keyof Config)[] = [
-  'host', 'port', 'upstream', 'data', 'database', 'leaseSeconds', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
+  'host', 'port', 'upstream', 'data', 'database', 'processes', 'leaseSeconds', 'mode', 'pageTtl', 'negativeTtl', 'upstreamTimeout', 'cooldownHours',
   'refusedListing', 'scanAhead', 'scanAheadConcurrency', 'scanWorkers', 'scanJobs', 'scanWorkerIdle', 'scanMemoryLimit', 'requireTokenForDownloads', 'webhookUrl', 'logLevel',
   'fileOrigins', 'maxFileSize', 'maxColdDownloads', 'coldDownloadQueue', 'blobQuota',
   'pageCacheMb', 'maxPageMb', 'maxPageFiles', 'auditCoalesceSeconds', 'metricsRequireToken',
@@ -65,6 +70,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  const n = processCount(config);
+  if (n > 1 && !isClusterWorker()) return runPrimary(config, n);
   const running = await startServer(config);
   const stop = (signal: string) => {
     running.deps.log.info('shutting down', { signal });

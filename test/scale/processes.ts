@@ -67,7 +67,7 @@ export async function serve(o: ServeOptions): Promise<Child> {
   const port = o.port ?? (await freePort());
   const c = child([
     'serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', o.upstream, '--data', o.data, '--database', o.database,
-    '--scan-ahead', 'false', '--upstream-timeout', '20000', '--scan-workers', '1', '--log-level', 'info', '--lease-seconds', '2', ...(o.extra ?? []),
+    '--scan-ahead', 'false', '--upstream-timeout', '20000', '--scan-workers', '1', '--log-level', 'info', '--lease-seconds', '2', '--processes', '1', ...(o.extra ?? []),
   ]);
   c.url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
