@@ -192,9 +192,10 @@ function startIntel(deps: AppDeps): { feed?: IntelFeed; stopWatch: () => void } 
   const advisories = deps.advisories!;
   const stopWatch = watchAdvisories(
     async () => {
-      // Lists, waivers and rule modes another process changed reach this one's policy here too.
+      // Lists, waivers and rule modes another process changed reach this one's policy here too,
+      // and its verdicts and review decisions this one's rendered listings (--processes, replicas).
       await deps.reviews?.refreshPolicyExtras();
-      return advisories.generation();
+      return `${await advisories.generation()}/${await deps.store.changeStamp()}`;
     },
     () => deps.renderer.invalidateAll(),
     undefined,

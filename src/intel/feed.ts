@@ -115,8 +115,8 @@ export class IntelFeed {
  * Polls the store's change counter so pages rendered by this process stop listing files that an
  * import in another process (`pywarden intel import`) refused. One indexed query per period.
  */
-export function watchAdvisories(generation: () => Promise<number>, onChange: () => void, periodMs = 5000, onError?: (err: Error) => void): () => void {
-  let seen: number | undefined;
+export function watchAdvisories(generation: () => Promise<number | string>, onChange: () => void, periodMs = 5000, onError?: (err: Error) => void): () => void {
+  let seen: number | string | undefined;
   void generation().then((g) => (seen ??= g), (err: Error) => onError?.(err));
   const t = setInterval(() => {
     generation().then(

@@ -117,6 +117,8 @@ export interface MetadataStore {
   storedProjects(): Promise<string[]>;
   /** Every stored file with its latest verdict's scanner version and verdict (rescan). */
   storedWithLatestVerdict(): Promise<{ sha256: string; version: string | null; verdict: string | null }[]>;
+  /** Changes whenever any process records a verdict, moves a review item or writes a decision. */
+  changeStamp(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -174,6 +176,8 @@ const SQL = {
   putPage: `INSERT INTO pages (project, body, etag, serial, fetched_at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT(project) DO UPDATE SET body = excluded.body, etag = excluded.etag, serial = excluded.serial, fetched_at = excluded.fetched_at`,
   storedProjects: `SELECT DISTINCT project FROM files WHERE stored = 1`,
+  changeStamp: `SELECT (SELECT coalesce(max(seq), 0) FROM verdicts) AS v, (SELECT coalesce(max(updated_at), 0) FROM reviews) AS r,
+    (SELECT coalesce(max(id), 0) FROM decisions) AS d`,
   storedWithLatestVerdict: `SELECT f.sha256,
       (SELECT v.scanner_version FROM verdicts v WHERE v.sha256 = f.sha256 ORDER BY v.decided_at DESC, v.seq DESC LIMIT 1) AS version,
       (SELECT v.verdict FROM verdicts v WHERE v.sha256 = f.sha256 ORDER BY v.decided_at DESC, v.seq DESC LIMIT 1) AS verdict
@@ -294,6 +298,11 @@ export class SqlMetadataStore implements MetadataStore {
 
   storedWithLatestVerdict(): Promise<{ sha256: string; version: string | null; verdict: string | null }[]> {
     return this.db.all(SQL.storedWithLatestVerdict);
+  }
+
+  async changeStamp(): Promise<string> {
+    const row = (await this.db.get<{ v: number; r: number; d: number }>(SQL.changeStamp))!;
+    return `${row.v}:${row.r}:${row.d}`;
   }
 
   close(): Promise<void> {

@@ -322,6 +322,9 @@ export const MIGRATIONS: Migration[] = [
         PRIMARY KEY (sha256, scanner_version)
       );
       CREATE INDEX scan_jobs_ready ON scan_jobs(scanner_version, state, created_at);
+      -- Other processes' verdicts and decisions are noticed by polling these maxima (MetadataStore.changeStamp).
+      CREATE INDEX verdicts_seq ON verdicts(seq);
+      CREATE INDEX reviews_updated ON reviews(updated_at);
     `,
   },
 ];
