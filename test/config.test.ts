@@ -53,6 +53,9 @@ describe('configuration', () => {
     [{ env: { PYWARDEN_MAX_FILE_SIZE: '2 gallons' } }, /PYWARDEN_MAX_FILE_SIZE.*"2GiB"/],
     [{ flags: { maxColdDownloads: '0' } }, /maxColdDownloads must be at least 1/],
     [{ flags: { blobQuota: '1GiB', maxFileSize: '2GiB' } }, /blobQuota .* is below maxFileSize/],
+    [{ flags: { database: 'mysql://db/pywarden' } }, /--database.*a postgres:\/\/ URL, or "" for the SQLite file/],
+    [{ env: { PYWARDEN_LEASE_SECONDS: '0' } }, /leaseSeconds must be at least 1/],
+    [{ flags: { processes: 'many' } }, /--processes.*non-negative integer/],
   ])('bad configuration says what to fix: %j', (src, message) => {
     expect(() => loadConfig({ env: {}, ...src })).toThrow(message);
   });
