@@ -26,6 +26,8 @@ import { METRICS_CONTENT_TYPE } from './metrics/index.js';
 import { accessLog } from './metrics/access-log.js';
 import { mountReview, type Webhook } from './review/index.js';
 import { requireRole } from './auth/middleware.js';
+import type { OrgStore } from './store/uploads.js';
+import type { HostedUpstream } from './upstream/hosted.js';
 
 export interface AppDeps {
   config: Config;
@@ -46,6 +48,10 @@ export interface AppDeps {
   webhook?: Webhook;
   /** Known-malicious advisories (OSV); absent: none consulted. */
   advisories?: AdvisoryStore;
+  /** Private names and hosted uploads (issue 12); absent: no hosted index. */
+  org?: OrgStore;
+  /** The hosted indexes by name: /-/upload/<name>/. */
+  hosted?: Map<string, HostedUpstream>;
 }
 
 const MAX_URL_LENGTH = 4096;

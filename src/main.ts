@@ -18,7 +18,8 @@ import { BlobQuota } from './store/quota.js';
 import { Slots } from './gate/slots.js';
 import { openDatabase } from './store/db.js';
 import { SqliteMetadataStore } from './store/metadata.js';
-import { allowedOrigins, createUpstream } from './upstream/index.js';
+import { createUpstreams } from './upstream/index.js';
+import { OrgStore } from './store/uploads.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
 import { ReviewStore } from './store/review.js';
@@ -53,12 +54,9 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
   const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
-  const upstream = metrics.instrument(
-    createUpstream(config.upstream, config.upstreamTimeout, {
-      origins: /^https?:\/\//i.test(config.upstream) ? allowedOrigins(config.upstream, config.fileOrigins) : undefined,
-      maxPageBytes: config.maxPageMb * MiB,
-    }),
-  );
+  const org = new OrgStore(store.db);
+  const ups = createUpstreams(config, org, { maxPageBytes: config.maxPageMb * MiB });
+  const upstream = metrics.instrument(ups.upstream);
   // Scan processes start with the first scan and stop after scanWorkerIdle seconds without one: each
   // holds tree-sitter and the classifier (about 120 MiB), which serving from the cache does not need.
   const scanner =
@@ -110,7 +108,14 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
-  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories };
+  // A hosted upload is listed only while policy allows it (a held upload appears once released).
+  for (const h of ups.hosted.values()) {
+    h.visible = (u) => {
+      const file = store.getListing(u.sha256, u.filename);
+      return !!file && gate.peek(file).decision.action === 'allow';
+    };
+  }
+  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories, org, hosted: ups.hosted };
 }
 
 /** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */

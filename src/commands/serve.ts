@@ -9,6 +9,7 @@ const usage = `usage: pywarden serve [options]
   --port P                 port (default ${DEFAULTS.port})
   --upstream URL|FOLDER    upstream simple index URL or a local folder of distributions
                            (default ${DEFAULTS.upstream})
+  --upstreams JSON         several upstreams, private first (a JSON list; see config/pywarden.yaml)
   --data DIR               SQLite file and blob store (default ${DEFAULTS.data})
   --config FILE            YAML or JSON config file (see config/pywarden.yaml)
   --mode enforce|monitor   monitor logs what would be refused and serves it
@@ -31,7 +32,7 @@ const STRING_FLAGS: (keyof Config)[] = [
   'fileOrigins', 'maxFileSize', 'maxColdDownloads', 'coldDownloadQueue', 'blobQuota',
   'pageCacheMb', 'maxPageMb', 'maxPageFiles', 'auditCoalesceSeconds', 'metricsRequireToken',
   'maxConnections', 'maxConnectionsPerClient', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout',
-  'intelUrl', 'intelInterval',
+  'intelUrl', 'intelInterval', 'upstreams',
 ];
 
 export async function run(argv: string[]): Promise<number> {

@@ -160,7 +160,7 @@ export class Gate {
     try {
       room = quota ? await quota.reserve(listed ?? 0, file.filename) : undefined;
       tmp = this.d.blobs.createTemp();
-      const { body, length } = await this.d.upstream.open(file.upstream_url);
+      const { body, length } = await this.d.upstream.open(file.upstream_url, file.upstream);
       const declared =
         length === null ? null
         : length > max ? new UpstreamError('too-large', `upstream declares ${length} bytes for ${file.filename}, over the ${max} byte limit (maxFileSize)`)

@@ -17,6 +17,8 @@ export interface FileRow {
   upload_time: string | null;
   /** The PEP 658 hash this listing declared. */
   metadata_sha256: string | null;
+  /** The named upstream whose page listed it (issue 12); null with a single unnamed upstream. */
+  upstream: string | null;
   /** The hash of the METADATA extracted from the verified wheel, once extracted. */
   wheel_metadata_sha256: string | null;
   first_seen: number;
@@ -84,6 +86,8 @@ export interface NewFile {
   upstreamUrl: string;
   uploadTime: string | null;
   metadataSha256: string | null;
+  /** The named upstream whose page lists it (issue 12). */
+  upstream?: string | null;
 }
 
 /** What the proxy needs from storage; the SQLite class below is the embedded backend. */
@@ -118,7 +122,7 @@ export interface MetadataStore {
 }
 
 /** A listing joined with its bytes' state, as a FileRow. */
-const LISTED_FILE = `SELECT l.sha256, l.filename, l.project, l.version, l.size, l.upstream_url, l.upload_time, l.metadata_sha256,
+const LISTED_FILE = `SELECT l.sha256, l.filename, l.project, l.version, l.size, l.upstream_url, l.upload_time, l.metadata_sha256, l.upstream,
     f.wheel_metadata_sha256, f.first_seen, f.last_requested, f.requests, f.stored
   FROM listings l JOIN files f ON f.sha256 = l.sha256`;
 
@@ -144,12 +148,12 @@ export class SqliteMetadataStore implements MetadataStore {
       ),
       // A listing changes only through a page of the project that first listed it (issue 10).
       upsertListing: db.prepare(
-        `INSERT INTO listings (sha256, filename, project, version, size, upstream_url, upload_time, metadata_sha256, first_seen)
-         VALUES (@sha256, @filename, @project, @version, @size, @upstreamUrl, @uploadTime, @metadataSha256, @now)
-         ON CONFLICT(sha256, filename) DO UPDATE SET upstream_url = excluded.upstream_url,
+        `INSERT INTO listings (sha256, filename, project, version, size, upstream_url, upload_time, metadata_sha256, first_seen, upstream)
+         VALUES (@sha256, @filename, @project, @version, @size, @upstreamUrl, @uploadTime, @metadataSha256, @now, @upstream)
+         ON CONFLICT(sha256, filename) DO UPDATE SET upstream_url = excluded.upstream_url, upstream = excluded.upstream,
            size = coalesce(excluded.size, size), upload_time = coalesce(excluded.upload_time, upload_time),
            metadata_sha256 = excluded.metadata_sha256
-         WHERE project = excluded.project AND (upstream_url IS NOT excluded.upstream_url OR metadata_sha256 IS NOT excluded.metadata_sha256
+         WHERE project = excluded.project AND (upstream_url IS NOT excluded.upstream_url OR upstream IS NOT excluded.upstream OR metadata_sha256 IS NOT excluded.metadata_sha256
            OR (excluded.size IS NOT NULL AND size IS NOT excluded.size) OR (excluded.upload_time IS NOT NULL AND upload_time IS NOT excluded.upload_time))`,
       ),
       projectStatus: db.prepare(`SELECT status FROM projects WHERE name = ?`).pluck(),
@@ -202,7 +206,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const now = Date.now();
     this.db.transaction(() => {
       for (const f of files) {
-        const row = { ...f, project, now };
+        const row = { ...f, upstream: f.upstream ?? null, project, now };
         this.s.insertFile.run(row);
         this.s.upsertListing.run(row);
       }

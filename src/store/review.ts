@@ -6,7 +6,7 @@ import type { Lists } from '../config.js';
 import type { Finding, Verdict } from '../scan/types.js';
 import type { ReviewState } from './metadata.js';
 
-export type Role = 'download' | 'reader' | 'reviewer' | 'admin';
+export type Role = 'download' | 'upload' | 'reader' | 'reviewer' | 'admin';
 export type ListName = 'allow' | 'deny';
 export type ListKind = keyof Lists;
 export type RuleMode = 'enforce' | 'monitor';
