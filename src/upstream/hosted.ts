@@ -40,7 +40,6 @@ export class HostedUpstream implements Upstream {
       url: this.fileUrl(u.filename),
       hashes: { sha256: u.sha256 },
       size: u.size,
-      uploadTime: new Date(u.uploaded_at).toISOString(),
       // PEP 592: a yank with no reason given is a plain yank.
       ...(u.yanked !== null ? { yanked: u.yanked || true } : {}),
     }));
