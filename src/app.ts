@@ -29,6 +29,7 @@ import { mountReview, type Webhook } from './review/index.js';
 import { requireRole } from './auth/middleware.js';
 import type { OrgStore } from './store/uploads.js';
 import type { HostedUpstream } from './upstream/hosted.js';
+import type { PrivateNames } from './upstream/private-names.js';
 
 export interface AppDeps {
   config: Config;
@@ -51,6 +52,8 @@ export interface AppDeps {
   advisories?: AdvisoryStore;
   /** Private names and hosted uploads (issue 12); absent: no hosted index. */
   org?: OrgStore;
+  /** Names claimed by private upstreams and hosted indexes (issue 12). */
+  privateNames?: PrivateNames;
   /** The hosted indexes by name: /-/upload/<name>/. */
   hosted?: Map<string, HostedUpstream>;
 }
@@ -101,7 +104,7 @@ export function createApp(d: AppDeps): Hono {
   if (d.reviews) mountReview(app, { reviews: d.reviews, store: d.store, blobs: d.blobs, scanner: d.scanner, renderer: d.renderer, gate: d.gate, log: d.log, advisories: d.advisories });
 
   if (d.reviews && d.org && d.hosted?.size) {
-    mountUpload(app, { org: d.org, hosted: d.hosted, reviews: d.reviews, store: d.store, gate: d.gate, pages: d.pages, renderer: d.renderer, log: d.log, maxFileSize: d.config.maxFileSize });
+    mountUpload(app, { org: d.org, claims: d.privateNames ?? d.org, hosted: d.hosted, reviews: d.reviews, store: d.store, gate: d.gate, pages: d.pages, renderer: d.renderer, log: d.log, maxFileSize: d.config.maxFileSize });
   }
   mountSimple(app, {
     pages: d.pages,

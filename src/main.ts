@@ -18,8 +18,9 @@ import { BlobQuota } from './store/quota.js';
 import { Slots } from './gate/slots.js';
 import { openDatabase } from './store/db.js';
 import { SqliteMetadataStore } from './store/metadata.js';
-import { createUpstreams } from './upstream/index.js';
+import { createUpstreams, SeveralUpstreams } from './upstream/index.js';
 import { OrgStore } from './store/uploads.js';
+import { PrivateNames } from './upstream/private-names.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
 import { ReviewStore } from './store/review.js';
@@ -55,7 +56,12 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const blobs = new FsBlobStore(config.data);
   const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
   const org = new OrgStore(store.db);
-  const ups = createUpstreams(config, org, { maxPageBytes: config.maxPageMb * MiB });
+  // A new private name changes how look-alike public projects render; `renderer` is assigned below.
+  const privateNames = new PrivateNames(org, () => renderer.invalidateAll());
+  const ups = createUpstreams(config, org, privateNames, { maxPageBytes: config.maxPageMb * MiB });
+  const publicUpstreams = new Set(config.upstreams.filter((u) => !u.private).map((u) => u.name));
+  /** A file listed by a public upstream whose project imitates a private name (issue 12). */
+  const imitates = (project: string, upstream: string | null | undefined) => (upstream && publicUpstreams.has(upstream) ? privateNames.imitated(project) : undefined);
   const upstream = metrics.instrument(ups.upstream);
   // Scan processes start with the first scan and stop after scanWorkerIdle seconds without one: each
   // holds tree-sitter and the classifier (about 120 MiB), which serving from the cache does not need.
@@ -75,11 +81,12 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
       const projectStatus = page.status?.status ?? null;
       const o = policy();
       const listedBy = advisories.matcher(page.project);
+      const squat = privateNames.imitated(page.project);
       return (f) => {
         const s = states.get(f.sha256);
         // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
         const rules = o.monitoredRules?.length && (s?.verdict === 'suspicious' || s?.verdict === 'malicious') ? store.latestVerdict(f.sha256)?.findings.map((x) => x.rule) : undefined;
-        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version) }, o);
+        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version), imitates: squat && imitates(page.project, f.upstream) }, o);
       };
     },
     () => config.refusedListing,
@@ -96,6 +103,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const gate: Gate = new Gate({
     store, blobs, upstream, scanner, policy, log, advisories,
     maxFileSize: config.maxFileSize,
+    imitates: (file) => imitates(file.project, file.upstream),
     slots: new Slots(config.maxColdDownloads, config.coldDownloadQueue),
     quota,
     onChange: (p) => renderer.invalidate(p),
@@ -115,7 +123,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
       return !!file && gate.peek(file).decision.action === 'allow';
     };
   }
-  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories, org, hosted: ups.hosted };
+  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories, org, privateNames, hosted: ups.hosted };
 }
 
 /** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */
@@ -157,6 +165,13 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   const url = `http://${host}:${port}`;
   deps.log.info('pywarden listening', { url: `${url}/simple/`, upstream: deps.upstream.description, data: config.data, mode: config.mode, scanner: deps.scanner.version });
   const { feed, stopWatch } = startIntel(deps);
+  // Off the request path: the private upstreams' root pages name every private project up front.
+  if (deps.upstream instanceof SeveralUpstreams) {
+    deps.upstream
+      .learnPrivateNames()
+      .then((n) => deps.log.info('private names learned', { added: n, known: deps.privateNames?.size ?? 0 }))
+      .catch((err: unknown) => deps.log.warn('could not list the private upstreams', { reason: (err as Error).message }));
+  }
   let closed = false;
   return {
     url,

@@ -31,6 +31,8 @@ export interface GateDeps {
   onDownload?: (bytes: number, ms: number) => void;
   /** A file was newly held (or moved to another held state): the review webhook listens here. */
   onHold?: (file: FileRow, review: ReviewRow, decision: Decision) => void;
+  /** The private name a listed public file's project imitates (issue 12); absent: none checked. */
+  imitates?: (file: FileRow) => string | undefined;
   /** Largest file downloaded, in bytes (issue 10); absent: no limit. */
   maxFileSize?: number;
   /** Bounds cold downloads running at once; absent: no bound. */
@@ -61,7 +63,7 @@ export class Gate {
     const advisories = this.d.advisories?.match(file.project, file.version) ?? [];
     const decision = decide(
       { sha256: file.sha256, project: file.project, version: file.version, uploadTime: file.upload_time },
-      { verdict: verdict?.verdict, review: review?.state, projectStatus: this.d.store.projectStatus(file.project), rules: verdict?.findings.map((f) => f.rule), advisories },
+      { verdict: verdict?.verdict, review: review?.state, projectStatus: this.d.store.projectStatus(file.project), rules: verdict?.findings.map((f) => f.rule), advisories, imitates: this.d.imitates?.(file) },
       this.d.policy(),
     );
     return { decision, verdict, review, advisories };

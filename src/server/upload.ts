@@ -15,6 +15,7 @@ import type { Context, Hono } from 'hono';
 import { isWheel, normalizeName, sdistExtension, versionFromFilename } from '../index/index.js';
 import { projectFromFilename } from '../upstream/folder.js';
 import type { HostedUpstream } from '../upstream/hosted.js';
+import type { Claims } from '../upstream/several.js';
 import type { OrgStore } from '../store/uploads.js';
 import type { MetadataStore } from '../store/metadata.js';
 import type { ReviewStore } from '../store/review.js';
@@ -27,6 +28,8 @@ import { HttpError } from './problem.js';
 
 export interface UploadDeps {
   org: OrgStore;
+  /** Where a name becomes private (PrivateNames: the typosquat check learns it at once). */
+  claims: Claims;
   hosted: Map<string, HostedUpstream>;
   reviews: ReviewStore;
   store: MetadataStore;
@@ -116,7 +119,7 @@ export function mountUpload(app: Hono, d: UploadDeps): void {
       throw err;
     }
     // From here the name is the organisation's: no public project of that name is looked up again.
-    await d.org.claim(project, index.name);
+    await d.claims.claim(project, index.name);
     d.store.upsertProject(project, null);
     // No upload time on the listing: the cooldown is for strangers' releases, not the organisation's own.
     d.store.upsertFiles(project, [{ sha256, filename, version: fileVersion, size: data.length, upstreamUrl: index.fileUrl(filename), uploadTime: null, metadataSha256: null, upstream: index.name }]);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Config, UpstreamSpec } from '../config.js';
 import type { OrgStore } from '../store/uploads.js';
+import type { Claims } from './several.js';
 import { FolderUpstream } from './folder.js';
 import { HostedUpstream } from './hosted.js';
 import { HttpUpstream, type HttpUpstreamOptions } from './http.js';
@@ -29,7 +30,7 @@ export interface Upstreams {
  * keeps its own origin allow-list (issue 10), so a page of one upstream can never make the proxy
  * fetch from another's origin, or send another's credentials.
  */
-export function createUpstreams(config: Config, org: OrgStore, opts: { maxPageBytes?: number; onClaim?: (project: string, upstream: string) => void } = {}): Upstreams {
+export function createUpstreams(config: Config, org: OrgStore, claims: Claims, opts: { maxPageBytes?: number } = {}): Upstreams {
   const hosted = new Map<string, HostedUpstream>();
   const build = (u: UpstreamSpec): Upstream => {
     if (u.kind === 'hosted') {
@@ -48,5 +49,5 @@ export function createUpstreams(config: Config, org: OrgStore, opts: { maxPageBy
   const [only] = config.upstreams;
   if (config.upstreams.length === 1 && only.kind !== 'hosted' && !only.private && !only.routes.length) return { upstream: build(only), hosted };
   const sources = config.upstreams.map((u) => ({ name: u.name, upstream: build(u), private: u.private, routes: u.routes, merge: u.merge }));
-  return { upstream: new SeveralUpstreams(sources, org, opts.onClaim), hosted };
+  return { upstream: new SeveralUpstreams(sources, claims), hosted };
 }

@@ -71,8 +71,6 @@ export class SeveralUpstreams implements Upstream {
   constructor(
     sources: Source[],
     private readonly claims: Claims,
-    /** Called when a name is first seen on a private source (the typosquat check learns it). */
-    private readonly onClaim?: (project: string, upstream: string) => void,
   ) {
     this.sources = sources.map((s) => ({ ...s, routed: patternMatcher(s.routes), merges: patternMatcher(s.merge) }));
     this.byName = new Map(this.sources.map((s) => [s.name, s]));
@@ -117,7 +115,22 @@ export class SeveralUpstreams implements Upstream {
   }
 
   private async remember(project: string, s: Compiled): Promise<void> {
-    if (await this.claims.claim(project, s.name)) this.onClaim?.(project, s.name);
+    await this.claims.claim(project, s.name);
+  }
+
+  /**
+   * Claims every name the private upstreams list on their root page, so the typosquat check and
+   * the public-lookup ban know them before anyone asks for them. Returns how many were new.
+   */
+  async learnPrivateNames(): Promise<number> {
+    let added = 0;
+    for (const s of this.sources) {
+      if (!s.private) continue;
+      const res = await s.upstream.root(null);
+      if (res.status !== 'ok') continue;
+      for (const p of res.page.projects) if (await this.claims.claim(normalizeName(p), s.name)) added++;
+    }
+    return added;
   }
 
   async root(): Promise<PageResult<RootPage>> {

@@ -26,15 +26,20 @@ async function get(p: string, headers: Record<string, string> = {}) {
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'pywarden-org-'));
   const privateDir = path.join(work, 'private');
-  makeDists(privateDir, [{ kind: 'wheel', name: 'acme_tool', version: '1.0' }]);
+  makeDists(privateDir, [
+    { kind: 'wheel', name: 'acme_tool', version: '1.0' },
+    { kind: 'wheel', name: 'acme_toolkit', version: '1.0' },
+  ]);
   const publicDir = path.join(work, 'public');
   makeDists(publicDir, [
     { kind: 'wheel', name: 'acme_tool', version: '99.0' },
     { kind: 'wheel', name: 'six', version: '1.16.0' },
+    { kind: 'wheel', name: 'acme_tolkit', version: '3.0' },
   ]);
   pub = await startIndexServer(publicDir);
   pub.projects.set('acme-tool', { files: [{ filename: 'acme_tool-99.0-py3-none-any.whl' }] });
   pub.projects.set('six', { files: [{ filename: 'six-1.16.0-py3-none-any.whl' }] });
+  pub.projects.set('acme-tolkit', { files: [{ filename: 'acme_tolkit-3.0-py3-none-any.whl' }] });
   const upstreams = [
     { name: 'acme', path: privateDir, private: true },
     { name: 'pypi', url: pub.url },
@@ -84,5 +89,32 @@ describe('two upstreams through the proxy', () => {
     const item = (await res.body.json()) as { file: { origin: string } };
     expect(res.statusCode).toBe(200);
     expect(item.file.origin).toBe('pypi');
+  });
+});
+
+describe('typosquats of private names', () => {
+  it('learns the private names from the private upstream at start', async () => {
+    for (let i = 0; i < 50 && (proxy.deps.privateNames?.size ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await proxy.deps.org!.claimOf('acme-toolkit')).toBe('acme');
+  });
+
+  it('holds a public project one edit away from a private one, whatever its bytes, and opens a review item', async () => {
+    const page = JSON.parse((await get('/simple/acme-tolkit/', { accept: JSON_TYPE })).text);
+    // Hidden from the page (refusedListing: hide) ...
+    expect(page.files).toEqual([]);
+    // ... and refused by URL, without being fetched.
+    const before = pub.hits.get('/files/acme_tolkit-3.0-py3-none-any.whl') ?? 0;
+    const row = proxy.deps.store.db.prepare(`SELECT sha256 FROM listings WHERE filename = ?`).get('acme_tolkit-3.0-py3-none-any.whl') as { sha256: string };
+    const res = await request(`${proxy.url}/files/${row.sha256}/acme_tolkit-3.0-py3-none-any.whl`);
+    const problem = (await res.body.json()) as { reason: string; reviewId: string };
+    expect(res.statusCode).toBe(403);
+    expect(problem.reason).toBe('name imitates private project acme-toolkit');
+    expect(problem.reviewId).toMatch(/^Q-\d+$/);
+    expect(pub.hits.get('/files/acme_tolkit-3.0-py3-none-any.whl') ?? 0).toBe(before);
+  });
+
+  it('leaves public names that imitate nothing private alone', async () => {
+    const page = JSON.parse((await get('/simple/six/', { accept: JSON_TYPE })).text);
+    expect(page.files).toHaveLength(1);
   });
 });

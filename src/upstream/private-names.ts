@@ -1,0 +1,46 @@
+// The organisation's private names (issue 12): claimed when first seen on a private upstream or
+// uploaded to a hosted index, kept in the store, mirrored here for the checks on the request
+// path. A public project whose name imitates one of them (one edit away, separators or affixes
+// changed, look-alike letters) is held for review: the typosquat logic the scanner applies to
+// popular names (scan/analyze/names.ts), applied to the names attackers would target here.
+import { findSquat } from '../scan/analyze/names.js';
+import type { OrgStore } from '../store/uploads.js';
+import type { Claims } from './several.js';
+
+export class PrivateNames implements Claims {
+  private readonly names = new Set<string>();
+  private list: string[] = [];
+
+  constructor(
+    private readonly org: OrgStore,
+    /** A name was claimed for the first time (rendered pages of look-alikes must be redone). */
+    private readonly onNew?: (project: string) => void,
+  ) {
+    for (const c of org.claimedNames()) this.names.add(c.project);
+    this.list = [...this.names];
+  }
+
+  async claim(project: string, upstream: string): Promise<boolean> {
+    const added = await this.org.claim(project, upstream);
+    if (!this.names.has(project)) {
+      this.names.add(project);
+      this.list = [...this.names];
+      this.onNew?.(project);
+    }
+    return added;
+  }
+
+  claimOf(project: string): Promise<string | undefined> {
+    return this.org.claimOf(project);
+  }
+
+  get size(): number {
+    return this.names.size;
+  }
+
+  /** The private name `project` imitates, if any; a private name never imitates itself. */
+  imitated(project: string): string | undefined {
+    if (!this.list.length) return undefined;
+    return findSquat(project, this.names, this.list)?.target;
+  }
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/db.js';
+import { OrgStore } from '../../src/store/uploads.js';
+import { PrivateNames } from '../../src/upstream/private-names.js';
+
+describe('private names', () => {
+  it('finds public names one edit, a separator or a look-alike letter away from a claimed private name', async () => {
+    const org = new OrgStore(openDatabase(':memory:'));
+    await org.claim('acme-billing', 'acme');
+    const learned: string[] = [];
+    const names = new PrivateNames(org, (p) => learned.push(p));
+    await names.claim('corp-auth-client', 'corp');
+    expect(learned).toEqual(['corp-auth-client']);
+    expect(await org.claimOf('corp-auth-client')).toBe('corp');
+    expect(names.imitated('acme-biling')).toBe('acme-billing');
+    expect(names.imitated('acmebilling')).toBe('acme-billing');
+    expect(names.imitated('acme-bi11ing')).toBe('acme-billing'); // two edits: allowed on names of 10+ letters, as for popular names
+    expect(names.imitated('аcme-billing')).toBe('acme-billing'); // Cyrillic а
+    expect(names.imitated('corp-auth-clients')).toBe('corp-auth-client');
+    // A private name is not its own look-alike, and unrelated names pass.
+    expect(names.imitated('acme-billing')).toBeUndefined();
+    expect(names.imitated('requests')).toBeUndefined();
+  });
+});
