@@ -153,3 +153,36 @@ describe('name patterns', () => {
     expect(['acmetool', 'internal2', 'x-acme-tool'].map(m)).toEqual([false, false, false]);
   });
 });
+
+describe('several upstreams behind the page cache', () => {
+  it('serves the cached private page stale when the private upstream goes down, never the public one', async () => {
+    const { PageCache } = await import('../../src/pages/cache.js');
+    const { SqliteMetadataStore } = await import('../../src/store/metadata.js');
+    const { createLogger } = await import('../../src/log.js');
+    const privateHttp = await startIndexServer(privateDir);
+    privateHttp.projects.set('acme-tool', { files: [{ filename: 'acme_tool-1.0-py3-none-any.whl' }] });
+    try {
+      const db = openDatabase(':memory:');
+      org = new OrgStore(db);
+      const cache = new PageCache(several({}, new HttpUpstream(privateHttp.url, { timeoutMs: 2000 })), new SqliteMetadataStore(db), createLogger('silent'), { ttlMs: 0, negativeTtlMs: 60_000 });
+      const fresh = await cache.project('acme-tool');
+      expect(fresh?.stale).toBe(false);
+      privateHttp.faults.down = true;
+      const stale = await cache.project('acme-tool');
+      expect(stale?.stale).toBe(true);
+      expect(stale?.page.files.map((f) => f.filename)).toEqual(['acme_tool-1.0-py3-none-any.whl']);
+      expect(stale?.staleReason).toMatch(/503/);
+      // A name never seen: no stale copy, so an error rather than the public page.
+      await expect(cache.project('six')).rejects.toMatchObject({ name: 'UpstreamError' });
+      expect(publicHits('acme-tool') + publicHits('six')).toBe(0);
+      // "Not found" everywhere is remembered for the negative TTL: the second miss asks nobody.
+      privateHttp.faults.down = false;
+      expect(await cache.project('nowhere')).toBeNull();
+      const asked = (privateHttp.hits.get('/simple/nowhere/') ?? 0) + publicHits('nowhere');
+      expect(await cache.project('nowhere')).toBeNull();
+      expect((privateHttp.hits.get('/simple/nowhere/') ?? 0) + publicHits('nowhere')).toBe(asked);
+    } finally {
+      await privateHttp.close();
+    }
+  });
+});
