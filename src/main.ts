@@ -21,6 +21,7 @@ import { SqliteMetadataStore } from './store/metadata.js';
 import { createUpstreams, SeveralUpstreams } from './upstream/index.js';
 import { OrgStore } from './store/uploads.js';
 import { PrivateNames } from './upstream/private-names.js';
+import { patternMatcher } from './upstream/several.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
 import { ReviewStore } from './store/review.js';
@@ -60,8 +61,13 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const privateNames = new PrivateNames(org, () => renderer.invalidateAll());
   const ups = createUpstreams(config, org, privateNames, { maxPageBytes: config.maxPageMb * MiB });
   const publicUpstreams = new Set(config.upstreams.filter((u) => !u.private).map((u) => u.name));
-  /** A file listed by a public upstream whose project imitates a private name (issue 12). */
-  const imitates = (project: string, upstream: string | null | undefined) => (upstream && publicUpstreams.has(upstream) ? privateNames.imitated(project) : undefined);
+  const merged = patternMatcher(config.upstreams.flatMap((u) => u.merge));
+  /**
+   * The private name a file listed by a public upstream imitates or takes (issue 12): a look-alike,
+   * or the private name itself, listed before the name was claimed (its URL outlives the page).
+   */
+  const privateTarget = (project: string): string | undefined => (privateNames.has(project) ? (merged(project) ? undefined : project) : privateNames.imitated(project));
+  const fromPublic = (upstream: string | null | undefined) => !!upstream && publicUpstreams.has(upstream);
   const upstream = metrics.instrument(ups.upstream);
   // Scan processes start with the first scan and stop after scanWorkerIdle seconds without one: each
   // holds tree-sitter and the classifier (about 120 MiB), which serving from the cache does not need.
@@ -81,12 +87,12 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
       const projectStatus = page.status?.status ?? null;
       const o = policy();
       const listedBy = advisories.matcher(page.project);
-      const squat = privateNames.imitated(page.project);
+      const squat = privateTarget(page.project);
       return (f) => {
         const s = states.get(f.sha256);
         // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
         const rules = o.monitoredRules?.length && (s?.verdict === 'suspicious' || s?.verdict === 'malicious') ? store.latestVerdict(f.sha256)?.findings.map((x) => x.rule) : undefined;
-        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version), imitates: squat && imitates(page.project, f.upstream) }, o);
+        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version), imitates: squat && fromPublic(f.upstream) ? squat : undefined }, o);
       };
     },
     () => config.refusedListing,
@@ -103,7 +109,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const gate: Gate = new Gate({
     store, blobs, upstream, scanner, policy, log, advisories,
     maxFileSize: config.maxFileSize,
-    imitates: (file) => imitates(file.project, file.upstream),
+    imitates: (file) => (fromPublic(file.upstream) ? privateTarget(file.project) : undefined),
     slots: new Slots(config.maxColdDownloads, config.coldDownloadQueue),
     quota,
     onChange: (p) => renderer.invalidate(p),

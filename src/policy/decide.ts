@@ -43,7 +43,7 @@ export interface Knowledge {
   rules?: string[];
   /** Ids of known-malicious advisories (OSV, e.g. MAL-2024-1234) that list this name and version. */
   advisories?: string[];
-  /** The organisation's private name that this public project's name imitates (issue 12). */
+  /** The organisation's private name that this public project's name imitates or takes (issue 12). */
   imitates?: string;
 }
 
@@ -133,7 +133,7 @@ export function decide(f: FileFacts, k: Knowledge, o: PolicyOptions, now = Date.
   if (listed(o.allow, f, true)) return d('allow', 'allowlist', 'allowed by policy');
   if (o.waivers?.some((w) => waives(w, f, now))) return d('allow', 'waiver', 'waived by a reviewer');
   // Held whatever its bytes say: the name is the attack (a public look-alike of a private project).
-  if (k.imitates) return d('quarantine', 'private-name', `name imitates private project ${k.imitates}`);
+  if (k.imitates) return d('quarantine', 'private-name', `public project named like private project ${k.imitates}`);
   if (inCooldown(f.uploadTime, o.cooldownHours, now)) return d('quarantine', 'cooldown', `uploaded less than ${o.cooldownHours} h ago`);
   if (!k.verdict) return d('quarantine', 'pending', 'not scanned yet');
   const v = VERDICT_ACTION[k.verdict];

@@ -38,6 +38,10 @@ export class PrivateNames implements Claims {
     return this.names.size;
   }
 
+  has(project: string): boolean {
+    return this.names.has(project);
+  }
+
   /** The private name `project` imitates, if any; a private name never imitates itself. */
   imitated(project: string): string | undefined {
     if (!this.list.length) return undefined;

@@ -108,7 +108,7 @@ describe('typosquats of private names', () => {
     const res = await request(`${proxy.url}/files/${row.sha256}/acme_tolkit-3.0-py3-none-any.whl`);
     const problem = (await res.body.json()) as { reason: string; reviewId: string };
     expect(res.statusCode).toBe(403);
-    expect(problem.reason).toBe('name imitates private project acme-toolkit');
+    expect(problem.reason).toBe('public project named like private project acme-toolkit');
     expect(problem.reviewId).toMatch(/^Q-\d+$/);
     expect(pub.hits.get('/files/acme_tolkit-3.0-py3-none-any.whl') ?? 0).toBe(before);
   });
@@ -116,5 +116,17 @@ describe('typosquats of private names', () => {
   it('leaves public names that imitate nothing private alone', async () => {
     const page = JSON.parse((await get('/simple/six/', { accept: JSON_TYPE })).text);
     expect(page.files).toHaveLength(1);
+  });
+});
+
+describe('a public listing of a name that became private', () => {
+  it('is refused by URL once the name is claimed, though it was listed before', async () => {
+    const page = JSON.parse((await get('/simple/six/', { accept: JSON_TYPE })).text);
+    const url = new URL(page.files[0].url, `${proxy.url}/simple/six/`);
+    await proxy.deps.privateNames!.claim('six', 'acme');
+    const res = await request(url);
+    const problem = (await res.body.json()) as { reason: string };
+    expect(res.statusCode).toBe(403);
+    expect(problem.reason).toBe('public project named like private project six');
   });
 });
