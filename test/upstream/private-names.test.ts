@@ -8,7 +8,7 @@ describe('private names', () => {
     const org = new OrgStore(openDatabase(':memory:'));
     await org.claim('acme-billing', 'acme');
     const learned: string[] = [];
-    const names = new PrivateNames(org, (p) => learned.push(p));
+    const names = new PrivateNames(org, { merge: ['corp-*'], onNew: (p) => learned.push(p) });
     await names.claim('corp-auth-client', 'corp');
     expect(learned).toEqual(['corp-auth-client']);
     expect(await org.claimOf('corp-auth-client')).toBe('corp');
@@ -20,5 +20,9 @@ describe('private names', () => {
     // A private name is not its own look-alike, and unrelated names pass.
     expect(names.imitated('acme-billing')).toBeUndefined();
     expect(names.imitated('requests')).toBeUndefined();
+    // A public listing of the private name itself is a target, unless the name may be merged.
+    expect(names.targetOf('acme-billing')).toBe('acme-billing');
+    expect(names.targetOf('corp-auth-client')).toBeUndefined();
+    expect(names.targetOf('acme-biling')).toBe('acme-billing');
   });
 });
