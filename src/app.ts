@@ -18,6 +18,7 @@ import { UpstreamError } from './upstream/types.js';
 import { mountFiles } from './server/files.js';
 import { HttpError, problem } from './server/problem.js';
 import { mountSimple } from './server/simple.js';
+import { mountUpload } from './server/upload.js';
 import type { Scanner } from './scan/types.js';
 import type { ReviewStore } from './store/review.js';
 import type { AdvisoryStore } from './store/advisories.js';
@@ -26,6 +27,9 @@ import { METRICS_CONTENT_TYPE } from './metrics/index.js';
 import { accessLog } from './metrics/access-log.js';
 import { mountReview, type Webhook } from './review/index.js';
 import { requireRole } from './auth/middleware.js';
+import type { OrgStore } from './store/uploads.js';
+import type { HostedUpstream } from './upstream/hosted.js';
+import type { PrivateNames } from './upstream/private-names.js';
 
 export interface AppDeps {
   config: Config;
@@ -46,6 +50,12 @@ export interface AppDeps {
   webhook?: Webhook;
   /** Known-malicious advisories (OSV); absent: none consulted. */
   advisories?: AdvisoryStore;
+  /** Private names and hosted uploads (issue 12); absent: no hosted index. */
+  org?: OrgStore;
+  /** Names claimed by private upstreams and hosted indexes (issue 12). */
+  privateNames?: PrivateNames;
+  /** The hosted indexes by name: /-/upload/<name>/. */
+  hosted?: Map<string, HostedUpstream>;
 }
 
 const MAX_URL_LENGTH = 4096;
@@ -70,8 +80,8 @@ export function createApp(d: AppDeps): Hono {
   if (d.metrics) app.use('*', d.metrics.middleware());
   app.use('*', async function guard(c, next) {
     if (c.req.url.length > MAX_URL_LENGTH) throw new HttpError(414, 'uri-too-long', 'URI Too Long');
-    // The index is read-only: no state change through anything but the review API.
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !c.req.path.startsWith('/-/api/')) {
+    // The index is read-only: no state change through anything but the review API and uploads.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !c.req.path.startsWith('/-/api/') && !c.req.path.startsWith('/-/upload/')) {
       c.header('allow', 'GET, HEAD');
       throw new HttpError(405, 'method-not-allowed', 'Method Not Allowed', `${c.req.method} is not supported here`);
     }
@@ -93,6 +103,9 @@ export function createApp(d: AppDeps): Hono {
   }
   if (d.reviews) mountReview(app, { reviews: d.reviews, store: d.store, blobs: d.blobs, scanner: d.scanner, renderer: d.renderer, gate: d.gate, log: d.log, advisories: d.advisories });
 
+  if (d.reviews && d.org && d.hosted?.size) {
+    mountUpload(app, { org: d.org, claims: d.privateNames ?? d.org, hosted: d.hosted, reviews: d.reviews, store: d.store, gate: d.gate, pages: d.pages, renderer: d.renderer, log: d.log, maxFileSize: d.config.maxFileSize });
+  }
   mountSimple(app, {
     pages: d.pages,
     renderer: d.renderer,

@@ -12,7 +12,7 @@ import { ScanAhead } from './gate/scan-ahead.js';
 import { createLogger, type Logger } from './log.js';
 import { PageCache } from './pages/cache.js';
 import { PageRenderer } from './pages/render.js';
-import { decide, policyOptions, type PolicyOptions } from './policy/decide.js';
+import { decide, knownRefusal, policyOptions, type PolicyOptions } from './policy/decide.js';
 import { FsBlobStore } from './store/blobs.js';
 import { BlobQuota } from './store/quota.js';
 import { Slots } from './gate/slots.js';
@@ -20,7 +20,9 @@ import { openDatabase } from './store/db.js';
 import { SqlMetadataStore } from './store/metadata.js';
 import { LeaseStore, processOwner } from './store/leases.js';
 import { JobStore } from './store/jobs.js';
-import { allowedOrigins, createUpstream } from './upstream/index.js';
+import { createUpstreams, SeveralUpstreams } from './upstream/index.js';
+import { OrgStore } from './store/uploads.js';
+import { PrivateNames } from './upstream/private-names.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
 import { ReviewStore } from './store/review.js';
@@ -56,12 +58,15 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
   const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
-  const upstream = metrics.instrument(
-    createUpstream(config.upstream, config.upstreamTimeout, {
-      origins: /^https?:\/\//i.test(config.upstream) ? allowedOrigins(config.upstream, config.fileOrigins) : undefined,
-      maxPageBytes: config.maxPageMb * MiB,
-    }),
-  );
+  const org = new OrgStore(db);
+  // A new private name changes how look-alike public projects render; `renderer` is assigned below.
+  const privateNames = new PrivateNames(org, { merge: config.upstreams.flatMap((u) => u.merge), onNew: () => renderer.invalidateAll() });
+  await privateNames.refresh();
+  const ups = createUpstreams(config, org, privateNames, { maxPageBytes: config.maxPageMb * MiB });
+  const publicUpstreams = new Set(config.upstreams.filter((u) => !u.private).map((u) => u.name));
+  // Only files listed by a public upstream are checked against the private names (issue 12).
+  const fromPublic = (upstream: string | null | undefined) => !!upstream && publicUpstreams.has(upstream);
+  const upstream = metrics.instrument(ups.upstream);
   // Scan processes start with the first scan and stop after scanWorkerIdle seconds without one: each
   // holds tree-sitter and the classifier (about 120 MiB), which serving from the cache does not need.
   const scanner =
@@ -78,6 +83,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
       // One query per render of a project, not one per file.
       const [states, o, listedBy] = await Promise.all([store.projectStates(page.project), policy(), advisories.matcher(page.project)]);
       const projectStatus = page.status?.status ?? null;
+      const squat = privateNames.targetOf(page.project);
       // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
       const rulesOf = new Map<string, string[] | undefined>();
       if (o.monitoredRules?.length) {
@@ -88,7 +94,11 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
       return (f) => {
         const s = states.get(f.sha256);
         const rules = rulesOf.get(f.sha256);
-        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version) }, o);
+        return decide(
+          { sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime },
+          { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version), imitates: squat && fromPublic(f.upstream) ? squat : undefined },
+          o,
+        );
       };
     },
     () => config.refusedListing,
@@ -105,6 +115,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
   const gate: Gate = new Gate({
     store, blobs, upstream, scanner, policy, log, advisories,
     maxFileSize: config.maxFileSize,
+    imitates: (file) => (fromPublic(file.upstream) ? privateNames.targetOf(file.project) : undefined),
     slots: new Slots(config.maxColdDownloads, config.coldDownloadQueue),
     quota,
     leases: new LeaseStore(db, processOwner(), config.leaseSeconds * 1000),
@@ -119,7 +130,18 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
-  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories };
+  // A hosted upload that passed is listed unless policy now refuses it (a scanner upgrade leaves it
+  // pending: listed, and rescanned before a byte is served); a refused one only once policy allows
+  // it (a reviewer's release, a waiver, the allow list).
+  for (const h of ups.hosted.values()) {
+    h.visible = async (u) => {
+      const file = await store.getListing(u.sha256, u.filename);
+      if (!file) return false;
+      const { decision } = await gate.peek(file);
+      return u.state === 'published' ? !knownRefusal(decision) : decision.action === 'allow';
+    };
+  }
+  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories, org, privateNames, hosted: ups.hosted };
 }
 
 /** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */
@@ -161,6 +183,13 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   const url = `http://${host}:${port}`;
   deps.log.info('pywarden listening', { url: `${url}/simple/`, upstream: deps.upstream.description, data: config.data, mode: config.mode, scanner: deps.scanner.version });
   const { feed, stopWatch } = startIntel(deps);
+  // Off the request path: the private upstreams' root pages name every private project up front.
+  if (deps.upstream instanceof SeveralUpstreams) {
+    deps.upstream
+      .learnPrivateNames()
+      .then((n) => deps.log.info('private names learned', { added: n, known: deps.privateNames?.size ?? 0 }))
+      .catch((err: unknown) => deps.log.warn('could not list the private upstreams', { reason: (err as Error).message }));
+  }
   let closed = false;
   return {
     url,
@@ -195,6 +224,8 @@ function startIntel(deps: AppDeps): { feed?: IntelFeed; stopWatch: () => void } 
       // Lists, waivers and rule modes another process changed reach this one's policy here too,
       // and its verdicts and review decisions this one's rendered listings (--processes, replicas).
       await deps.reviews?.refreshPolicyExtras();
+      // Private names another process claimed reach this one's look-alike check (issue 12).
+      await deps.privateNames?.refresh();
       return `${await advisories.generation()}/${await deps.store.changeStamp()}`;
     },
     () => deps.renderer.invalidateAll(),

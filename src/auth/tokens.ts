@@ -5,8 +5,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role, TokenStore } from '../store/tokens.js';
 
-export const ROLES: Role[] = ['download', 'reader', 'reviewer', 'admin'];
-const RANK: Record<Role, number> = { download: 0, reader: 1, reviewer: 2, admin: 3 };
+export const ROLES: Role[] = ['download', 'upload', 'reader', 'reviewer', 'admin'];
+// `upload` (twine, issue 12) reads pages and files like `download` and publishes to the hosted
+// index; only it and `admin` may publish: a reviewer's token is not a release key.
+const RANK: Record<Role, number> = { download: 0, upload: 0, reader: 1, reviewer: 2, admin: 3 };
 
 export const TOKEN_PREFIX = 'pyw_';
 
@@ -21,6 +23,7 @@ export function isRole(s: unknown): s is Role {
 }
 
 export function atLeast(have: Role, need: Role): boolean {
+  if (need === 'upload') return have === 'upload' || have === 'admin';
   return RANK[have] >= RANK[need];
 }
 

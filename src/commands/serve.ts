@@ -10,6 +10,7 @@ const usage = `usage: pywarden serve [options]
   --port P                 port (default ${DEFAULTS.port})
   --upstream URL|FOLDER    upstream simple index URL or a local folder of distributions
                            (default ${DEFAULTS.upstream})
+  --upstreams JSON         several upstreams, private first (a JSON list; see config/pywarden.yaml)
   --data DIR               SQLite file and blob store (default ${DEFAULTS.data})
   --database URL           postgres://... to share verdicts with other replicas
                            (default: the SQLite file in --data)
@@ -38,7 +39,7 @@ const STRING_FLAGS: (keyof Config)[] = [
   'fileOrigins', 'maxFileSize', 'maxColdDownloads', 'coldDownloadQueue', 'blobQuota',
   'pageCacheMb', 'maxPageMb', 'maxPageFiles', 'auditCoalesceSeconds', 'metricsRequireToken',
   'maxConnections', 'maxConnectionsPerClient', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout',
-  'intelUrl', 'intelInterval',
+  'intelUrl', 'intelInterval', 'upstreams',
 ];
 
 export async function run(argv: string[]): Promise<number> {

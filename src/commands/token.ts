@@ -1,4 +1,4 @@
-// pywarden token create --role download|reader|reviewer|admin --name NAME [--expires 90d] [--data DIR]
+// pywarden token create --role download|upload|reader|reviewer|admin --name NAME [--expires 90d] [--data DIR]
 // pywarden token list [--data DIR] | pywarden token revoke ID [--data DIR]
 // The token is printed once; only its sha256 is stored.
 import { parseArgs } from 'node:util';

@@ -34,6 +34,8 @@ export interface GateDeps {
   onDownload?: (bytes: number, ms: number) => void;
   /** A file was newly held (or moved to another held state): the review webhook listens here. */
   onHold?: (file: FileRow, review: ReviewRow, decision: Decision) => void;
+  /** The private name a listed public file's project imitates (issue 12); absent: none checked. */
+  imitates?: (file: FileRow) => string | undefined;
   /** Largest file downloaded, in bytes (issue 10); absent: no limit. */
   maxFileSize?: number;
   /** Bounds cold downloads running at once; absent: no bound. */
@@ -81,7 +83,7 @@ export class Gate {
     ]);
     const decision = decide(
       { sha256: file.sha256, project: file.project, version: file.version, uploadTime: file.upload_time },
-      { verdict: verdict?.verdict, review: review?.state, projectStatus, rules: verdict?.findings.map((f) => f.rule), advisories },
+      { verdict: verdict?.verdict, review: review?.state, projectStatus, rules: verdict?.findings.map((f) => f.rule), advisories, imitates: this.d.imitates?.(file) },
       policy,
     );
     return { decision, verdict, review, advisories };
@@ -219,7 +221,7 @@ export class Gate {
     try {
       room = quota ? await quota.reserve(listed ?? 0, file.filename) : undefined;
       tmp = this.d.blobs.createTemp();
-      const { body, length } = await this.d.upstream.open(file.upstream_url);
+      const { body, length } = await this.d.upstream.open(file.upstream_url, file.upstream);
       const declared =
         length === null ? null
         : length > max ? new UpstreamError('too-large', `upstream declares ${length} bytes for ${file.filename}, over the ${max} byte limit (maxFileSize)`)

@@ -236,6 +236,7 @@ export class PageCache {
         upstreamUrl: f.url,
         uploadTime: f.uploadTime ?? null,
         metadataSha256: upstreamMeta?.sha256?.toLowerCase() ?? null,
+        upstream: f.upstream ?? null,
       });
       files.push({
         ...f,

@@ -44,6 +44,8 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
       version: file.version,
       uploadTime: file.upload_time,
       upstreamUrl: file.upstream_url,
+      // The named upstream whose page listed it (issue 12): private, public, or the hosted index.
+      origin: file.upstream ?? 'default',
       firstSeen: new Date(file.first_seen).toISOString(),
       lastRequested: file.last_requested ? new Date(file.last_requested).toISOString() : null,
       requests: file.requests,

@@ -110,7 +110,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     if ((await d.metaBlobs.size(want)) !== null) return want;
     let body: Readable;
     try {
-      ({ body } = await d.upstream.open(file.upstream_url + '.metadata'));
+      ({ body } = await d.upstream.open(file.upstream_url + '.metadata', file.upstream));
     } catch (err) {
       // An index that lists a hash but cannot serve the file (or data from before the metadata store
       // existed): the verified wheel's METADATA, if it has the listed hash, is the same file.

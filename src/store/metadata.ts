@@ -17,6 +17,8 @@ export interface FileRow {
   upload_time: string | null;
   /** The PEP 658 hash this listing declared. */
   metadata_sha256: string | null;
+  /** The named upstream whose page listed it (issue 12); null with a single unnamed upstream. */
+  upstream: string | null;
   /** The hash of the METADATA extracted from the verified wheel, once extracted. */
   wheel_metadata_sha256: string | null;
   first_seen: number;
@@ -84,6 +86,8 @@ export interface NewFile {
   upstreamUrl: string;
   uploadTime: string | null;
   metadataSha256: string | null;
+  /** The named upstream whose page lists it (issue 12). */
+  upstream?: string | null;
 }
 
 /** What the proxy needs from storage, on SQLite or PostgreSQL. */
@@ -123,7 +127,7 @@ export interface MetadataStore {
 }
 
 /** A listing joined with its bytes' state, as a FileRow. */
-const LISTED_FILE = `SELECT l.sha256, l.filename, l.project, l.version, l.size, l.upstream_url, l.upload_time, l.metadata_sha256,
+const LISTED_FILE = `SELECT l.sha256, l.filename, l.project, l.version, l.size, l.upstream_url, l.upload_time, l.metadata_sha256, l.upstream,
     f.wheel_metadata_sha256, f.first_seen, f.last_requested, f.requests, f.stored
   FROM listings l JOIN files f ON f.sha256 = l.sha256`;
 
@@ -137,12 +141,13 @@ const SQL = {
   insertFile: `INSERT INTO files (sha256, filename, project, version, size, upstream_url, upload_time, first_seen)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   // A listing changes only through a page of the project that first listed it (issue 10).
-  upsertListing: `INSERT INTO listings AS l (sha256, filename, project, version, size, upstream_url, upload_time, metadata_sha256, first_seen)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT(sha256, filename) DO UPDATE SET upstream_url = excluded.upstream_url,
+  upsertListing: `INSERT INTO listings AS l (sha256, filename, project, version, size, upstream_url, upload_time, metadata_sha256, first_seen, upstream)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(sha256, filename) DO UPDATE SET upstream_url = excluded.upstream_url, upstream = excluded.upstream,
       size = coalesce(excluded.size, l.size), upload_time = coalesce(excluded.upload_time, l.upload_time),
       metadata_sha256 = excluded.metadata_sha256
-    WHERE l.project = excluded.project AND (l.upstream_url IS DISTINCT FROM excluded.upstream_url OR l.metadata_sha256 IS DISTINCT FROM excluded.metadata_sha256
+    WHERE l.project = excluded.project AND (l.upstream_url IS DISTINCT FROM excluded.upstream_url OR l.upstream IS DISTINCT FROM excluded.upstream
+      OR l.metadata_sha256 IS DISTINCT FROM excluded.metadata_sha256
       OR (excluded.size IS NOT NULL AND l.size IS DISTINCT FROM excluded.size) OR (excluded.upload_time IS NOT NULL AND l.upload_time IS DISTINCT FROM excluded.upload_time))`,
   projectStatus: `SELECT status FROM projects WHERE name = ?`,
   getFile: `${LISTED_FILE} WHERE f.sha256 = ? AND l.filename = f.filename`,
@@ -208,7 +213,7 @@ export class SqlMetadataStore implements MetadataStore {
     await this.db.tx(async (q) => {
       for (const f of files) {
         await q.run(SQL.insertFile, [f.sha256, f.filename, project, f.version, f.size, f.upstreamUrl, f.uploadTime, now]);
-        await q.run(SQL.upsertListing, [f.sha256, f.filename, project, f.version, f.size, f.upstreamUrl, f.uploadTime, f.metadataSha256, now]);
+        await q.run(SQL.upsertListing, [f.sha256, f.filename, project, f.version, f.size, f.upstreamUrl, f.uploadTime, f.metadataSha256, now, f.upstream ?? null]);
       }
     });
   }

@@ -327,4 +327,60 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX reviews_updated ON reviews(updated_at);
     `,
   },
+  {
+    version: 8,
+    name: 'organisation-index',
+    sql: `
+      -- Issue 12: several upstreams. Each listing remembers the upstream whose page listed it: its
+      -- bytes are fetched only through that upstream (its credentials, its origins), and the review
+      -- page shows where a file came from. NULL: listed when there was one unnamed upstream.
+      ALTER TABLE listings ADD COLUMN upstream TEXT;
+      -- A name once found on a private upstream (or uploaded to the hosted index) is never looked
+      -- up on a public one again, even if the private side later answers "not found" (dependency
+      -- confusion needs only one such lapse).
+      CREATE TABLE claims (
+        project     TEXT PRIMARY KEY,           -- PEP 503 normalized
+        upstream    TEXT NOT NULL,              -- the private upstream that first had it
+        first_seen  INTEGER NOT NULL
+      );
+      -- Files uploaded to the hosted index (twine upload). A file name is never reused, even after
+      -- a delete (as on PyPI): the row stays, with its state.
+      CREATE TABLE uploads (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        index_name  TEXT NOT NULL,
+        filename    TEXT NOT NULL,
+        project     TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('scanning','published','refused','deleted')),
+        yanked      TEXT,                       -- NULL, or the yank reason ('' for none given)
+        uploader    TEXT NOT NULL,              -- the token's name
+        uploaded_at INTEGER NOT NULL,
+        UNIQUE (index_name, filename)
+      );
+      CREATE INDEX uploads_project ON uploads(index_name, project);
+    `,
+    sqlite: `
+      -- The upload role: tokens for twine. SQLite cannot alter a CHECK constraint (as in version 4).
+      CREATE TABLE tokens_v8 (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        name        TEXT NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('download','upload','reader','reviewer','admin')),
+        hash        TEXT NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL,
+        last_used   INTEGER,
+        revoked_at  INTEGER,
+        expires_at  INTEGER
+      );
+      INSERT INTO tokens_v8 SELECT id, name, role, hash, created_at, last_used, revoked_at, expires_at FROM tokens;
+      DROP TABLE tokens;
+      ALTER TABLE tokens_v8 RENAME TO tokens;
+    `,
+    postgres: `
+      -- The upload role: tokens for twine.
+      ALTER TABLE tokens DROP CONSTRAINT tokens_role_check;
+      ALTER TABLE tokens ADD CONSTRAINT tokens_role_check CHECK (role IN ('download','upload','reader','reviewer','admin'));
+    `,
+  },
 ];

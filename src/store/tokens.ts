@@ -3,7 +3,7 @@
 import type { SqlDb } from './sql.js';
 import type { ReviewStore } from './review.js';
 
-export type Role = 'download' | 'reader' | 'reviewer' | 'admin';
+export type Role = 'download' | 'upload' | 'reader' | 'reviewer' | 'admin';
 
 export interface TokenRow {
   id: number;
