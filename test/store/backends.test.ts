@@ -217,3 +217,69 @@ for (const b of backends) {
     });
   });
 }
+
+for (const b of backends) {
+  describe.skipIf(b.skip)(`organisation index on ${b.name}`, () => {
+    let db: SqlDb;
+    let done: () => Promise<void>;
+    beforeAll(async () => ({ db, done } = await b.open()));
+    afterAll(async () => done?.());
+
+    it('a listing records its upstream; only a page of its own project changes it', async () => {
+      const store = new SqlMetadataStore(db);
+      await store.upsertFiles('acme-tool', [file(sha('7'), 'acme_tool-1.0-py3-none-any.whl', { upstream: 'corp' })]);
+      expect((await store.getListing(sha('7'), 'acme_tool-1.0-py3-none-any.whl'))?.upstream).toBe('corp');
+      await store.upsertFiles('other', [file(sha('7'), 'acme_tool-1.0-py3-none-any.whl', { upstream: 'pypi' })]);
+      expect((await store.getListing(sha('7'), 'acme_tool-1.0-py3-none-any.whl'))?.upstream).toBe('corp');
+      await store.upsertFiles('acme-tool', [file(sha('7'), 'acme_tool-1.0-py3-none-any.whl', { upstream: 'acme' })]);
+      expect((await store.getFile(sha('7')))?.upstream).toBe('acme');
+      await store.upsertFiles('plain', [file(sha('8'), 'plain-1.0-py3-none-any.whl')]);
+      expect((await store.getFile(sha('8')))?.upstream).toBeNull();
+    });
+
+    it('claims: the first claimant wins, also when two replicas claim at once; another process learns the name', async () => {
+      const { OrgStore } = await import('../../src/store/uploads.js');
+      const { PrivateNames } = await import('../../src/upstream/private-names.js');
+      const a = new OrgStore(db);
+      const c = new OrgStore(db);
+      const won = await Promise.all([a.claim('acme-billing', 'acme'), c.claim('acme-billing', 'corp')]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      expect(await a.claimOf('acme-billing')).toBe(won[0] ? 'acme' : 'corp');
+      expect(await c.claimOf('nobody')).toBeUndefined();
+      const there = new PrivateNames(c);
+      await there.refresh();
+      await new PrivateNames(a).claim('acme-payroll', 'acme');
+      expect(there.targetOf('acme-payrol')).toBeUndefined();
+      await there.refresh();
+      expect(there.targetOf('acme-payrol')).toBe('acme-payroll');
+      expect(await a.claimCount()).toBe(2);
+    });
+
+    it('uploads: a file name is taken once, even by racing uploads; state, yank and listing', async () => {
+      const { OrgStore } = await import('../../src/store/uploads.js');
+      const org = new OrgStore(db);
+      const u = { index: 'acme', filename: 'acme_lib-1.0-py3-none-any.whl', project: 'acme-lib', version: '1.0', sha256: sha('9'), size: 12, uploader: 'ci' };
+      const added = await Promise.all([org.addUpload(u), new OrgStore(db).addUpload({ ...u, sha256: sha('b') })]);
+      expect(added.filter(Boolean)).toHaveLength(1);
+      expect(await org.addUpload(u)).toBe(false);
+      expect(await org.upload('acme', u.filename)).toMatchObject({ state: 'scanning', yanked: null, uploader: 'ci', size: 12 });
+      expect(await org.listed('acme', 'acme-lib')).toEqual([]);
+      await org.setState('acme', u.filename, 'published');
+      await org.setYanked('acme', u.filename, '');
+      const [row] = await org.listed('acme', 'acme-lib');
+      expect(row).toMatchObject({ filename: u.filename, state: 'published', yanked: '' });
+      expect(row.uploaded_at).toBeGreaterThan(1_700_000_000_000);
+      expect(await org.projects('acme')).toEqual(['acme-lib']);
+      await org.setState('acme', u.filename, 'deleted');
+      expect(await org.projects('acme')).toEqual([]);
+      expect(await org.addUpload(u)).toBe(false); // never reused, even after a delete
+    });
+
+    it('the upload role is a token role', async () => {
+      const reviews = new ReviewStore(db);
+      await reviews.tokens.add('twine', 'upload', 'u'.repeat(64), 'adam', null);
+      expect((await reviews.tokens.byHash('u'.repeat(64)))?.role).toBe('upload');
+      await expect(db.run(`INSERT INTO tokens (name, role, hash, created_at) VALUES ('x', 'root', ?, 1)`, ['v'.repeat(64)])).rejects.toThrow();
+    });
+  });
+}
