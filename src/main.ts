@@ -20,6 +20,7 @@ import { openDatabase } from './store/db.js';
 import { SqlMetadataStore } from './store/metadata.js';
 import { LeaseStore, processOwner } from './store/leases.js';
 import { JobStore } from './store/jobs.js';
+import { runsFeed } from './server/processes.js';
 import { createUpstreams, SeveralUpstreams } from './upstream/index.js';
 import { OrgStore } from './store/uploads.js';
 import { PrivateNames } from './upstream/private-names.js';
@@ -232,7 +233,7 @@ function startIntel(deps: AppDeps): { feed?: IntelFeed; stopWatch: () => void } 
     undefined,
     (err) => deps.log.warn('could not read advisory and policy changes', { reason: err.message }),
   );
-  if (!deps.config.intelUrl) return { stopWatch };
+  if (!deps.config.intelUrl || !runsFeed()) return { stopWatch };
   const feed = new IntelFeed({
     url: deps.config.intelUrl,
     intervalMs: deps.config.intelInterval * 1000,

@@ -148,7 +148,8 @@ export class Gate {
         try {
           return await this.fetchAndScanHere(now);
         } finally {
-          await lease.release();
+          // Not released (the database is away): it expires after leaseSeconds like a dead holder's.
+          await lease.release().catch((err: Error) => this.d.log.warn('could not release a lease', { lease: name, reason: err.message }));
         }
       }
       await new Promise((resolve) => setTimeout(resolve, wait));

@@ -23,16 +23,17 @@ export async function runPrimary(config: Config, n: number): Promise<number> {
   // Scan processes: the machine's cores shared among the serving processes, unless configured.
   const env = config.scanWorkers ? {} : { PYWARDEN_SCAN_WORKERS: String(Math.max(1, Math.floor(availableParallelism() / n))) };
   let stopping = false;
-  const started = new Map<Worker, number>();
-  const fork = () => started.set(cluster.fork(env), Date.now());
+  const started = new Map<Worker, { at: number; feed: boolean }>();
+  // One process fetches the advisory feed (intelUrl), not N of them; its replacement takes over.
+  const fork = (feed: boolean) => started.set(cluster.fork({ ...env, ...(feed ? { [FEED_ENV]: '1' } : {}) }), { at: Date.now(), feed });
   cluster.on('exit', (worker, code, signal) => {
-    const since = Date.now() - (started.get(worker) ?? 0);
+    const was = started.get(worker);
     started.delete(worker);
     if (stopping) return;
     log.error('serving process died; starting another', { pid: worker.process.pid, code, signal });
-    setTimeout(fork, since < QUICK_DEATH_MS ? 1_000 : 0);
+    setTimeout(() => fork(was?.feed ?? false), was && Date.now() - was.at < QUICK_DEATH_MS ? 1_000 : 0);
   });
-  for (let i = 0; i < n; i++) fork();
+  for (let i = 0; i < n; i++) fork(i === 0);
   log.info('pywarden primary started', { processes: n, port: config.port });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -49,3 +50,8 @@ export async function runPrimary(config: Config, n: number): Promise<number> {
 }
 
 export const isClusterWorker = (): boolean => cluster.isWorker;
+
+const FEED_ENV = 'PYWARDEN_FEED_PROCESS';
+
+/** Whether this process runs the scheduled advisory feed: a single process, or the one worker chosen for it. */
+export const runsFeed = (): boolean => !cluster.isWorker || process.env[FEED_ENV] === '1';

@@ -137,12 +137,13 @@ export const LATEST_VERDICT_ORDER = 'ORDER BY decided_at DESC, seq DESC LIMIT 1'
 const SQL = {
   upsertProject: `INSERT INTO projects (name, first_seen, last_seen, status) VALUES (?, ?, ?, ?)
     ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen, status = excluded.status`,
-  // The bytes' row: the first listing names it (review pages show that name).
+  // The bytes' row: the first listing names it (review pages show that name). `%ROWS%`: one
+  // (?, ...) group per file of a batch (see upsertFiles).
   insertFile: `INSERT INTO files (sha256, filename, project, version, size, upstream_url, upload_time, first_seen)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    VALUES %ROWS% ON CONFLICT DO NOTHING`,
   // A listing changes only through a page of the project that first listed it (issue 10).
   upsertListing: `INSERT INTO listings AS l (sha256, filename, project, version, size, upstream_url, upload_time, metadata_sha256, first_seen, upstream)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    VALUES %ROWS%
     ON CONFLICT(sha256, filename) DO UPDATE SET upstream_url = excluded.upstream_url, upstream = excluded.upstream,
       size = coalesce(excluded.size, l.size), upload_time = coalesce(excluded.upload_time, l.upload_time),
       metadata_sha256 = excluded.metadata_sha256
@@ -210,10 +211,18 @@ export class SqlMetadataStore implements MetadataStore {
 
   async upsertFiles(project: string, files: NewFile[]): Promise<void> {
     const now = Date.now();
+    // One upsert may not touch a row twice (PostgreSQL): a page listing a file twice keeps the last.
+    const unique = [...new Map(files.map((f) => [`${f.sha256}\0${f.filename}`, f])).values()];
+    // Many rows a statement: on PostgreSQL each statement is a round trip, and a 3,000-file page
+    // took 3.8-5.7 s one row at a time (0.08-0.14 s on SQLite). Batch sizes are fixed so that
+    // only a few statement texts exist (each is prepared once).
     await this.db.tx(async (q) => {
-      for (const f of files) {
-        await q.run(SQL.insertFile, [f.sha256, f.filename, project, f.version, f.size, f.upstreamUrl, f.uploadTime, now]);
-        await q.run(SQL.upsertListing, [f.sha256, f.filename, project, f.version, f.size, f.upstreamUrl, f.uploadTime, f.metadataSha256, now, f.upstream ?? null]);
+      for (let i = 0; i < unique.length; ) {
+        const n = BATCHES.find((b) => b <= unique.length - i)!;
+        const batch = unique.slice(i, i + n);
+        i += n;
+        await q.run(rows(SQL.insertFile, n, 8), batch.flatMap((f) => [f.sha256, f.filename, project, f.version, f.size, f.upstreamUrl, f.uploadTime, now]));
+        await q.run(rows(SQL.upsertListing, n, 10), batch.flatMap((f) => [f.sha256, f.filename, project, f.version, f.size, f.upstreamUrl, f.uploadTime, f.metadataSha256, now, f.upstream ?? null]));
       }
     });
   }
@@ -313,6 +322,20 @@ export class SqlMetadataStore implements MetadataStore {
   close(): Promise<void> {
     return this.db.close();
   }
+}
+
+const BATCHES = [256, 16, 1];
+const rowTexts = new Map<string, string>();
+
+/** `sql` with %ROWS% as `n` groups of `width` placeholders (cached: a handful of texts). */
+function rows(sql: string, n: number, width: number): string {
+  const key = `${n}\0${sql}`;
+  let t = rowTexts.get(key);
+  if (!t) {
+    const group = `(${Array(width).fill('?').join(', ')})`;
+    rowTexts.set(key, (t = sql.replace('%ROWS%', Array(n).fill(group).join(', '))));
+  }
+  return t;
 }
 
 function rowToVerdict(row: unknown): VerdictRow | undefined {

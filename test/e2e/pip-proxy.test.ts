@@ -94,15 +94,14 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
   });
 
   it('a refused file shows the reason phrase and review id in pip output', async () => {
-    const { store } = proxy.deps;
-    const row = store.db.prepare(`SELECT sha256 FROM files WHERE filename = ?`).get('held_pkg-2.0-py3-none-any.whl') as { sha256: string };
+    const row = testDb(proxy.deps).prepare(`SELECT sha256 FROM files WHERE filename = ?`).get('held_pkg-2.0-py3-none-any.whl') as { sha256: string };
     const dest = mkdtempSync(path.join(work, 'dl-'));
     const url = `${proxy.url}/files/${row.sha256}/held_pkg-2.0-py3-none-any.whl`;
     const r = await pip(anyPython!, ['download', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, url]);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/403 Client Error: Blocked by policy: denied by policy in held_pkg-2\.0-py3-none-any\.whl \(Q-\d+, request [0-9a-f]+\)/);
     expect(readdirSync(dest)).toEqual([]);
-    const ev = store.db.prepare(`SELECT kind, filename, user_agent FROM events WHERE kind = 'refused' ORDER BY id DESC LIMIT 1`).get() as { filename: string; user_agent: string };
+    const ev = testDb(proxy.deps).prepare(`SELECT kind, filename, user_agent FROM events WHERE kind = 'refused' ORDER BY id DESC LIMIT 1`).get() as { filename: string; user_agent: string };
     expect(ev.filename).toBe('held_pkg-2.0-py3-none-any.whl');
     expect(ev.user_agent).toMatch(/^pip\//);
   });

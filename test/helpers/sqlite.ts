@@ -16,3 +16,10 @@ export function testDb(deps: { config: { data: string } }): Database.Database {
   }
   return db;
 }
+
+/** Closes the connection testDb opened for this data folder (before unmounting or removing it). */
+export function closeTestDb(data: string): void {
+  const file = path.join(data, 'pywarden.db');
+  open.get(file)?.close();
+  open.delete(file);
+}

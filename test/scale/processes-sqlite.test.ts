@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FaultUpstream, benignWheel, sha256 } from '../helpers/fault-upstream.js';
 import { PIP_ACCEPT, get } from '../reliability/harness.js';
-import { built, serve, stop, type Child } from './processes.js';
+import { record } from '../intel/records.js';
+import { built, serve, stop, waitFor, type Child } from './processes.js';
 
 const small = benignWheel('demo', '1.0', 256 * 1024);
 
@@ -20,14 +21,22 @@ describe.skipIf(!built)('serve --processes 2 on SQLite', () => {
   beforeAll(async () => {
     up = await new FaultUpstream().start();
     up.add('demo', small.filename, small.body);
+    up.pages.set('/feed.json', { contentType: 'application/json', body: JSON.stringify(record({ id: 'MAL-2099-0077', affected: [{ package: { ecosystem: 'PyPI', name: 'other-pkg' }, versions: ['1.0'] }] })) });
     data = mkdtempSync(path.join(tmpdir(), 'pywarden-procs-'));
-    s = await serve({ upstream: up.simple, data, database: '', extra: ['--processes', '2', '--log-level', 'debug'] });
+    s = await serve({ upstream: up.simple, data, database: '', extra: ['--processes', '2', '--log-level', 'debug', '--intel-url', `${up.base}/feed.json`] });
   }, 60_000);
 
   afterAll(async () => {
     await stop(s);
     await up?.stop();
     if (data) rmSync(data, { recursive: true, force: true });
+  });
+
+  test('one process fetches the advisory feed, not each of them', async () => {
+    await waitFor('the feed import', () => s!.lines('advisory feed imported').length > 0);
+    await new Promise((r) => setTimeout(r, 1000)); // time for a second process's first fetch, were there one
+    expect(up.hitCount('/feed.json')).toBe(1);
+    expect(s!.lines('advisory feed imported')).toHaveLength(1);
   });
 
   test('50 cold clients: both processes answer, one upstream download, one scan, identical bytes', async () => {

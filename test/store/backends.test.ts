@@ -74,6 +74,14 @@ for (const b of backends) {
       expect(await store.projectStatus('alpha')).toBeNull();
     });
 
+    it('a page of 300 files, one listed twice, is recorded in batches (the last listing of the duplicate wins)', async () => {
+      const many = Array.from({ length: 300 }, (_, i) => file(i.toString(16).padStart(64, 'e'), `many-${i}.whl`));
+      await store.upsertFiles('many', [...many, { ...many[7], upstreamUrl: 'https://files.example/again.whl' }]);
+      expect(await db.get<{ n: number }>(`SELECT count(*) AS n FROM listings WHERE project = 'many'`)).toEqual({ n: 300 });
+      expect((await store.getListing(many[7].sha256, many[7].filename))?.upstream_url).toBe('https://files.example/again.whl');
+      expect((await store.getListing(many[299].sha256, many[299].filename))?.project).toBe('many');
+    });
+
     it('verdicts: the latest is the newest decision, even within one millisecond; times survive as 64-bit numbers', async () => {
       await store.putVerdict(sha('a'), result('suspicious', 'v1'));
       await store.putVerdict(sha('a'), result('clean', 'v2'));
