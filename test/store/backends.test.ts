@@ -243,6 +243,10 @@ for (const b of backends) {
       expect((await store.getFile(sha('7')))?.upstream).toBe('acme');
       await store.upsertFiles('plain', [file(sha('8'), 'plain-1.0-py3-none-any.whl')]);
       expect((await store.getFile(sha('8')))?.upstream).toBeNull();
+      // A page of many files is recorded many rows a statement: each row keeps its upstream.
+      const many = Array.from({ length: 17 }, (_, i) => file(`${i}`.padStart(64, 'e'), `many-${i}.0-py3-none-any.whl`, { upstream: i % 2 ? 'corp' : 'pypi' }));
+      await store.upsertFiles('many', many);
+      for (const [i, f] of many.entries()) expect((await store.getListing(f.sha256, f.filename))?.upstream).toBe(i % 2 ? 'corp' : 'pypi');
     });
 
     it('claims: the first claimant wins, also when two replicas claim at once; another process learns the name', async () => {
