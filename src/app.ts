@@ -18,6 +18,7 @@ import { UpstreamError } from './upstream/types.js';
 import { mountFiles } from './server/files.js';
 import { HttpError, problem } from './server/problem.js';
 import { mountSimple } from './server/simple.js';
+import { mountUpload } from './server/upload.js';
 import type { Scanner } from './scan/types.js';
 import type { ReviewStore } from './store/review.js';
 import type { AdvisoryStore } from './store/advisories.js';
@@ -27,6 +28,9 @@ import { accessLog } from './metrics/access-log.js';
 import { redactCredentials, type UpstreamHealth } from './metrics/health.js';
 import { mountReview, type Webhook } from './review/index.js';
 import { requireRole } from './auth/middleware.js';
+import type { OrgStore } from './store/uploads.js';
+import type { HostedUpstream } from './upstream/hosted.js';
+import type { PrivateNames } from './upstream/private-names.js';
 
 export interface AppDeps {
   config: Config;
@@ -49,6 +53,12 @@ export interface AppDeps {
   advisories?: AdvisoryStore;
   /** Upstream reachability for /-/health; absent: always "ok". */
   health?: UpstreamHealth;
+  /** Private names and hosted uploads (issue 12); absent: no hosted index. */
+  org?: OrgStore;
+  /** Names claimed by private upstreams and hosted indexes (issue 12). */
+  privateNames?: PrivateNames;
+  /** The hosted indexes by name: /-/upload/<name>/. */
+  hosted?: Map<string, HostedUpstream>;
 }
 
 const MAX_URL_LENGTH = 4096;
@@ -73,8 +83,8 @@ export function createApp(d: AppDeps): Hono {
   if (d.metrics) app.use('*', d.metrics.middleware());
   app.use('*', async function guard(c, next) {
     if (c.req.url.length > MAX_URL_LENGTH) throw new HttpError(414, 'uri-too-long', 'URI Too Long');
-    // The index is read-only: no state change through anything but the review API.
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !c.req.path.startsWith('/-/api/')) {
+    // The index is read-only: no state change through anything but the review API and uploads.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !c.req.path.startsWith('/-/api/') && !c.req.path.startsWith('/-/upload/')) {
       c.header('allow', 'GET, HEAD');
       throw new HttpError(405, 'method-not-allowed', 'Method Not Allowed', `${c.req.method} is not supported here`);
     }
@@ -86,26 +96,31 @@ export function createApp(d: AppDeps): Hono {
   // Degraded is still 200: cached pages and files keep serving, so a load balancer should keep it.
   app.get('/-/health', (c) => c.json(d.health ? d.health.state(d.upstream) : { status: 'ok' }));
 
-  if (d.reviews && d.config.metricsRequireToken) app.use('/metrics', requireRole(d.reviews, 'reader'));
-  app.get('/metrics', (c) => c.body(d.metrics ? d.metrics.render() : '', d.metrics ? 200 : 404, { 'content-type': METRICS_CONTENT_TYPE }));
+  if (d.reviews && d.config.metricsRequireToken) app.use('/metrics', requireRole(d.reviews.tokens, 'reader'));
+  app.get('/metrics', async (c) => c.body(d.metrics ? await d.metrics.render() : '', d.metrics ? 200 : 404, { 'content-type': METRICS_CONTENT_TYPE }));
   if (d.reviews && d.config.requireTokenForDownloads) {
     // Downloads need a token of any role (download is the weakest); pip sends index credentials as Basic auth (token as password).
-    const auth = requireRole(d.reviews, 'download', { allowBasic: true });
+    const auth = requireRole(d.reviews.tokens, 'download', { allowBasic: true });
     app.use('/simple', auth);
     app.use('/simple/*', auth);
     app.use('/files/*', auth);
   }
   if (d.reviews) mountReview(app, { reviews: d.reviews, store: d.store, blobs: d.blobs, scanner: d.scanner, renderer: d.renderer, gate: d.gate, log: d.log, advisories: d.advisories });
 
+  if (d.reviews && d.org && d.hosted?.size) {
+    mountUpload(app, { org: d.org, claims: d.privateNames ?? d.org, hosted: d.hosted, reviews: d.reviews, store: d.store, gate: d.gate, pages: d.pages, renderer: d.renderer, log: d.log, maxFileSize: d.config.maxFileSize });
+  }
   mountSimple(app, {
     pages: d.pages,
     renderer: d.renderer,
     pageTtlSeconds: d.config.pageTtl,
     onProjectServed: (page, ua) => {
       // The page still lists the files (their downloads answer with the reason pip prints); the operator hears of it here.
-      if (d.config.deny.projects.includes(page.project) || d.reviews?.policyExtras().deny.projects.includes(page.project)) {
-        d.log.warn('denied project requested', { project: page.project, userAgent: ua ?? null });
-      }
+      void (async () => {
+        if (d.config.deny.projects.includes(page.project) || (await d.reviews?.policyExtras())?.deny.projects.includes(page.project)) {
+          d.log.warn('denied project requested', { project: page.project, userAgent: ua ?? null });
+        }
+      })();
       d.scanAhead?.offer(page, ua);
     },
   });

@@ -6,6 +6,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   rescan: () => import('./commands/rescan.js'),
   cluster: () => import('./commands/cluster.js'),
   intel: () => import('./commands/intel.js'),
+  'scan-worker': () => import('./commands/scan-worker.js'),
 };
 
 const usage = `usage: pywarden <command> [options]
@@ -17,6 +18,7 @@ commands:
   rescan    re-scan cached files whose verdict came from another scanner version
   cluster   build or re-cluster the install-script outlier model (MPHunter)
   intel     import known-malicious advisories (OSV records: a file, a folder or a zip export)
+  scan-worker  scan the files serving processes queue (scanJobs: a scanner tier apart from serving)
 Run "pywarden <command> --help" for the options of one command.`;
 
 export async function main(argv: string[]): Promise<number> {

@@ -16,14 +16,43 @@ export interface Lists {
   sha256: string[];
 }
 
+/** Credentials for an http(s) upstream: Basic (user and password) or a bearer token. Never logged. */
+export type UpstreamAuth = { username: string; password: string } | { token: string };
+
+/** One upstream of several (issue 12), validated. */
+export interface UpstreamSpec {
+  /** Shown on the review page and in logs; names the hosted index in /-/upload/<name>/. */
+  name: string;
+  kind: 'http' | 'folder' | 'hosted';
+  /** http: the index URL ending in "/", without credentials; folder: an absolute path; hosted: ''. */
+  url: string;
+  /** A name found here is never looked up on a public upstream (dependency confusion). */
+  private: boolean;
+  /** Name patterns ("acme-*") served only from this upstream, whoever else has them. */
+  routes: string[];
+  /** Names on this private upstream whose public files are listed next to its own. */
+  merge: string[];
+  auth: UpstreamAuth | null;
+  /** Origins besides its own that its pages' file URLs may point at. */
+  fileOrigins: string[];
+}
+
 export interface Config {
   host: string;
   port: number;
   /** An http(s) simple index URL ending in "/", or an absolute folder path. */
   upstream: string;
+  /** Several upstreams in priority order, private ones first; empty: `upstream` alone (named "default"). */
+  upstreams: UpstreamSpec[];
   data: string;
+  /** '' : the embedded SQLite file in `data`; a postgres:// URL: a PostgreSQL database shared by replicas (issue 13). */
+  database: string;
   /** Seconds a cached index page is fresh before it is revalidated upstream. */
   pageTtl: number;
+  /** Serving processes on the one port (node:cluster); 0: one per core, 1: a single process. */
+  processes: number;
+  /** Seconds a process's claim on a download or scan lasts unrenewed: how soon another takes over when it dies. */
+  leaseSeconds: number;
   /** Seconds a cached "not found" from upstream is kept. */
   negativeTtl: number;
   /** Milliseconds to wait for upstream headers and between body chunks. */
@@ -37,6 +66,8 @@ export interface Config {
   scanAhead: boolean;
   scanAheadConcurrency: number;
   scanWorkers: number;
+  /** Scans run as jobs in the database, done by `pywarden scan-worker` processes; serving processes scan nothing. */
+  scanJobs: boolean;
   /** Seconds a scan worker may sit without a scan before it stops (0: never). */
   scanWorkerIdle: number;
   /** MiB of resident memory one scan process may use; a scan over it is killed (verdict error). */
@@ -91,9 +122,13 @@ export const DEFAULTS: Config = {
   host: '127.0.0.1',
   port: 3141,
   upstream: 'https://pypi.org/simple/',
+  upstreams: [],
   data: './data',
+  database: '',
   pageTtl: 600,
   negativeTtl: 60,
+  leaseSeconds: 30,
+  processes: 0,
   upstreamTimeout: 30_000,
   mode: 'enforce',
   refusedListing: 'yank',
@@ -102,6 +137,7 @@ export const DEFAULTS: Config = {
   scanAhead: true,
   scanAheadConcurrency: 2,
   scanWorkers: 0,
+  scanJobs: false,
   scanWorkerIdle: 30,
   scanMemoryLimit: 1024,
   requireTokenForDownloads: false,
@@ -128,14 +164,18 @@ export const DEFAULTS: Config = {
   keepAliveTimeout: 5_000,
 };
 
-type Kind = 'string' | 'phrase' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level' | 'origins' | 'bytes';
+type Kind = 'database' | 'upstreams' | 'string' | 'phrase' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level' | 'origins' | 'bytes';
 const KEYS: Record<keyof Config, Kind> = {
   host: 'string',
   port: 'port',
   upstream: 'string',
+  upstreams: 'upstreams',
   data: 'string',
+  database: 'database',
   pageTtl: 'int',
   negativeTtl: 'int',
+  leaseSeconds: 'int',
+  processes: 'int',
   upstreamTimeout: 'int',
   mode: 'mode',
   refusedListing: 'listing',
@@ -144,6 +184,7 @@ const KEYS: Record<keyof Config, Kind> = {
   scanAhead: 'bool',
   scanAheadConcurrency: 'int',
   scanWorkers: 'int',
+  scanJobs: 'bool',
   scanWorkerIdle: 'int',
   scanMemoryLimit: 'int',
   requireTokenForDownloads: 'bool',
@@ -186,6 +227,19 @@ function coerce(key: keyof Config, kind: Kind, value: unknown, source: string): 
   const bad = (want: string) =>
     new ConfigError(`${source}: "${key}" must be ${want}, got ${JSON.stringify(value)}`);
   switch (kind) {
+    case 'upstreams': {
+      // A list (config file), or the same list as JSON (environment, command line).
+      let list = value;
+      if (typeof value === 'string') {
+        try {
+          list = JSON.parse(value);
+        } catch {
+          throw bad('a JSON list of upstreams');
+        }
+      }
+      if (!Array.isArray(list)) throw bad('a list of upstreams (each with a name and a url, path or hosted: true)');
+      return list.map((e, i) => upstreamEntry(e, `${source}: "upstreams[${i}]"`));
+    }
     case 'string':
       if (typeof value !== 'string' || value === '') throw bad('a non-empty string');
       return value;
@@ -193,6 +247,9 @@ function coerce(key: keyof Config, kind: Kind, value: unknown, source: string): 
       // It goes into the status line: printable ASCII, short, '' for none.
       if (typeof value !== 'string' || !/^[\x20-\x7e]{0,80}$/.test(value)) throw bad('at most 80 printable ASCII characters (it is sent in the HTTP status line)');
       return value.trim();
+    case 'database':
+      if (typeof value !== 'string' || (value !== '' && !/^postgres(ql)?:\/\/./i.test(value))) throw bad('a postgres:// URL, or "" for the SQLite file in the data folder');
+      return value;
     case 'url':
       // '' switches the feature off.
       if (typeof value !== 'string' || (value !== '' && !/^https?:\/\/[^/]/i.test(value))) throw bad('an http(s) URL or ""');
@@ -299,7 +356,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if (!(key in KEYS)) throw new ConfigError(`unknown option --${flagName(key)}`);
     merged[key] = coerce(key as keyof Config, KEYS[key as keyof Config], v, `option --${flagName(key)}`);
   }
-  return validate(merged as unknown as Config);
+  return validate(merged as unknown as Config, env);
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -327,13 +384,13 @@ function readConfigFile(file: string): Record<string, unknown> {
   return out;
 }
 
-function validate(c: Config): Config {
+function validate(c: Config, env: NodeJS.ProcessEnv = {}): Config {
   if (/^https?:\/\//i.test(c.upstream)) {
     let u: URL;
     try {
       u = new URL(c.upstream);
     } catch {
-      throw new ConfigError(`upstream "${c.upstream}" is not a valid URL`);
+      throw new ConfigError('upstream is not a valid URL'); // not echoed: it may hold a password
     }
     if (!u.pathname.endsWith('/')) u.pathname += '/';
     c.upstream = u.href;
@@ -342,7 +399,18 @@ function validate(c: Config): Config {
   } else {
     c.upstream = path.resolve(c.upstream);
   }
+  c.upstreams = c.upstreams.length ? c.upstreams.map((u) => resolveUpstream(u, env)) : [resolveUpstream(legacyUpstream(c.upstream), env)];
+  const names = new Set<string>();
+  let seenPublic = '';
+  for (const u of c.upstreams) {
+    if (names.has(u.name)) throw new ConfigError(`upstreams: the name "${u.name}" is used twice; each upstream needs its own name`);
+    names.add(u.name);
+    // Written as it behaves: every private upstream is asked before any public one.
+    if (!u.private) seenPublic ||= u.name;
+    else if (seenPublic) throw new ConfigError(`upstreams: private upstream "${u.name}" comes after public upstream "${seenPublic}"; list private upstreams first`);
+  }
   c.data = path.resolve(c.data);
+  if (c.leaseSeconds < 1) throw new ConfigError('leaseSeconds must be at least 1');
   if (c.scanAheadConcurrency < 1) throw new ConfigError('scanAheadConcurrency must be at least 1');
   // A scan process holds the parser and the classifier (about 120 MiB after one scan).
   if (c.scanMemoryLimit < 256) throw new ConfigError(`scanMemoryLimit must be at least 256 (MiB), got ${c.scanMemoryLimit}`);
@@ -362,4 +430,92 @@ function validate(c: Config): Config {
   // An export of all PyPI advisories is tens of MiB: not something to fetch every few seconds.
   if (c.intelInterval < 60) throw new ConfigError(`intelInterval must be at least 60 seconds, got ${c.intelInterval}`);
   return c;
+}
+
+/** Input keys of one `upstreams` entry. */
+const UPSTREAM_KEYS = ['name', 'url', 'path', 'hosted', 'private', 'routes', 'merge', 'token', 'tokenEnv', 'username', 'password', 'passwordEnv', 'fileOrigins'];
+
+/** Name patterns: normalized project names with "*" wildcards. */
+function patterns(v: unknown, where: string): string[] {
+  if (v == null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !/^[A-Za-z0-9*._-]+$/.test(x))) {
+    throw new ConfigError(`${where} must be a list of project names or patterns such as "acme-*"`);
+  }
+  return (v as string[]).map(normName);
+}
+
+/** Checks one entry's shape; credentials named by environment variables are read in resolveUpstream. */
+function upstreamEntry(e: unknown, where: string): UpstreamSpec & { tokenEnv?: string; passwordEnv?: string } {
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new ConfigError(`${where} must be a map with name and url (or path, or hosted: true)`);
+  const o = e as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!UPSTREAM_KEYS.includes(k)) throw new ConfigError(`${where}: unknown key "${k}" (known keys: ${UPSTREAM_KEYS.join(', ')})`);
+  if (typeof o.name !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.name)) {
+    throw new ConfigError(`${where}.name must be lower-case letters, digits and "-" (it appears in URLs), got ${JSON.stringify(o.name)}`);
+  }
+  const sources = ['url', 'path', 'hosted'].filter((k) => o[k] !== undefined && o[k] !== false);
+  if (sources.length !== 1) throw new ConfigError(`${where} ("${o.name}") needs exactly one of url, path or hosted: true`);
+  for (const k of ['token', 'tokenEnv', 'username', 'password', 'passwordEnv', 'url', 'path']) {
+    if (o[k] !== undefined && (typeof o[k] !== 'string' || o[k] === '')) throw new ConfigError(`${where}.${k} must be a non-empty string`);
+  }
+  for (const k of ['private', 'hosted']) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new ConfigError(`${where}.${k} must be true or false`);
+  const hosted = o.hosted === true;
+  if (hosted && o.private === false) throw new ConfigError(`${where}: the hosted index "${o.name}" is private by definition; remove private: false`);
+  const isPrivate = hosted || o.private === true;
+  const merge = patterns(o.merge, `${where}.merge`);
+  if (merge.length && !isPrivate) throw new ConfigError(`${where}.merge: only a private upstream's names can be merged with public ones`);
+  const token = (o.token ?? undefined) as string | undefined;
+  const user = (o.username ?? undefined) as string | undefined;
+  if ((token || o.tokenEnv) && (user || o.password || o.passwordEnv)) throw new ConfigError(`${where}: give a token or a username and password, not both`);
+  if ((hosted || o.path) && (token || o.tokenEnv || user || o.password || o.passwordEnv)) throw new ConfigError(`${where}: credentials apply only to an http(s) url`);
+  return {
+    name: o.name,
+    kind: hosted ? 'hosted' : o.path ? 'folder' : 'http',
+    url: hosted ? '' : ((o.url ?? o.path) as string),
+    private: isPrivate,
+    routes: patterns(o.routes, `${where}.routes`),
+    merge,
+    auth: token ? { token } : user || o.password ? { username: user ?? '', password: (o.password as string | undefined) ?? '' } : null,
+    fileOrigins: o.fileOrigins === undefined ? [] : (coerce('fileOrigins', 'origins', o.fileOrigins, where) as string[]),
+    tokenEnv: o.tokenEnv as string | undefined,
+    passwordEnv: o.passwordEnv as string | undefined,
+  };
+}
+
+function legacyUpstream(spec: string): UpstreamSpec {
+  const http = /^https?:\/\//i.test(spec);
+  return { name: 'default', kind: http ? 'http' : 'folder', url: spec, private: false, routes: [], merge: [], auth: null, fileOrigins: [] };
+}
+
+/** Normalizes the URL or path, moves credentials out of a URL, reads credentials named by environment variables. */
+function resolveUpstream(u: UpstreamSpec & { tokenEnv?: string; passwordEnv?: string }, env: NodeJS.ProcessEnv): UpstreamSpec {
+  const { tokenEnv, passwordEnv, ...spec } = u;
+  const fromEnv = (name: string) => {
+    const v = env[name];
+    if (!v) throw new ConfigError(`upstream "${u.name}": environment variable ${name} is not set`);
+    return v;
+  };
+  if (tokenEnv) spec.auth = { token: fromEnv(tokenEnv) };
+  if (passwordEnv) spec.auth = { username: spec.auth && 'username' in spec.auth ? spec.auth.username : '', password: fromEnv(passwordEnv) };
+  if (spec.kind === 'http' || (spec.kind === 'folder' && /^[a-z][a-z0-9+.-]*:\/\//i.test(spec.url))) {
+    let url: URL;
+    try {
+      url = new URL(spec.url);
+    } catch {
+      // The URL may hold a password: do not echo it.
+      throw new ConfigError(`upstream "${u.name}": the url is not a valid URL`);
+    }
+    if (!/^https?:$/.test(url.protocol)) throw new ConfigError(`upstream "${u.name}": the url must be http(s), or use path: for a local folder`);
+    if (url.username || url.password) {
+      if (spec.auth) throw new ConfigError(`upstream "${u.name}": credentials both in the url and as keys; keep one`);
+      spec.auth = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+      url.username = '';
+      url.password = '';
+    }
+    if (!url.pathname.endsWith('/')) url.pathname += '/';
+    spec.kind = 'http';
+    spec.url = url.href;
+  } else if (spec.kind === 'folder') {
+    spec.url = path.resolve(spec.url);
+  }
+  return spec;
 }

@@ -12,13 +12,18 @@ import { ScanAhead } from './gate/scan-ahead.js';
 import { createLogger, type Logger } from './log.js';
 import { PageCache } from './pages/cache.js';
 import { PageRenderer } from './pages/render.js';
-import { decide, policyOptions, type PolicyOptions } from './policy/decide.js';
+import { decide, knownRefusal, policyOptions, type PolicyOptions } from './policy/decide.js';
 import { FsBlobStore } from './store/blobs.js';
 import { BlobQuota } from './store/quota.js';
 import { Slots } from './gate/slots.js';
 import { openDatabase } from './store/db.js';
-import { SqliteMetadataStore } from './store/metadata.js';
-import { allowedOrigins, createUpstream } from './upstream/index.js';
+import { SqlMetadataStore } from './store/metadata.js';
+import { LeaseStore, processOwner } from './store/leases.js';
+import { JobStore } from './store/jobs.js';
+import { runsFeed } from './server/processes.js';
+import { createUpstreams, SeveralUpstreams } from './upstream/index.js';
+import { OrgStore } from './store/uploads.js';
+import { PrivateNames } from './upstream/private-names.js';
 import { createScanner } from './scan/scan.js';
 import type { Scanner } from './scan/types.js';
 import { ReviewStore } from './store/review.js';
@@ -46,23 +51,25 @@ export interface BuildOptions {
   scanner?: Scanner;
 }
 
-export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
+export async function buildDeps(config: Config, opts: BuildOptions = {}): Promise<AppDeps> {
   const log = opts.log ?? createLogger(config.logLevel);
-  const store = new SqliteMetadataStore(openDatabase(path.join(config.data, 'pywarden.db')), { coalesceMs: config.auditCoalesceSeconds * 1000 });
-  const reviews = new ReviewStore(store.db);
-  const advisories = new AdvisoryStore(store.db);
+  const db = await openDatabase(config.database, config.data);
+  const store = new SqlMetadataStore(db, { coalesceMs: config.auditCoalesceSeconds * 1000 });
+  const reviews = new ReviewStore(db);
+  const advisories = new AdvisoryStore(db);
   const metrics = new Metrics(() => reviews.queueDepth());
   const blobs = new FsBlobStore(config.data);
   const metaBlobs = new FsBlobStore(path.join(config.data, 'metadata'));
+  const org = new OrgStore(db);
+  // A new private name changes how look-alike public projects render; `renderer` is assigned below.
+  const privateNames = new PrivateNames(org, { merge: config.upstreams.flatMap((u) => u.merge), onNew: () => renderer.invalidateAll() });
+  await privateNames.refresh();
+  const ups = createUpstreams(config, org, privateNames, { maxPageBytes: config.maxPageMb * MiB });
+  const publicUpstreams = new Set(config.upstreams.filter((u) => !u.private).map((u) => u.name));
+  // Only files listed by a public upstream are checked against the private names (issue 12).
+  const fromPublic = (upstream: string | null | undefined) => !!upstream && publicUpstreams.has(upstream);
   const health = new UpstreamHealth(log);
-  const upstream = health.watch(
-    metrics.instrument(
-      createUpstream(config.upstream, config.upstreamTimeout, {
-        origins: /^https?:\/\//i.test(config.upstream) ? allowedOrigins(config.upstream, config.fileOrigins) : undefined,
-        maxPageBytes: config.maxPageMb * MiB,
-      }),
-    ),
-  );
+  const upstream = health.watch(metrics.instrument(ups.upstream));
   // Scan processes start with the first scan and stop after scanWorkerIdle seconds without one: each
   // holds tree-sitter and the classifier (about 120 MiB), which serving from the cache does not need.
   const scanner =
@@ -75,17 +82,26 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const policy = () => withReviewPolicy(policyOptions(config), reviews);
   const webhook = config.webhookUrl ? new Webhook({ url: config.webhookUrl, log, onOutcome: (outcome) => metrics.webhook.inc({ outcome }) }) : undefined;
   const renderer = new PageRenderer(
-    (page) => {
+    async (page) => {
       // One query per render of a project, not one per file.
-      const states = store.projectStates(page.project);
+      const [states, o, listedBy] = await Promise.all([store.projectStates(page.project), policy(), advisories.matcher(page.project)]);
       const projectStatus = page.status?.status ?? null;
-      const o = policy();
-      const listedBy = advisories.matcher(page.project);
+      const squat = privateNames.targetOf(page.project);
+      // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
+      const rulesOf = new Map<string, string[] | undefined>();
+      if (o.monitoredRules?.length) {
+        for (const [sha, s] of states) {
+          if (s.verdict === 'suspicious' || s.verdict === 'malicious') rulesOf.set(sha, (await store.latestVerdict(sha))?.findings.map((x) => x.rule));
+        }
+      }
       return (f) => {
         const s = states.get(f.sha256);
-        // Per-rule monitor mode needs the findings' rules, read only for held verdicts when some rule is monitored.
-        const rules = o.monitoredRules?.length && (s?.verdict === 'suspicious' || s?.verdict === 'malicious') ? store.latestVerdict(f.sha256)?.findings.map((x) => x.rule) : undefined;
-        return decide({ sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime }, { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version) }, o);
+        const rules = rulesOf.get(f.sha256);
+        return decide(
+          { sha256: f.sha256, project: page.project, version: f.version, uploadTime: f.uploadTime },
+          { verdict: s?.verdict, review: s?.review, projectStatus, rules, advisories: listedBy(f.version), imitates: squat && fromPublic(f.upstream) ? squat : undefined },
+          o,
+        );
       };
     },
     () => config.refusedListing,
@@ -102,8 +118,11 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
   const gate: Gate = new Gate({
     store, blobs, upstream, scanner, policy, log, advisories,
     maxFileSize: config.maxFileSize,
+    imitates: (file) => (fromPublic(file.upstream) ? privateNames.targetOf(file.project) : undefined),
     slots: new Slots(config.maxColdDownloads, config.coldDownloadQueue),
     quota,
+    leases: new LeaseStore(db, processOwner(), config.leaseSeconds * 1000),
+    jobs: config.scanJobs ? new JobStore(db, store) : undefined,
     onChange: (p) => renderer.invalidate(p),
     onScan: metrics.onScan,
     onDownload: metrics.onDownload,
@@ -114,12 +133,23 @@ export function buildDeps(config: Config, opts: BuildOptions = {}): AppDeps {
     },
   });
   const scanAhead = config.scanAhead ? new ScanAhead(gate, log, config.scanAheadConcurrency) : undefined;
-  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories, health };
+  // A hosted upload that passed is listed unless policy now refuses it (a scanner upgrade leaves it
+  // pending: listed, and rescanned before a byte is served); a refused one only once policy allows
+  // it (a reviewer's release, a waiver, the allow list).
+  for (const h of ups.hosted.values()) {
+    h.visible = async (u) => {
+      const file = await store.getListing(u.sha256, u.filename);
+      if (!file) return false;
+      const { decision } = await gate.peek(file);
+      return u.state === 'published' ? !knownRefusal(decision) : decision.action === 'allow';
+    };
+  }
+  return { config, store, blobs, metaBlobs, upstream, scanner, pages, renderer, gate, scanAhead, log, reviews, metrics, webhook, advisories, org, privateNames, hosted: ups.hosted, health };
 }
 
 /** Config-file lists plus the lists, waivers and rule modes reviewers keep in the database. */
-function withReviewPolicy(o: PolicyOptions, reviews: ReviewStore): PolicyOptions {
-  const x = reviews.policyExtras();
+async function withReviewPolicy(o: PolicyOptions, reviews: ReviewStore): Promise<PolicyOptions> {
+  const x = await reviews.policyExtras();
   const join = (a: string[], b: string[]) => (b.length ? [...a, ...b] : a);
   return {
     ...o,
@@ -131,7 +161,7 @@ function withReviewPolicy(o: PolicyOptions, reviews: ReviewStore): PolicyOptions
 }
 
 export async function startServer(config: Config, opts: BuildOptions = {}): Promise<Running> {
-  const deps = buildDeps(config, opts);
+  const deps = await buildDeps(config, opts);
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve(
@@ -158,6 +188,13 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   // Not awaited: a silent upstream would hold start-up for upstreamTimeout; the warning follows when it fails.
   void deps.health?.probe(deps.upstream);
   const { feed, stopWatch } = startIntel(deps);
+  // Off the request path: the private upstreams' root pages name every private project up front.
+  if (deps.upstream instanceof SeveralUpstreams) {
+    deps.upstream
+      .learnPrivateNames()
+      .then((n) => deps.log.info('private names learned', { added: n, known: deps.privateNames?.size ?? 0 }))
+      .catch((err: unknown) => deps.log.warn('could not list the private upstreams', { reason: (err as Error).message }));
+  }
   let closed = false;
   return {
     url,
@@ -176,7 +213,7 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
       await deps.webhook?.idle();
       await deps.scanner.close?.();
       await deps.upstream.close?.();
-      deps.store.close();
+      await deps.store.close();
     },
   };
 }
@@ -187,8 +224,20 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
  */
 function startIntel(deps: AppDeps): { feed?: IntelFeed; stopWatch: () => void } {
   const advisories = deps.advisories!;
-  const stopWatch = watchAdvisories(() => advisories.generation(), () => deps.renderer.invalidateAll());
-  if (!deps.config.intelUrl) return { stopWatch };
+  const stopWatch = watchAdvisories(
+    async () => {
+      // Lists, waivers and rule modes another process changed reach this one's policy here too,
+      // and its verdicts and review decisions this one's rendered listings (--processes, replicas).
+      await deps.reviews?.refreshPolicyExtras();
+      // Private names another process claimed reach this one's look-alike check (issue 12).
+      await deps.privateNames?.refresh();
+      return `${await advisories.generation()}/${await deps.store.changeStamp()}`;
+    },
+    () => deps.renderer.invalidateAll(),
+    undefined,
+    (err) => deps.log.warn('could not read advisory and policy changes', { reason: err.message }),
+  );
+  if (!deps.config.intelUrl || !runsFeed()) return { stopWatch };
   const feed = new IntelFeed({
     url: deps.config.intelUrl,
     intervalMs: deps.config.intelInterval * 1000,

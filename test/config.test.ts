@@ -53,6 +53,9 @@ describe('configuration', () => {
     [{ env: { PYWARDEN_MAX_FILE_SIZE: '2 gallons' } }, /PYWARDEN_MAX_FILE_SIZE.*"2GiB"/],
     [{ flags: { maxColdDownloads: '0' } }, /maxColdDownloads must be at least 1/],
     [{ flags: { blobQuota: '1GiB', maxFileSize: '2GiB' } }, /blobQuota .* is below maxFileSize/],
+    [{ flags: { database: 'mysql://db/pywarden' } }, /--database.*a postgres:\/\/ URL, or "" for the SQLite file/],
+    [{ env: { PYWARDEN_LEASE_SECONDS: '0' } }, /leaseSeconds must be at least 1/],
+    [{ flags: { processes: 'many' } }, /--processes.*non-negative integer/],
   ])('bad configuration says what to fix: %j', (src, message) => {
     expect(() => loadConfig({ env: {}, ...src })).toThrow(message);
   });
@@ -92,5 +95,66 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: {}, flags: { refusalContact: 'a\r\nX-Evil: 1' } })).toThrow(/"refusalContact" must be at most 80 printable ASCII characters/);
     expect(() => loadConfig({ env: {}, flags: { refusalContact: 'x'.repeat(81) } })).toThrow(/refusalContact/);
     expect(() => loadConfig({ env: {}, flags: { refusalContact: 'sécurité' } })).toThrow(/refusalContact/);
+  });
+});
+
+describe('several upstreams (issue 12)', () => {
+  it('the single upstream key is a one-entry list named "default"', () => {
+    const c = loadConfig({ env: {}, flags: { upstream: 'https://example.org/simple' } });
+    expect(c.upstreams).toEqual([{ name: 'default', kind: 'http', url: 'https://example.org/simple/', private: false, routes: [], merge: [], auth: null, fileOrigins: [] }]);
+  });
+
+  it('reads a list from the file, with credentials from the URL or from the environment', () => {
+    const file = path.join(dir, 'ups.yaml');
+    writeFileSync(
+      file,
+      [
+        'upstreams:',
+        '  - { name: acme, url: "https://bot:s%40cret@pypi.acme.test/simple", private: true, routes: ["Acme_*"], merge: [requests] }',
+        '  - { name: vendor, url: "https://vendor.test/simple/", private: true, tokenEnv: VENDOR_TOKEN }',
+        '  - { name: wheels, path: wheels }',
+        '  - { name: pypi, url: "https://pypi.org/simple/" }',
+      ].join('\n'),
+    );
+    const c = loadConfig({ file, env: { VENDOR_TOKEN: 'tok-123' } });
+    expect(c.upstreams.map((u) => [u.name, u.kind, u.url, u.private, u.auth])).toEqual([
+      ['acme', 'http', 'https://pypi.acme.test/simple/', true, { username: 'bot', password: 's@cret' }],
+      ['vendor', 'http', 'https://vendor.test/simple/', true, { token: 'tok-123' }],
+      ['wheels', 'folder', path.resolve('wheels'), false, null],
+      ['pypi', 'http', 'https://pypi.org/simple/', false, null],
+    ]);
+    expect(c.upstreams[0].routes).toEqual(['acme-*']);
+    expect(c.upstreams[0].merge).toEqual(['requests']);
+  });
+
+  it('takes the list as JSON from the environment and the command line', () => {
+    const json = JSON.stringify([{ name: 'acme', hosted: true }, { name: 'pypi', url: 'https://pypi.org/simple/' }]);
+    expect(loadConfig({ env: { PYWARDEN_UPSTREAMS: json } }).upstreams.map((u) => [u.name, u.kind, u.private])).toEqual([['acme', 'hosted', true], ['pypi', 'http', false]]);
+    expect(loadConfig({ env: {}, flags: { upstreams: json } }).upstreams).toHaveLength(2);
+  });
+
+  it.each([
+    [[{ name: 'pypi', url: 'https://pypi.org/simple/' }, { name: 'acme', url: 'https://acme.test/simple/', private: true }], /private upstream "acme" comes after public upstream "pypi"/],
+    [[{ name: 'a', url: 'https://a.test/' }, { name: 'a', path: '/x' }], /"a" is used twice/],
+    [[{ name: 'Bad Name', url: 'https://a.test/' }], /lower-case letters/],
+    [[{ name: 'a', url: 'https://a.test/', path: '/x' }], /exactly one of url, path or hosted/],
+    [[{ name: 'a', url: 'https://a.test/', merge: ['x'] }], /only a private upstream's names can be merged/],
+    [[{ name: 'a', url: 'https://a.test/', tokenEnv: 'NOPE' }], /environment variable NOPE is not set/],
+    [[{ name: 'a', path: '/x', token: 't' }], /credentials apply only to an http\(s\) url/],
+    [[{ name: 'a', url: 'https://u:p@a.test/', token: 't' }], /give a token or a username and password|both in the url and as keys/],
+    [[{ name: 'a', url: 'https://a.test/', colour: 'red' }], /unknown key "colour"/],
+  ])('refuses %j', (upstreams, message) => {
+    expect(() => loadConfig({ env: {}, flags: { upstreams } })).toThrow(message);
+  });
+
+  it('never echoes a password from a malformed upstream URL', () => {
+    let msg = '';
+    try {
+      loadConfig({ env: {}, flags: { upstreams: [{ name: 'a', url: 'https://user:hunter2@[bad/' }] } });
+    } catch (err) {
+      msg = (err as Error).message;
+    }
+    expect(msg).toMatch(/not a valid URL/);
+    expect(msg).not.toContain('hunter2');
   });
 });

@@ -2,7 +2,7 @@
 // Tokens travel only in the Authorization header, never in a cookie, so a third-party page cannot
 // make the browser send them: no CSRF hole by construction.
 import type { Context, MiddlewareHandler } from 'hono';
-import type { ReviewStore, Role } from '../store/review.js';
+import type { Role, TokenStore } from '../store/tokens.js';
 import { HttpError } from '../server/problem.js';
 import { atLeast, verifyToken, type Principal } from './tokens.js';
 
@@ -26,10 +26,10 @@ export function principal(c: Context): Principal {
 }
 
 /** 401 without a valid token (with WWW-Authenticate), 403 when the token's role is weaker than `need`. */
-export function requireRole(store: ReviewStore, need: Role, opts: { allowBasic?: boolean; realm?: string } = {}): MiddlewareHandler {
+export function requireRole(store: TokenStore, need: Role, opts: { allowBasic?: boolean; realm?: string } = {}): MiddlewareHandler {
   return async function authenticate(c, next) {
     const token = presentedToken(c.req.header('authorization'), opts.allowBasic ?? false);
-    const who = token ? verifyToken(store, token) : null;
+    const who = token ? await verifyToken(store, token) : null;
     if (!who) {
       c.header('www-authenticate', opts.allowBasic ? `Basic realm="${opts.realm ?? 'pywarden'}"` : `Bearer realm="${opts.realm ?? 'pywarden'}"`);
       throw new HttpError(401, 'unauthorized', 'Unauthorized', token ? 'the token is unknown, revoked or expired' : 'send Authorization: Bearer <token>');

@@ -3,10 +3,12 @@
 // `download` is the token for pip.conf: pages and files only, nothing of the review API, whose
 // audit log holds every client's address (issue 10 part 7).
 import { createHash, randomBytes } from 'node:crypto';
-import type { ReviewStore, Role } from '../store/review.js';
+import type { Role, TokenStore } from '../store/tokens.js';
 
-export const ROLES: Role[] = ['download', 'reader', 'reviewer', 'admin'];
-const RANK: Record<Role, number> = { download: 0, reader: 1, reviewer: 2, admin: 3 };
+export const ROLES: Role[] = ['download', 'upload', 'reader', 'reviewer', 'admin'];
+// `upload` (twine, issue 12) reads pages and files like `download` and publishes to the hosted
+// index; only it and `admin` may publish: a reviewer's token is not a release key.
+const RANK: Record<Role, number> = { download: 0, upload: 0, reader: 1, reviewer: 2, admin: 3 };
 
 export const TOKEN_PREFIX = 'pyw_';
 
@@ -21,6 +23,7 @@ export function isRole(s: unknown): s is Role {
 }
 
 export function atLeast(have: Role, need: Role): boolean {
+  if (need === 'upload') return have === 'upload' || have === 'admin';
   return RANK[have] >= RANK[need];
 }
 
@@ -42,21 +45,21 @@ export function parseExpiry(spec: string, now = Date.now()): number | null {
 export const EXPIRY_HELP = 'a duration such as 90d, 12h or 2w, or a future date such as 2027-03-01';
 
 /** Creates a token and returns it in clear: the only time it exists outside the caller's hands. */
-export function createToken(store: ReviewStore, name: string, role: Role, actor: string, expiresAt: number | null = null): { id: number; token: string } {
+export async function createToken(store: TokenStore, name: string, role: Role, actor: string, expiresAt: number | null = null): Promise<{ id: number; token: string }> {
   if (!name.trim()) throw new Error('a token needs a --name');
   if (!isRole(role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  const id = store.addToken(name.trim(), role, hashToken(token), actor, expiresAt);
+  const id = await store.add(name.trim(), role, hashToken(token), actor, expiresAt);
   return { id, token };
 }
 
 /** The principal a presented token stands for, or null when it is unknown, revoked or expired. */
-export function verifyToken(store: ReviewStore, token: string): Principal | null {
+export async function verifyToken(store: TokenStore, token: string): Promise<Principal | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
-  const row = store.tokenByHash(hashToken(token));
+  const row = await store.byHash(hashToken(token));
   if (!row) return null;
   if (row.expires_at !== null && row.expires_at <= Date.now()) return null;
   // last_used is for humans auditing tokens: a write per minute is enough (downloads may carry tokens at high rates).
-  if (!row.last_used || Date.now() - row.last_used > 60_000) store.touchToken(row.id);
+  if (!row.last_used || Date.now() - row.last_used > 60_000) await store.touch(row.id);
   return { tokenId: row.id, name: row.name, role: row.role };
 }

@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const deps = buildDeps(config);
+  const deps = await buildDeps(config);
   try {
     const source = parsed.positionals.join(' ');
     const r = await importAndRedecide({ ...deps, advisories: deps.advisories! }, loadPaths(parsed.positionals), source, 'intel-import');
@@ -83,6 +83,6 @@ export async function run(argv: string[]): Promise<number> {
     await deps.scanner.close?.();
     await deps.upstream.close?.();
     await deps.webhook?.idle();
-    deps.store.close();
+    await deps.store.close();
   }
 }

@@ -30,13 +30,11 @@ export interface RescanSummary {
 
 export async function rescanAll(d: AppDeps, opts: { refreshStatus?: boolean; actor?: string } = {}): Promise<RescanSummary> {
   const actor = opts.actor ?? 'rescan';
-  const db = d.store.db;
   const reviews = d.reviews!;
   const sum: RescanSummary = { scannerVersion: d.scanner.version, stored: 0, rescanned: 0, changed: 0, cleared: 0, held: 0, revoked: 0, keptReleased: 0, refreshed: 0 };
 
   if (opts.refreshStatus) {
-    const projects = db.prepare(`SELECT DISTINCT project FROM files WHERE stored = 1`).pluck().all() as string[];
-    for (const p of projects) {
+    for (const p of await d.store.storedProjects()) {
       try {
         await d.pages.project(p);
         sum.refreshed++;
@@ -48,33 +46,27 @@ export async function rescanAll(d: AppDeps, opts: { refreshStatus?: boolean; act
 
   // PEP 792: upstream quarantined the project (PyPI does this to malware). Revoke its files first, so
   // the rescan below does not count them as ordinary holds.
-  for (const f of reviews.filesOfProjectsWithStatus('quarantined')) {
+  for (const f of await reviews.filesOfProjectsWithStatus('quarantined')) {
     if (f.state === 'blocked' || f.state === 'confirmed') continue;
     if (f.state === 'released') {
       // A human released it; policy still refuses it while upstream quarantines the project.
       sum.keptReleased++;
       continue;
     }
-    d.store.holdForReview(f.sha256, 'blocked');
-    reviews.decide({ sha256: f.sha256, project: f.project, version: f.version, action: 'revoke', actor, reason: 'project quarantined upstream (PEP 792)', previous: f.state });
+    await d.store.holdForReview(f.sha256, 'blocked');
+    await reviews.decide({ sha256: f.sha256, project: f.project, version: f.version, action: 'revoke', actor, reason: 'project quarantined upstream (PEP 792)', previous: f.state });
     sum.revoked++;
     d.renderer.invalidate(f.project);
   }
 
-  const files = db
-    .prepare(
-      `SELECT f.sha256, (SELECT v.scanner_version FROM verdicts v WHERE v.sha256 = f.sha256 ORDER BY v.decided_at DESC, v.rowid DESC LIMIT 1) AS version,
-              (SELECT v.verdict FROM verdicts v WHERE v.sha256 = f.sha256 ORDER BY v.decided_at DESC, v.rowid DESC LIMIT 1) AS verdict
-       FROM files f WHERE f.stored = 1 ORDER BY f.sha256`,
-    )
-    .all() as { sha256: string; version: string | null; verdict: string | null }[];
+  const files = await d.store.storedWithLatestVerdict();
   sum.stored = files.length;
   for (const row of files) {
     if (row.version === d.scanner.version) continue;
-    const file = d.store.getFile(row.sha256)!;
+    const file = (await d.store.getFile(row.sha256))!;
     if ((await d.blobs.size(file.sha256)) === null) continue;
     const result = await d.scanner.scan({ path: d.blobs.path(file.sha256), filename: file.filename, sha256: file.sha256, project: file.project });
-    d.store.putVerdict(file.sha256, result);
+    await d.store.putVerdict(file.sha256, result);
     sum.rescanned++;
     if (result.verdict !== row.verdict) sum.changed++;
     const reason = `${row.verdict ?? 'none'} (${row.version ?? '-'}) -> ${result.verdict} (${result.scannerVersion})`;
@@ -94,11 +86,11 @@ export async function rescanAll(d: AppDeps, opts: { refreshStatus?: boolean; act
  * the file. Pass stored files or files with an item: the gate fetches nothing for those.
  */
 export async function redecide(d: AppDeps, file: FileRow, actor: string, reason: string, action = 'rescan'): Promise<ReviewState | 'allowed' | 'held'> {
-  const review = d.store.getReview(file.sha256);
+  const review = await d.store.getReview(file.sha256);
   if (review) return settleAfterRescan({ reviews: d.reviews!, store: d.store, gate: d.gate }, review.id, actor, reason, action);
   const r = await d.gate.ensure(file.sha256);
   if (r.decision.action === 'allow') return 'allowed';
-  d.reviews!.decide({ sha256: file.sha256, project: file.project, version: file.version, action, actor, reason, previous: null });
+  await d.reviews!.decide({ sha256: file.sha256, project: file.project, version: file.version, action, actor, reason, previous: null });
   return 'held';
 }
 
@@ -131,7 +123,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const deps = buildDeps(config);
+  const deps = await buildDeps(config);
   try {
     const sum = await rescanAll(deps, { refreshStatus: parsed.values['refresh-status'] });
     process.stdout.write(JSON.stringify(sum) + '\n');
@@ -140,6 +132,6 @@ export async function run(argv: string[]): Promise<number> {
     await deps.scanner.close?.();
     await deps.upstream.close?.();
     await deps.webhook?.idle();
-    deps.store.close();
+    await deps.store.close();
   }
 }

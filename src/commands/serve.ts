@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULTS, flagName, loadConfig, type Config } from '../config.js';
 import { startServer } from '../main.js';
+import { isClusterWorker, processCount, runPrimary } from '../server/processes.js';
 
 // One line per flag, in the order shown; the test checks that every flag the parser accepts is here.
 const FLAG_HELP: [keyof Config, string, string][] = [
@@ -9,6 +10,11 @@ const FLAG_HELP: [keyof Config, string, string][] = [
   ['port', 'P', `port (default ${DEFAULTS.port})`],
   ['upstream', 'URL|FOLDER', `upstream simple index URL or a local folder of distributions (default ${DEFAULTS.upstream})`],
   ['data', 'DIR', `SQLite file and blob store (default ${DEFAULTS.data})`],
+  ['upstreams', 'JSON', 'several upstreams, private first (a JSON list; see config/pywarden.yaml)'],
+  ['database', 'URL', 'postgres://... to share verdicts with other replicas (default: the SQLite file in --data)'],
+  ['processes', 'N', 'serving processes on the one port (default 0: one per core; 1: a single process)'],
+  ['leaseSeconds', 'N', `a dead process's download or scan is taken over after this long (default ${DEFAULTS.leaseSeconds})`],
+  ['scanJobs', 'true|false', 'queue scans for `pywarden scan-worker` processes instead of scanning here (default false)'],
   ['mode', 'enforce|monitor', 'monitor logs what would be refused and serves it'],
   ['pageTtl', 'SECONDS', `freshness of cached index pages (default ${DEFAULTS.pageTtl})`],
   ['negativeTtl', 'SECONDS', `how long "no such project" is remembered (default ${DEFAULTS.negativeTtl})`],
@@ -86,6 +92,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  const n = processCount(config);
+  if (n > 1 && !isClusterWorker()) return runPrimary(config, n);
   const running = await startServer(config);
   const stop = (signal: string) => {
     running.deps.log.info('shutting down', { signal });

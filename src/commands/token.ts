@@ -1,7 +1,6 @@
-// pywarden token create --role download|reader|reviewer|admin --name NAME [--expires 90d] [--data DIR]
+// pywarden token create --role download|upload|reader|reviewer|admin --name NAME [--expires 90d] [--data DIR]
 // pywarden token list [--data DIR] | pywarden token revoke ID [--data DIR]
 // The token is printed once; only its sha256 is stored.
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../store/db.js';
@@ -37,8 +36,9 @@ export async function run(argv: string[]): Promise<number> {
     return parsed.values.help ? 0 : 2;
   }
   let data: string;
+  let database: string;
   try {
-    data = loadConfig({ flags: parsed.values.data ? { data: parsed.values.data } : {}, file: parsed.values.config }).data;
+    ({ data, database } = loadConfig({ flags: parsed.values.data ? { data: parsed.values.data } : {}, file: parsed.values.config }));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`pywarden token: configuration error: ${err.message}\n`);
@@ -46,8 +46,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const db = openDatabase(path.join(data, 'pywarden.db'));
-  const store = new ReviewStore(db);
+  const db = await openDatabase(database, data);
+  const store = new ReviewStore(db).tokens;
   const actor = `cli:${process.env.USER ?? 'unknown'}`;
   try {
     if (sub === 'create') {
@@ -65,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
           return 2;
         }
       }
-      const { id, token } = createToken(store, name, role, actor, expiresAt);
+      const { id, token } = await createToken(store, name, role, actor, expiresAt);
       const until = expiresAt === null ? 'no expiry' : `expires ${new Date(expiresAt).toISOString()}`;
       process.stderr.write(`token ${id} for "${name}" (${role}, ${until}); it is shown once, store it now:\n`);
       process.stdout.write(token + '\n');
@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (sub === 'list') {
       const now = Date.now();
-      for (const t of store.tokens()) {
+      for (const t of await store.list()) {
         const state = t.revoked_at ? 'revoked' : t.expires_at !== null && t.expires_at <= now ? 'expired' : t.last_used ? `last used ${new Date(t.last_used).toISOString()}` : 'never used';
         const expiry = t.expires_at === null ? 'no expiry' : `expires ${new Date(t.expires_at).toISOString()}`;
         process.stdout.write(`${t.id}\t${t.role}\t${t.name}\tcreated ${new Date(t.created_at).toISOString()}\t${expiry}\t${state}\n`);
@@ -85,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write('pywarden token revoke: give the token id (see "pywarden token list")\n');
         return 2;
       }
-      if (!store.revokeToken(Number(arg), actor)) {
+      if (!(await store.revoke(Number(arg), actor))) {
         process.stderr.write(`pywarden token revoke: no live token ${arg}\n`);
         return 1;
       }
@@ -95,6 +95,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`pywarden token: unknown sub-command "${sub}"\n${usage}\n`);
     return 2;
   } finally {
-    db.close();
+    await db.close();
   }
 }

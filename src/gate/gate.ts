@@ -14,15 +14,18 @@ import type { Upstream } from '../upstream/types.js';
 import { UpstreamError } from '../upstream/types.js';
 import { decide, type Decision, type PolicyOptions } from '../policy/decide.js';
 import type { Logger } from '../log.js';
+import type { LeaseStore } from '../store/leases.js';
+import type { JobStore } from '../store/jobs.js';
+import { BusyError } from './slots.js';
 
 export interface GateDeps {
   store: MetadataStore;
   blobs: BlobStore;
   upstream: Upstream;
   scanner: Scanner;
-  policy: () => PolicyOptions;
+  policy: () => Promise<PolicyOptions>;
   /** Known-malicious advisories: ids of those that list a project's version (absent: none). */
-  advisories?: { match(project: string, version: string | null): string[] };
+  advisories?: { match(project: string, version: string | null): Promise<string[]> };
   log: Logger;
   /** Called when something that changes how a project's page renders was recorded. */
   onChange?: (project: string) => void;
@@ -31,12 +34,20 @@ export interface GateDeps {
   onDownload?: (bytes: number, ms: number) => void;
   /** A file was newly held (or moved to another held state): the review webhook listens here. */
   onHold?: (file: FileRow, review: ReviewRow, decision: Decision) => void;
+  /** The private name a listed public file's project imitates (issue 12); absent: none checked. */
+  imitates?: (file: FileRow) => string | undefined;
   /** Largest file downloaded, in bytes (issue 10); absent: no limit. */
   maxFileSize?: number;
   /** Bounds cold downloads running at once; absent: no bound. */
   slots?: Slots;
   /** The blob store quota; absent: no quota. */
   quota?: BlobQuota;
+  /** Single-flight across processes and replicas sharing the database; absent: this process only. */
+  leases?: LeaseStore;
+  /** Scans as jobs for `pywarden scan-worker` processes; absent: this process scans. */
+  jobs?: JobStore;
+  /** How long a request waits for a scan job's verdict before it is told to come back (503). */
+  scanWaitMs?: number;
 }
 
 export interface GateResult {
@@ -44,6 +55,13 @@ export interface GateResult {
   decision: Decision;
   verdict?: VerdictRow;
   review?: ReviewRow;
+}
+
+export interface Peek {
+  decision: Decision;
+  verdict?: VerdictRow;
+  review?: ReviewRow;
+  advisories: string[];
 }
 
 const HELD_STATE: Record<'quarantine' | 'block', ReviewState> = { quarantine: 'quarantined', block: 'blocked' };
@@ -55,14 +73,18 @@ export class Gate {
   constructor(private readonly d: GateDeps) {}
 
   /** What policy says about a listed file right now, without fetching anything. */
-  peek(file: FileRow): { decision: Decision; verdict?: VerdictRow; review?: ReviewRow; advisories: string[] } {
-    const verdict = this.d.store.getVerdict(file.sha256, this.d.scanner.version);
-    const review = this.d.store.getReview(file.sha256);
-    const advisories = this.d.advisories?.match(file.project, file.version) ?? [];
+  async peek(file: FileRow): Promise<Peek> {
+    const [verdict, review, advisories, projectStatus, policy] = await Promise.all([
+      this.d.store.getVerdict(file.sha256, this.d.scanner.version),
+      this.d.store.getReview(file.sha256),
+      this.d.advisories?.match(file.project, file.version) ?? [],
+      this.d.store.projectStatus(file.project),
+      this.d.policy(),
+    ]);
     const decision = decide(
       { sha256: file.sha256, project: file.project, version: file.version, uploadTime: file.upload_time },
-      { verdict: verdict?.verdict, review: review?.state, projectStatus: this.d.store.projectStatus(file.project), rules: verdict?.findings.map((f) => f.rule), advisories },
-      this.d.policy(),
+      { verdict: verdict?.verdict, review: review?.state, projectStatus, rules: verdict?.findings.map((f) => f.rule), advisories, imitates: this.d.imitates?.(file) },
+      policy,
     );
     return { decision, verdict, review, advisories };
   }
@@ -73,29 +95,29 @@ export class Gate {
    */
   async ensure(sha256: string, listed?: FileRow): Promise<GateResult> {
     // Callers that already read the row (the file route) pass it: one SQLite read less per download.
-    let file = listed ?? this.d.store.getFile(sha256);
+    let file = listed ?? (await this.d.store.getFile(sha256));
     if (!file) throw new NotListedError(sha256);
-    let state = this.peek(file);
+    let state = await this.peek(file);
     // Refused whatever the bytes say (deny list, known-malicious advisory, upstream quarantine, cooldown, confirmed block):
     // no need to fetch, unless monitor mode will serve it anyway.
     const refusedWithoutBytes = state.decision.action !== 'allow' && state.decision.source !== 'pending' && state.decision.source !== 'verdict';
     const needBytes = !(refusedWithoutBytes && state.decision.enforced);
     if (needBytes && (!state.verdict || !file.stored)) {
       await this.fetchAndScan(file);
-      file = this.d.store.getListing(sha256, file.filename)!;
-      state = this.peek(file);
+      file = (await this.d.store.getListing(sha256, file.filename))!;
+      state = await this.peek(file);
     }
-    const review = this.recordHold(file, state);
+    const review = await this.recordHold(file, state);
     return { file, decision: state.decision, verdict: state.verdict, review };
   }
 
-  private recordHold(file: FileRow, { decision, verdict, review }: ReturnType<Gate['peek']>): ReviewRow | undefined {
+  private async recordHold(file: FileRow, { decision, verdict, review }: Peek): Promise<ReviewRow | undefined> {
     // Cooldown is temporary and not a finding: it opens no review item.
     if (decision.action === 'allow' || decision.source === 'cooldown') return review;
     if (review && (review.state === 'released' || review.state === 'confirmed')) return review;
     const state: ReviewState = decision.source === 'verdict' && verdict?.verdict === 'error' ? 'error' : HELD_STATE[decision.action];
     if (review?.state === state) return review;
-    const row = this.d.store.holdForReview(file.sha256, state);
+    const row = await this.d.store.holdForReview(file.sha256, state);
     this.d.onChange?.(file.project);
     this.d.onHold?.(file, row, decision);
     return row;
@@ -110,10 +132,35 @@ export class Gate {
     return p;
   }
 
+  /**
+   * Across processes: whoever holds the file's lease downloads and scans it; the others wait for
+   * its verdict, and take the lease over if its holder dies (it stops renewing) or gives up.
+   */
   private async doFetchAndScan(file: FileRow): Promise<void> {
+    const leases = this.d.leases;
+    if (!leases) return this.fetchAndScanHere(file);
+    const name = `fetch:${file.sha256}`;
+    for (let wait = 20; ; wait = Math.min(wait * 2, 250)) {
+      const now = (await this.d.store.getListing(file.sha256, file.filename)) ?? file;
+      if (now.stored && (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) && (await this.d.blobs.size(file.sha256)) !== null) return;
+      const lease = await leases.acquire(name);
+      if (lease) {
+        try {
+          return await this.fetchAndScanHere(now);
+        } finally {
+          // Not released (the database is away): it expires after leaseSeconds like a dead holder's.
+          await lease.release().catch((err: Error) => this.d.log.warn('could not release a lease', { lease: name, reason: err.message }));
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  private async fetchAndScanHere(file: FileRow): Promise<void> {
     const present = (await this.d.blobs.size(file.sha256)) !== null && (file.stored === 1 || (await this.adoptBlob(file)));
     if (!present) await this.download(file);
-    if (this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
+    if (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
+    if (this.d.jobs) return this.awaitScanJob(file, this.d.jobs);
     const result = await this.d.scanner.scan({
       path: this.d.blobs.path(file.sha256),
       filename: file.filename,
@@ -121,10 +168,25 @@ export class Gate {
       project: file.project,
     });
     // The verdict is recorded before any byte is served.
-    this.d.store.putVerdict(file.sha256, result);
+    await this.d.store.putVerdict(file.sha256, result);
     this.d.onScan?.(result.verdict, result.ms);
     this.d.log.info('scanned', { sha256: file.sha256, filename: file.filename, verdict: result.verdict, score: result.score, ms: Math.round(result.ms), findings: result.findings.length, reason: result.reason });
     this.d.onChange?.(file.project);
+  }
+
+  /** Queues the scan for the scanner tier and waits for its verdict; until there is one, nothing is served. */
+  private async awaitScanJob(file: FileRow, jobs: JobStore): Promise<void> {
+    const version = this.d.scanner.version;
+    await jobs.enqueue(file.sha256, version, file.filename, file.project);
+    const deadline = Date.now() + (this.d.scanWaitMs ?? 600_000);
+    for (let wait = 20; ; wait = Math.min(wait * 2, 250)) {
+      if (await this.d.store.getVerdict(file.sha256, version)) {
+        this.d.onChange?.(file.project);
+        return;
+      }
+      if (Date.now() > deadline) throw new BusyError(`${file.filename} is waiting for a scan worker; try again shortly`, 10);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 
   /**
@@ -136,7 +198,7 @@ export class Gate {
     const hash = createHash('sha256');
     await pipeline(this.d.blobs.read(file.sha256), hash);
     if (hash.digest('hex') === file.sha256) {
-      this.d.store.markStored(file.sha256);
+      await this.d.store.markStored(file.sha256);
       this.d.log.info('adopted stored blob', { sha256: file.sha256, filename: file.filename });
       return true;
     }
@@ -160,7 +222,7 @@ export class Gate {
     try {
       room = quota ? await quota.reserve(listed ?? 0, file.filename) : undefined;
       tmp = this.d.blobs.createTemp();
-      const { body, length } = await this.d.upstream.open(file.upstream_url);
+      const { body, length } = await this.d.upstream.open(file.upstream_url, file.upstream);
       const declared =
         length === null ? null
         : length > max ? new UpstreamError('too-large', `upstream declares ${length} bytes for ${file.filename}, over the ${max} byte limit (maxFileSize)`)
@@ -201,7 +263,7 @@ export class Gate {
       }
       await this.d.blobs.commit(tmp.path, file.sha256);
       if (quota && room) quota.commit(room, bytes);
-      this.d.store.markStored(file.sha256);
+      await this.d.store.markStored(file.sha256);
       this.d.onDownload?.(bytes, performance.now() - started);
     } catch (err) {
       if (tmp) await this.d.blobs.abandon(tmp);

@@ -21,6 +21,8 @@ export interface IndexFile {
   provenance?: string | null;
   /** data-gpg-sig (legacy PEP 503). */
   gpgSig?: boolean;
+  /** The named upstream whose page listed it (set when there are several; never rendered). */
+  upstream?: string;
 }
 
 /** PEP 792 project status; `status` is active | archived | quarantined | deprecated (others kept as given). */

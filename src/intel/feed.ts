@@ -115,14 +115,17 @@ export class IntelFeed {
  * Polls the store's change counter so pages rendered by this process stop listing files that an
  * import in another process (`pywarden intel import`) refused. One indexed query per period.
  */
-export function watchAdvisories(generation: () => number, onChange: () => void, periodMs = 5000): () => void {
-  let seen = generation();
+export function watchAdvisories(generation: () => Promise<number | string>, onChange: () => void, periodMs = 5000, onError?: (err: Error) => void): () => void {
+  let seen: number | string | undefined;
+  void generation().then((g) => (seen ??= g), (err: Error) => onError?.(err));
   const t = setInterval(() => {
-    const g = generation();
-    if (g !== seen) {
-      seen = g;
-      onChange();
-    }
+    generation().then(
+      (g) => {
+        if (seen !== undefined && g !== seen) onChange();
+        seen = g;
+      },
+      (err: Error) => onError?.(err),
+    );
   }, periodMs);
   t.unref();
   return () => clearInterval(t);

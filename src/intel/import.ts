@@ -38,9 +38,9 @@ export async function importDocuments(docs: AsyncIterable<Loaded>, advisories: A
   const problems: ImportResult['problems'] = [];
   const projects = new Set<string>();
   let batch: Advisory[] = [];
-  const flush = () => {
+  const flush = async () => {
     if (!batch.length) return;
-    const r = advisories.applyBatch(batch, source);
+    const r = await advisories.applyBatch(batch, source);
     for (const o of r.outcomes) counts[o]++;
     for (const p of r.projects) projects.add(p);
     batch = [];
@@ -60,10 +60,10 @@ export async function importDocuments(docs: AsyncIterable<Loaded>, advisories: A
     else if (p.kind === 'not-malicious') counts.skippedNotMalicious++;
     else {
       batch.push(p.advisory);
-      if (batch.length >= BATCH) flush();
+      if (batch.length >= BATCH) await flush();
     }
   }
-  flush();
+  await flush();
   return { counts, problems, projects };
 }
 
@@ -75,15 +75,15 @@ export async function redecideProjects(d: AppDeps, projects: Iterable<string>, a
   let redecided = 0;
   let refused = 0;
   for (const project of projects) {
-    for (const [sha256, state] of d.store.projectStates(project)) {
-      const file = d.store.getFile(sha256)!;
+    for (const [sha256, state] of await d.store.projectStates(project)) {
+      const file = (await d.store.getFile(sha256))!;
       if (!file.stored && !state.review) continue;
-      const { advisories } = d.gate.peek(file);
+      const { advisories } = await d.gate.peek(file);
       if (!advisories.length && state.review !== 'blocked') continue;
       const reason = advisories.length ? `listed by ${advisories.join(', ')}` : 'no advisory lists it now';
       await redecide(d, file, actor, reason, 'intel');
       redecided++;
-      if (d.gate.peek(file).decision.action !== 'allow') refused++;
+      if ((await d.gate.peek(file)).decision.action !== 'allow') refused++;
     }
     d.renderer.invalidate(project);
   }
@@ -97,7 +97,7 @@ export async function importAndRedecide(d: AppDeps & { advisories: AdvisoryStore
   result.counts.redecided = r.redecided;
   result.counts.refused = r.refused;
   const c = result.counts;
-  d.reviews?.decide({ action: 'intel-import', actor, reason: `${source}: ${summarize(c)}`, previous: null });
+  await d.reviews?.decide({ action: 'intel-import', actor, reason: `${source}: ${summarize(c)}`, previous: null });
   return result;
 }
 

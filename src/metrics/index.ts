@@ -27,20 +27,24 @@ export class Metrics {
   readonly bytesDownloaded = this.registry.register(new Counter('pywarden_upstream_bytes_total', 'Distribution bytes fetched from upstream.'));
   readonly webhook = this.registry.register(new Counter('pywarden_webhook_deliveries_total', 'Webhook deliveries by outcome.'));
 
-  constructor(queueDepth?: () => Record<string, number>) {
+  /** Review queue depth as last read from the store: read before each scrape, the gauge reports it. */
+  private depth: Record<string, number> = {};
+
+  constructor(private readonly queueDepth?: () => Promise<Record<string, number>>) {
     // Unlabelled counters show 0 from the first scrape, so rate() works before the first byte.
     this.bytesServed.inc({}, 0);
     this.bytesDownloaded.inc({}, 0);
     if (queueDepth) {
       this.registry.register(
         new Gauge('pywarden_review_queue_depth', 'Review items by state.', (set) => {
-          for (const [state, n] of Object.entries(queueDepth())) set({ state }, n);
+          for (const [state, n] of Object.entries(this.depth)) set({ state }, n);
         }),
       );
     }
   }
 
-  render(): string {
+  async render(): Promise<string> {
+    if (this.queueDepth) this.depth = await this.queueDepth();
     return this.registry.render();
   }
 

@@ -135,8 +135,8 @@ export class PageCache {
     return p;
   }
 
-  private loadPersisted(project: string): CachedProject | undefined {
-    const row = this.store.getPage(project);
+  private async loadPersisted(project: string): Promise<CachedProject | undefined> {
+    const row = await this.store.getPage(project);
     if (!row) return undefined;
     try {
       const cached = JSON.parse(row.body) as CachedProject;
@@ -153,7 +153,7 @@ export class PageCache {
   }
 
   private async refresh(project: string): Promise<PageLookup<CachedProject> | null> {
-    const cached = this.projects.get(project) ?? this.loadPersisted(project);
+    const cached = this.projects.get(project) ?? (await this.loadPersisted(project));
     let res;
     const started = performance.now();
     try {
@@ -185,18 +185,18 @@ export class PageCache {
     }
     const serial = plausibleSerial(res.serial);
     if (res.serial !== null && serial === null) this.log.warn('upstream sent an implausible serial; ignored', { project, serial: String(res.serial) });
-    if (cached && cached.serial !== null && serial !== null && serial < cached.serial && this.keepDespiteOlderSerial(project, cached, serial)) {
+    if (cached && cached.serial !== null && serial !== null && serial < cached.serial && (await this.keepDespiteOlderSerial(project, cached, serial))) {
       return { page: cached, stale: false };
     }
-    const page = this.proxy(project, res.page, res.etag, serial);
+    const page = await this.proxy(project, res.page, res.etag, serial);
     const json = JSON.stringify(page);
     this.remember(project, page, json);
-    this.store.putPage(project, json, page.etag, page.serial);
+    await this.store.putPage(project, json, page.etag, page.serial);
     return { page, stale: false };
   }
 
   /** PyPI's X-PyPI-Last-Serial: a lagging mirror must not take a project back in time, but only for a bounded while. */
-  private keepDespiteOlderSerial(project: string, cached: CachedProject, serial: number): boolean {
+  private async keepDespiteOlderSerial(project: string, cached: CachedProject, serial: number): Promise<boolean> {
     const now = Date.now();
     const r = cached.regression ?? { since: now, tries: 0 };
     r.tries++;
@@ -208,12 +208,12 @@ export class PageCache {
     cached.regression = r;
     cached.fetchedAt = now;
     // Persisted too, so neither an eviction nor a restart restarts the count.
-    this.store.putPage(project, JSON.stringify(cached), cached.etag, cached.serial);
+    await this.store.putPage(project, JSON.stringify(cached), cached.etag, cached.serial);
     return true;
   }
 
   /** Records the listed files and rewrites their URLs to the proxy. */
-  private proxy(project: string, up: ProjectPage, etag: string | null, serial: number | null): CachedProject {
+  private async proxy(project: string, up: ProjectPage, etag: string | null, serial: number | null): Promise<CachedProject> {
     const quarantined = up.status?.status === 'quarantined';
     const files: ProxiedFile[] = [];
     const records: NewFile[] = [];
@@ -236,6 +236,7 @@ export class PageCache {
         upstreamUrl: f.url,
         uploadTime: f.uploadTime ?? null,
         metadataSha256: upstreamMeta?.sha256?.toLowerCase() ?? null,
+        upstream: f.upstream ?? null,
       });
       files.push({
         ...f,
@@ -247,8 +248,8 @@ export class PageCache {
       });
     }
     if (skipped) this.log.warn('files without a sha256 are not offered', { project, skipped });
-    this.store.upsertProject(project, up.status?.status ?? null);
-    this.store.upsertFiles(project, records);
+    await this.store.upsertProject(project, up.status?.status ?? null);
+    await this.store.upsertFiles(project, records);
     return {
       project,
       name: up.name || project,

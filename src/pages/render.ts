@@ -17,7 +17,7 @@ export interface Rendered {
 }
 
 /** Policy for one listed file at render time (no fetching): the server wires store + policy in. */
-export type ListingDecider = (page: CachedProject) => (file: CachedProject['files'][number]) => Decision;
+export type ListingDecider = (page: CachedProject) => Promise<(file: CachedProject['files'][number]) => Decision>;
 
 export class PageRenderer {
   private readonly cache: LRUCache<string, Rendered & { key: string }>;
@@ -41,14 +41,14 @@ export class PageRenderer {
     this.cache.clear();
   }
 
-  project(page: CachedProject, format: Format): Rendered {
+  async project(page: CachedProject, format: Format): Promise<Rendered> {
     const key = `${page.project}\0${format}`;
     const stamp = `${page.revision}:${this.generation.get(page.project) ?? 0}:${this.listing()}`;
     const hit = this.cache.get(key);
     if (hit && hit.key === stamp) return hit; // fast path
     const out: ProjectPage = {
       name: page.name,
-      files: this.visibleFiles(page),
+      files: await this.visibleFiles(page),
       versions: page.versions ?? deriveVersions(page),
       lastSerial: page.lastSerial,
       status: page.status,
@@ -69,8 +69,8 @@ export class PageRenderer {
     return rendered;
   }
 
-  private visibleFiles(page: CachedProject): IndexFile[] {
-    const decide = this.decider(page);
+  private async visibleFiles(page: CachedProject): Promise<IndexFile[]> {
+    const decide = await this.decider(page);
     const decisions = page.files.map((f) => decide(f));
     // Measured with pip 18.1, 23.2.1 and 24.2 (test/e2e/refusals.test.ts): no pip prints anything
     // about a page it could not use or a project with no usable files ("from versions: none"),

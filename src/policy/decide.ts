@@ -15,6 +15,8 @@ export type DecisionSource =
   | 'cooldown'
   | 'upstream-quarantine'
   | 'waiver'
+  /** A public project whose name imitates a private one (issue 12). */
+  | 'private-name'
   | 'pending';
 
 export interface Decision {
@@ -41,6 +43,8 @@ export interface Knowledge {
   rules?: string[];
   /** Ids of known-malicious advisories (OSV, e.g. MAL-2024-1234) that list this name and version. */
   advisories?: string[];
+  /** The organisation's private name that this public project's name imitates or takes (issue 12). */
+  imitates?: string;
 }
 
 /** A reviewer's time-boxed exception: a project, a project version, or one sha256 of it. */
@@ -119,7 +123,8 @@ export function inCooldown(uploadTime: string | null | undefined, hours: number,
  * Precedence, strongest first: a denied sha256 / project / version; a known-malicious advisory (it
  * names a release, not a guess, so it beats a reviewer's release, a waiver and the allow list; a wrong
  * one is lifted by importing its withdrawn record); upstream quarantine (PEP 792);
- * a reviewer's decision, an allow-list entry or a live waiver; the cooldown; the scanner's verdict.
+ * a reviewer's decision, an allow-list entry or a live waiver; a public name imitating a private
+ * one; the cooldown; the scanner's verdict.
  * `verdict` undefined means "not scanned yet": the caller must scan before serving (action 'quarantine', source 'pending').
  */
 export function decide(f: FileFacts, k: Knowledge, o: PolicyOptions, now = Date.now()): Decision {
@@ -138,6 +143,8 @@ export function decide(f: FileFacts, k: Knowledge, o: PolicyOptions, now = Date.
   if (k.review === 'released') return d('allow', 'review', 'released by a reviewer');
   if (listed(o.allow, f, true)) return d('allow', 'allowlist', 'allowed by policy');
   if (o.waivers?.some((w) => waives(w, f, now))) return d('allow', 'waiver', 'waived by a reviewer');
+  // Held whatever its bytes say: the name is the attack (a public look-alike of a private project).
+  if (k.imitates) return d('quarantine', 'private-name', `public project named like private project ${k.imitates}`);
   if (inCooldown(f.uploadTime, o.cooldownHours, now)) return d('quarantine', 'cooldown', `uploaded less than ${o.cooldownHours} h ago`);
   if (!k.verdict) return d('quarantine', 'pending', 'not scanned yet');
   const v = VERDICT_ACTION[k.verdict];

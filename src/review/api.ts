@@ -32,9 +32,9 @@ const ORDERS: QueueOrder[] = ['score', 'outlier', 'newest', 'requested'];
 const normName = (s: string) => s.replace(/[-_.]+/g, '-').toLowerCase();
 
 export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
-  const reader = requireRole(d.reviews, 'reader');
-  const reviewer = requireRole(d.reviews, 'reviewer');
-  const admin = requireRole(d.reviews, 'admin');
+  const reader = requireRole(d.reviews.tokens, 'reader');
+  const reviewer = requireRole(d.reviews.tokens, 'reviewer');
+  const admin = requireRole(d.reviews.tokens, 'admin');
   const api = '/-/api';
 
   // Nothing under /-/api/ may be cached by a browser or a shared proxy.
@@ -45,12 +45,12 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
 
   app.get(`${api}/whoami`, reader, (c) => c.json(principal(c)));
 
-  app.get(`${api}/queue`, reader, (c) => {
+  app.get(`${api}/queue`, reader, async (c) => {
     const q = c.req.query();
     const states = q.state ? q.state.split(',') : undefined;
     if (states?.some((s) => !(ALL_STATES as string[]).includes(s) && s !== 'cleared')) bad(`state must be among ${ALL_STATES.join(', ')}, cleared`);
     if (q.order && !ORDERS.includes(q.order as QueueOrder)) bad(`order must be one of ${ORDERS.join(', ')}`);
-    const result = d.reviews.queue({
+    const result = await d.reviews.queue({
       states: states as ReviewState[] | undefined,
       project: q.project ? normName(q.project) : undefined,
       rule: q.rule || undefined,
@@ -61,10 +61,12 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
       offset: q.offset ? int(q.offset, 'offset') : undefined,
     });
     // Policy per row, so a file held by a list or an advisory (no rule fired) still says why.
-    const items = result.items.map((it) => {
-      const file = d.store.getFile(it.sha256);
-      return file ? { ...it, policy: policyNow(d, file).policy } : it;
-    });
+    const items = await Promise.all(
+      result.items.map(async (it) => {
+        const file = await d.store.getFile(it.sha256);
+        return file ? { ...it, policy: (await policyNow(d, file)).policy } : it;
+      }),
+    );
     return c.json({ ...result, items });
   });
 
@@ -84,35 +86,35 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     const id = reviewId(c.req.param('id'));
     const body = await jsonBody(c);
     const reason = text(body.reason, 'reason', true)!;
-    const item = d.reviews.item(id);
+    const item = await d.reviews.item(id);
     if (!item) throw new HttpError(404, 'no-such-item', 'Not Found', `no review item Q-${id}`);
     if (item.state === to) throw new HttpError(409, 'already-' + to, 'Conflict', `Q-${id} is already ${to}`);
     const who = principal(c);
-    const { previous } = d.reviews.setState(id, to, { sha256: item.sha256, project: item.project, version: item.version, action, actor: who.name, reason });
+    const { previous } = await d.reviews.setState(id, to, { sha256: item.sha256, project: item.project, version: item.version, action, actor: who.name, reason });
     d.renderer.invalidate(item.project);
     d.log.info('review decision', { reviewId: item.id, action, actor: who.name, previous, filename: item.filename });
-    return c.json({ item: d.reviews.item(id), previous });
+    return c.json({ item: await d.reviews.item(id), previous });
   }
 
   app.post(`${api}/items/:id/rescan`, reviewer, async (c) => {
     const id = reviewId(c.req.param('id'));
-    const item = d.reviews.item(id);
+    const item = await d.reviews.item(id);
     if (!item) throw new HttpError(404, 'no-such-item', 'Not Found', `no review item Q-${id}`);
-    const file = d.store.getFile(item.sha256)!;
+    const file = (await d.store.getFile(item.sha256))!;
     if (!file.stored || (await d.blobs.size(file.sha256)) === null) {
       throw new HttpError(409, 'not-stored', 'Conflict', `${file.filename} is not in the blob store; it is fetched again when a client asks for it`);
     }
     const result = await d.scanner.scan({ path: d.blobs.path(file.sha256), filename: file.filename, sha256: file.sha256, project: file.project });
-    d.store.putVerdict(file.sha256, result);
+    await d.store.putVerdict(file.sha256, result);
     const who = principal(c);
-    const outcome = settleAfterRescan(d, id, who.name, `${item.verdict ?? 'none'} (${item.scannerVersion ?? '-'}) -> ${result.verdict} (${result.scannerVersion})`);
+    const outcome = await settleAfterRescan(d, id, who.name, `${item.verdict ?? 'none'} (${item.scannerVersion ?? '-'}) -> ${result.verdict} (${result.scannerVersion})`);
     d.renderer.invalidate(file.project);
-    return c.json({ item: d.reviews.item(id), verdict: result.verdict, score: result.score, findings: result.findings.length, state: outcome });
+    return c.json({ item: await d.reviews.item(id), verdict: result.verdict, score: result.score, findings: result.findings.length, state: outcome });
   });
 
   // ---- waivers ----
 
-  app.get(`${api}/waivers`, reader, (c) => c.json({ waivers: d.reviews.waivers(c.req.query('all') === '1').map(times) }));
+  app.get(`${api}/waivers`, reader, async (c) => c.json({ waivers: (await d.reviews.waivers(c.req.query('all') === '1')).map(times) }));
 
   app.post(`${api}/waivers`, reviewer, async (c) => {
     const body = await jsonBody(c);
@@ -122,7 +124,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     if (sha256 && !SHA_RE.test(sha256)) bad('sha256 must be 64 hex digits');
     if (sha256) {
       // A waiver by sha256 needs no project: take it from the file (and refuse a mismatch).
-      const f = d.store.getFile(sha256);
+      const f = await d.store.getFile(sha256);
       if (!f) throw new HttpError(404, 'not-listed', 'Not Found', `no listed file has sha256 ${sha256}`);
       if (project && normName(project) !== f.project) bad(`sha256 ${sha256} belongs to ${f.project}, not ${project}`);
       project = f.project;
@@ -131,7 +133,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     if (!project) bad('a waiver needs a project (and optionally a version or a sha256)');
     const justification = text(body.justification, 'justification', true)!;
     const expiresAt = expiry(body);
-    const w = d.reviews.addWaiver({ project: normName(project!), version, sha256, expiresAt, justification, actor: principal(c).name });
+    const w = await d.reviews.addWaiver({ project: normName(project!), version, sha256, expiresAt, justification, actor: principal(c).name });
     d.renderer.invalidate(w.project);
     // Downloads check the expiry on every request; the rendered listing is re-rendered when it passes.
     invalidateAt(d.renderer, w.project, expiresAt);
@@ -140,7 +142,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
 
   const revokeWaiver = async (c: Context) => {
     const body = c.req.method === 'DELETE' ? {} : await jsonBody(c);
-    const w = d.reviews.revokeWaiver(int(c.req.param('id')!, 'id'), principal(c).name, text(body.reason, 'reason', false) ?? null);
+    const w = await d.reviews.revokeWaiver(int(c.req.param('id')!, 'id'), principal(c).name, text(body.reason, 'reason', false) ?? null);
     if (!w) throw new HttpError(404, 'no-such-waiver', 'Not Found', 'no live waiver with that id');
     d.renderer.invalidate(w.project);
     return c.json({ waiver: times(w) });
@@ -150,7 +152,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
 
   // ---- allow and deny lists (the config file's entries are shown read-only) ----
 
-  app.get(`${api}/lists`, reader, (c) => c.json({ entries: d.reviews.listEntries().map(times) }));
+  app.get(`${api}/lists`, reader, async (c) => c.json({ entries: (await d.reviews.listEntries()).map(times) }));
 
   app.post(`${api}/lists`, admin, async (c) => {
     const body = await jsonBody(c);
@@ -159,30 +161,30 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     if (list !== 'allow' && list !== 'deny') bad('list must be "allow" or "deny"');
     if (kind !== 'projects' && kind !== 'versions' && kind !== 'sha256') bad('kind must be "projects", "versions" or "sha256"');
     const value = listValue(kind, text(body.value, 'value', true)!);
-    const { entry, created } = d.reviews.addListEntry(list, kind, value, text(body.reason, 'reason', false) ?? null, principal(c).name);
-    invalidateFor(kind, value);
+    const { entry, created } = await d.reviews.addListEntry(list, kind, value, text(body.reason, 'reason', false) ?? null, principal(c).name);
+    await invalidateFor(kind, value);
     return c.json({ entry: times(entry) }, created ? 201 : 200);
   });
 
   app.delete(`${api}/lists/:id`, admin, async (c) => {
-    const e = d.reviews.removeListEntry(int(c.req.param('id'), 'id'), principal(c).name, c.req.query('reason') ?? null);
+    const e = await d.reviews.removeListEntry(int(c.req.param('id'), 'id'), principal(c).name, c.req.query('reason') ?? null);
     if (!e) throw new HttpError(404, 'no-such-entry', 'Not Found', 'no list entry with that id');
-    invalidateFor(e.kind, e.value);
+    await invalidateFor(e.kind, e.value);
     return c.json({ removed: times(e) });
   });
 
-  function invalidateFor(kind: ListKind, value: string): void {
+  async function invalidateFor(kind: ListKind, value: string): Promise<void> {
     if (kind === 'projects') d.renderer.invalidate(value);
     else if (kind === 'versions') d.renderer.invalidate(value.split('==')[0]);
     else {
-      const f = d.store.getFile(value);
+      const f = await d.store.getFile(value);
       if (f) d.renderer.invalidate(f.project);
     }
   }
 
   // ---- per-rule policy mode ----
 
-  app.get(`${api}/rules`, reader, (c) => c.json({ rules: d.reviews.ruleModes().map(times) }));
+  app.get(`${api}/rules`, reader, async (c) => c.json({ rules: (await d.reviews.ruleModes()).map(times) }));
 
   app.put(`${api}/rules/:rule`, admin, async (c) => {
     const rule = c.req.param('rule');
@@ -190,7 +192,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     const body = await jsonBody(c);
     const mode = body.mode as RuleMode;
     if (mode !== 'enforce' && mode !== 'monitor') bad('mode must be "enforce" or "monitor"');
-    const { previous } = d.reviews.setRuleMode(rule, mode, principal(c).name, text(body.reason, 'reason', false) ?? null);
+    const { previous } = await d.reviews.setRuleMode(rule, mode, principal(c).name, text(body.reason, 'reason', false) ?? null);
     // Which projects a rule touches is not indexed: re-render every page.
     d.renderer.invalidateAll();
     return c.json({ rule, mode, previous });
@@ -198,14 +200,14 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
 
   // ---- audit ----
 
-  app.get(`${api}/audit/decisions`, reader, (c) => {
+  app.get(`${api}/audit/decisions`, reader, async (c) => {
     const { after, since, limit } = pageArgs(c);
-    return c.json({ decisions: d.reviews.decisionsPage(after, since, limit).map(times) });
+    return c.json({ decisions: (await d.reviews.decisionsPage(after, since, limit)).map(times) });
   });
 
-  app.get(`${api}/audit/events`, reader, (c) => {
+  app.get(`${api}/audit/events`, reader, async (c) => {
     const { after, since, limit } = pageArgs(c);
-    return c.json({ events: d.reviews.eventsPage(after, since, limit).map((e) => times({ ...e, detail: e.detail ? JSON.parse(e.detail) : null })) });
+    return c.json({ events: (await d.reviews.eventsPage(after, since, limit)).map((e) => times({ ...e, detail: e.detail ? JSON.parse(e.detail) : null })) });
   });
 
   // JSON lines, one record a line, decisions then events, read in pages so memory stays flat.
@@ -217,7 +219,7 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
       for (const log of ['decisions', 'events'] as const) {
         let after = 0;
         for (;;) {
-          const rows = log === 'decisions' ? d.reviews.decisionsPage(after, since, 1000) : d.reviews.eventsPage(after, since, 1000);
+          const rows = log === 'decisions' ? await d.reviews.decisionsPage(after, since, 1000) : await d.reviews.eventsPage(after, since, 1000);
           if (!rows.length) break;
           let chunk = '';
           for (const r of rows) {
@@ -232,15 +234,15 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
     });
   });
 
-  app.get(`${api}/overview`, reader, (c) => {
+  app.get(`${api}/overview`, reader, async (c) => {
     const days = c.req.query('days') ? int(c.req.query('days')!, 'days') : 14;
     if (days < 1 || days > 366) bad('days must be between 1 and 366');
-    return c.json({ days: d.reviews.overview(days), queue: d.reviews.queueDepth() });
+    return c.json({ days: await d.reviews.overview(days), queue: await d.reviews.queueDepth() });
   });
 
   // ---- tokens ----
 
-  app.get(`${api}/tokens`, admin, (c) => c.json({ tokens: d.reviews.tokens().map(times) }));
+  app.get(`${api}/tokens`, admin, async (c) => c.json({ tokens: (await d.reviews.tokens.list()).map(times) }));
 
   app.post(`${api}/tokens`, admin, async (c) => {
     const body = await jsonBody(c);
@@ -251,13 +253,13 @@ export function mountReviewApi(app: Hono, d: ReviewApiDeps): void {
       expiresAt = typeof body.expires === 'string' ? parseExpiry(body.expires) : null;
       if (expiresAt === null) bad(`expires must be ${EXPIRY_HELP}`);
     }
-    const { id, token } = createToken(d.reviews, name, body.role, principal(c).name, expiresAt);
+    const { id, token } = await createToken(d.reviews.tokens, name, body.role, principal(c).name, expiresAt);
     const expires_at = expiresAt === null ? null : new Date(expiresAt).toISOString();
     return c.json({ id, name, role: body.role, expires_at, token, note: 'shown once; only its hash is stored' }, 201);
   });
 
-  app.delete(`${api}/tokens/:id`, admin, (c) => {
-    if (!d.reviews.revokeToken(int(c.req.param('id'), 'id'), principal(c).name)) {
+  app.delete(`${api}/tokens/:id`, admin, async (c) => {
+    if (!(await d.reviews.tokens.revoke(int(c.req.param('id'), 'id'), principal(c).name))) {
       throw new HttpError(404, 'no-such-token', 'Not Found', 'no live token with that id');
     }
     return c.json({ revoked: true });
@@ -272,18 +274,18 @@ function invalidateAt(renderer: PageRenderer, project: string, at: number): void
 }
 
 /** After a new verdict: clean → the item is cleared; held → back to the held state; human decisions stay. */
-export function settleAfterRescan(d: Pick<ReviewApiDeps, 'reviews' | 'store' | 'gate'>, reviewId: number, actor: string, reason: string, action = 'rescan'): ReviewState {
-  const row = d.reviews.reviewRow(reviewId)!;
-  const file = d.store.getFile(row.sha256)!;
+export async function settleAfterRescan(d: Pick<ReviewApiDeps, 'reviews' | 'store' | 'gate'>, reviewId: number, actor: string, reason: string, action = 'rescan'): Promise<ReviewState> {
+  const row = (await d.reviews.reviewRow(reviewId))!;
+  const file = (await d.store.getFile(row.sha256))!;
   if (row.state === 'released' || row.state === 'confirmed') {
-    d.reviews.decide({ sha256: file.sha256, project: file.project, version: file.version, action, actor, reason, previous: row.state });
+    await d.reviews.decide({ sha256: file.sha256, project: file.project, version: file.version, action, actor, reason, previous: row.state });
     return row.state;
   }
-  const { decision } = d.gate.peek(file);
-  const verdict = d.store.latestVerdict(file.sha256)?.verdict;
+  const { decision } = await d.gate.peek(file);
+  const verdict = (await d.store.latestVerdict(file.sha256))?.verdict;
   const next: ReviewState =
     decision.action === 'allow' ? 'cleared' : verdict === 'error' && decision.source === 'verdict' ? 'error' : decision.action === 'block' ? 'blocked' : 'quarantined';
-  d.reviews.setState(reviewId, next, { sha256: file.sha256, project: file.project, version: file.version, action, actor, reason });
+  await d.reviews.setState(reviewId, next, { sha256: file.sha256, project: file.project, version: file.version, action, actor, reason });
   return next;
 }
 

@@ -30,12 +30,12 @@ export interface FindingDetail extends Finding {
  * What policy says about a held file now, with the reviewer's own words when a deny-list entry
  * refuses it (issue 14: deny-listed rows showed no reason at all).
  */
-export function policyNow(d: Pick<ReviewApiDeps, 'gate' | 'reviews'>, file: FileRow) {
-  const peek = d.gate.peek(file);
+export async function policyNow(d: Pick<ReviewApiDeps, 'gate' | 'reviews'>, file: FileRow) {
+  const peek = await d.gate.peek(file);
   const decision = peek.decision;
   let note: string | undefined;
   if (decision.source === 'denylist') {
-    const entry = d.reviews.listEntries().find(
+    const entry = (await d.reviews.listEntries()).find(
       (e) => e.list === 'deny' && ((e.kind === 'sha256' && e.value === file.sha256) || (e.kind === 'projects' && e.value === file.project) || (e.kind === 'versions' && e.value === `${file.project}==${file.version}`)),
     );
     note = entry?.reason ?? undefined;
@@ -44,14 +44,14 @@ export function policyNow(d: Pick<ReviewApiDeps, 'gate' | 'reviews'>, file: File
 }
 
 export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
-  let item = d.reviews.item(reviewId);
+  let item = await d.reviews.item(reviewId);
   if (!item) return undefined;
-  const file = d.store.getFile(item.sha256)!;
-  const verdict = d.store.latestVerdict(item.sha256);
+  const file = (await d.store.getFile(item.sha256))!;
+  const verdict = await d.store.latestVerdict(item.sha256);
   const findings = verdict ? await withContext(d, file, verdict.findings) : [];
-  if (!d.reviews.extra(item.sha256) && (await rankHeldFile(d.blobs, d.reviews, file, d.scanner))) item = d.reviews.item(reviewId)!;
-  const extra = d.reviews.extra(item.sha256);
-  const { peek, policy } = policyNow(d, file);
+  if (!(await d.reviews.extra(item.sha256)) && (await rankHeldFile(d.blobs, d.reviews, file, d.scanner))) item = (await d.reviews.item(reviewId))!;
+  const extra = await d.reviews.extra(item.sha256);
+  const { peek, policy } = await policyNow(d, file);
   return {
     ...item,
     file: {
@@ -62,6 +62,8 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
       version: file.version,
       uploadTime: file.upload_time,
       upstreamUrl: file.upstream_url,
+      // The named upstream whose page listed it (issue 12): private, public, or the hosted index.
+      origin: file.upstream ?? 'default',
       firstSeen: new Date(file.first_seen).toISOString(),
       lastRequested: file.last_requested ? new Date(file.last_requested).toISOString() : null,
       requests: file.requests,
@@ -76,17 +78,17 @@ export async function itemDetail(d: ReviewApiDeps, reviewId: number) {
     model: await explainModel(d.blobs, file, d.scanner),
     findings,
     cluster: extra ? { outlierRank: extra.outlier_rank, family: extra.family, familyDistance: extra.family_distance } : null,
-    upstream: { projectStatus: d.store.projectStatus(file.project) ?? 'active' },
+    upstream: { projectStatus: (await d.store.projectStatus(file.project)) ?? 'active' },
     policy,
     // Known-malicious advisories that list this name and version, as imported (id, summary, references).
-    advisories: peek.advisories.map((id) => d.advisories?.get(id)).filter((a) => a !== undefined),
-    askedBy: d.reviews.askers(item.sha256),
-    history: d.reviews.history(item.sha256, file.project).map((h) => ({
+    advisories: (await Promise.all(peek.advisories.map((id) => d.advisories?.get(id)))).filter((a) => a !== undefined),
+    askedBy: await d.reviews.askers(item.sha256),
+    history: (await d.reviews.history(item.sha256, file.project)).map((h) => ({
       ...h,
       decided_at: new Date(h.decided_at).toISOString(),
       expires_at: h.expires_at ? new Date(h.expires_at).toISOString() : null,
     })),
-    events: d.reviews.events(item.sha256).map((e) => ({ ...e, at: new Date(e.at).toISOString(), detail: e.detail ? JSON.parse(e.detail) : null })),
+    events: (await d.reviews.events(item.sha256)).map((e) => ({ ...e, at: new Date(e.at).toISOString(), detail: e.detail ? JSON.parse(e.detail) : null })),
   };
 }
 

@@ -34,9 +34,9 @@ const SECURITY_HEADERS = {
  */
 export function mountReviewPage(app: Hono, reviews: ReviewStore): void {
   app.get('/-/review', (c) => c.redirect('/-/review/', 301));
-  app.get('/-/review/', (c) => {
+  app.get('/-/review/', async (c) => {
     const token = presentedToken(c.req.header('authorization'), false);
-    const signedIn = token !== null && verifyToken(reviews, token) !== null;
+    const signedIn = token !== null && (await verifyToken(reviews.tokens, token)) !== null;
     const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' };
     if (!signedIn) headers['www-authenticate'] = 'Bearer realm="pywarden review"';
     return c.body(HTML, signedIn ? 200 : 401, headers);

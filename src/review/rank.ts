@@ -56,7 +56,7 @@ export async function rankHeldFile(blobs: BlobStore, reviews: ReviewStore, file:
     const input: ScanInput = { path: blobs.path(file.sha256), filename: file.filename, sha256: file.sha256 };
     const r = (scanner?.sideJob ? await scanner.sideJob('rank', input) : await rankInstallCode(input)) as InstallRank | null;
     if (!r) return false;
-    reviews.putExtra(file.sha256, r.rank, r.family, r.distance);
+    await reviews.putExtra(file.sha256, r.rank, r.family, r.distance);
     return true;
   } catch {
     return false;

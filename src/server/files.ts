@@ -45,12 +45,12 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     const wantsMetadata = filename.endsWith('.metadata');
     if (wantsMetadata) filename = filename.slice(0, -'.metadata'.length);
     // Only files an upstream page listed, under a name a page listed them by: no open proxy.
-    const file = SHA_RE.test(sha256) ? d.store.getListing(sha256, filename) : undefined;
+    const file = SHA_RE.test(sha256) ? await d.store.getListing(sha256, filename) : undefined;
     if (!file) {
       throw new HttpError(404, 'not-listed', 'Not Found', 'no upstream index page lists this file');
     }
     try {
-      d.store.touchFile(sha256);
+      await d.store.touchFile(sha256);
     } catch (err) {
       // Request statistics are not worth an outage: with the disk full, cached files still serve.
       d.log.warn('could not record the request', { sha256, reason: (err as Error).message });
@@ -62,17 +62,17 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     let result = await d.gate.ensure(file.sha256, file);
     if (result.decision.action === 'allow' && (await d.blobs.size(file.sha256)) === null) {
       // The quota evicted it since this request read its row: fetch it again (the verdict stands).
-      result = await d.gate.ensure(file.sha256, d.store.getListing(file.sha256, file.filename));
+      result = await d.gate.ensure(file.sha256, await d.store.getListing(file.sha256, file.filename));
     }
-    const refused = refusal(c, result);
+    const refused = await refusal(c, result);
     if (refused) return refused;
     return sendBlob(c, d.blobs, file.sha256, 'application/octet-stream');
   }
 
   async function serveMetadata(c: Context, file: FileRow): Promise<Response> {
     // A file already known to be refused keeps its metadata too.
-    if (knownRefusal(d.gate.peek(file).decision)) {
-      const refused = refusal(c, await d.gate.ensure(file.sha256, file));
+    if (knownRefusal((await d.gate.peek(file)).decision)) {
+      const refused = await refusal(c, await d.gate.ensure(file.sha256, file));
       if (refused) return refused;
     }
     // Metadata is served only from the metadata store, which holds nothing but bytes that passed
@@ -80,7 +80,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     let metaSha: string | null = null;
     const listed = file.metadata_sha256;
     if (listed) {
-      if (d.store.getFile(listed)) {
+      if (await d.store.getFile(listed)) {
         // Defence in depth: bytes a page listed as a distribution are never metadata, whatever they look like.
         throw new UpstreamError('invalid-metadata', `the index lists the sha256 of a distribution as the core metadata of ${file.filename}`);
       }
@@ -89,7 +89,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     if (!metaSha) {
       if (!isWheel(file.filename)) throw new HttpError(404, 'no-metadata', 'Not Found', 'no core metadata for this file');
       // Extracted from the wheel once it is fetched, verified and scanned.
-      const refused = refusal(c, await d.gate.ensure(file.sha256, file));
+      const refused = await refusal(c, await d.gate.ensure(file.sha256, file));
       if (refused) return refused;
       metaSha = await once(`wheel:${file.sha256}`, () => extractMetadata(file));
       if (listed && metaSha !== listed) {
@@ -113,7 +113,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     if ((await d.metaBlobs.size(want)) !== null) return want;
     let body: Readable;
     try {
-      ({ body } = await d.upstream.open(file.upstream_url + '.metadata'));
+      ({ body } = await d.upstream.open(file.upstream_url + '.metadata', file.upstream));
     } catch (err) {
       // An index that lists a hash but cannot serve the file (or data from before the metadata store
       // existed): the verified wheel's METADATA, if it has the listed hash, is the same file.
@@ -141,7 +141,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     const why = notCoreMetadata(data);
     if (why) throw new HttpError(404, 'no-metadata', 'Not Found', `the METADATA in ${file.filename} is not core metadata: ${why}`);
     const sha = await putMetadata(data, null, file.filename + '.metadata');
-    d.store.setWheelMetadata(file.sha256, sha);
+    await d.store.setWheelMetadata(file.sha256, sha);
     return sha;
   }
 
@@ -175,7 +175,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     return sha;
   }
 
-  function refusal(c: Context, r: GateResult): Response | null {
+  async function refusal(c: Context, r: GateResult): Promise<Response | null> {
     const { decision, file, review, verdict } = r;
     if (decision.action === 'allow') return null;
     const conn = clientOf(c);
@@ -193,11 +193,11 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     };
     if (!decision.enforced) {
       // Monitor mode: record what would have been refused, and serve.
-      d.store.addEvent({ kind: 'would-refuse', ...event });
+      await d.store.addEvent({ kind: 'would-refuse', ...event });
       d.log.warn('monitor mode: would refuse', { filename: file.filename, action: decision.action, reason, reviewId, requestId });
       return null;
     }
-    d.store.addEvent({ kind: 'refused', ...event });
+    await d.store.addEvent({ kind: 'refused', ...event });
     d.log.warn('refused', { filename: file.filename, action: decision.action, source: decision.source, reason, reviewId, requestId });
     const verb = refusalVerb(decision);
     const phrase = refusalPhrase({ decision, filename: file.filename, verdict, reviewId, requestId, contact: d.refusalContact });

@@ -36,7 +36,7 @@ export function mountSimple(app: Hono, d: SimpleDeps): void {
     const neg = negotiated(c);
     const found = await d.pages.project(project);
     if (!found) throw new HttpError(404, 'not-found', 'Not Found', `no project named "${project}" upstream`);
-    const res = send(c, d.renderer.project(found.page, neg.format), neg.contentType, d.pageTtlSeconds, found.stale, found.staleReason);
+    const res = send(c, await d.renderer.project(found.page, neg.format), neg.contentType, d.pageTtlSeconds, found.stale, found.staleReason);
     d.onProjectServed?.(found.page, c.req.header('user-agent'));
     return res;
   });

@@ -1,6 +1,6 @@
-// Known-malicious advisories (OSV records) in SQLite, and which of them list a project's version.
-// Statements prepared once (STYLE.md habit 7); the database handle stays inside.
-import type { DB } from './db.js';
+// Known-malicious advisories (OSV records) in the database, and which of them list a project's version.
+// The database handle stays inside.
+import type { Sql, SqlDb } from './sql.js';
 import { affects, type Advisory, type AffectedPackage } from '../intel/osv.js';
 
 export type ApplyOutcome = 'added' | 'updated' | 'withdrawn' | 'unchanged';
@@ -30,61 +30,48 @@ interface Row {
   imported_at: number;
 }
 
-export class AdvisoryStore {
-  private readonly s;
+const SQL = {
+  get: `SELECT * FROM advisories WHERE id = ?`,
+  upsert: `INSERT INTO advisories (id, modified, modified_ms, withdrawn, summary, details, aliases, refs, source, imported_at, seq)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM advisories))
+    ON CONFLICT(id) DO UPDATE SET modified = excluded.modified, modified_ms = excluded.modified_ms, withdrawn = excluded.withdrawn,
+      summary = excluded.summary, details = excluded.details, aliases = excluded.aliases, refs = excluded.refs,
+      source = excluded.source, imported_at = excluded.imported_at, seq = excluded.seq`,
+  projectsOf: `SELECT DISTINCT project FROM advisory_packages WHERE advisory_id = ?`,
+  deletePackages: `DELETE FROM advisory_packages WHERE advisory_id = ?`,
+  insertPackage: `INSERT INTO advisory_packages (advisory_id, project, versions, ranges) VALUES (?, ?, ?, ?)`,
+  forProject: `SELECT p.advisory_id AS id, p.versions, p.ranges FROM advisory_packages p JOIN advisories a ON a.id = p.advisory_id
+    WHERE p.project = ? AND a.withdrawn IS NULL ORDER BY p.advisory_id`,
+  generation: `SELECT coalesce(max(seq), 0) AS n FROM advisories`,
+  active: `SELECT count(*) AS n FROM advisories WHERE withdrawn IS NULL`,
+};
 
-  constructor(private readonly db: DB) {
-    this.s = {
-      get: db.prepare(`SELECT * FROM advisories WHERE id = ?`),
-      upsert: db.prepare(
-        `INSERT INTO advisories (id, modified, modified_ms, withdrawn, summary, details, aliases, refs, source, imported_at, seq)
-         VALUES (@id, @modified, @modifiedMs, @withdrawn, @summary, @details, @aliases, @refs, @source, @now, (SELECT coalesce(max(seq), 0) + 1 FROM advisories))
-         ON CONFLICT(id) DO UPDATE SET modified = excluded.modified, modified_ms = excluded.modified_ms, withdrawn = excluded.withdrawn,
-           summary = excluded.summary, details = excluded.details, aliases = excluded.aliases, refs = excluded.refs,
-           source = excluded.source, imported_at = excluded.imported_at, seq = excluded.seq`,
-      ),
-      projectsOf: db.prepare(`SELECT DISTINCT project FROM advisory_packages WHERE advisory_id = ?`).pluck(),
-      deletePackages: db.prepare(`DELETE FROM advisory_packages WHERE advisory_id = ?`),
-      insertPackage: db.prepare(`INSERT INTO advisory_packages (advisory_id, project, versions, ranges) VALUES (?, ?, ?, ?)`),
-      forProject: db.prepare(
-        `SELECT p.advisory_id AS id, p.versions, p.ranges FROM advisory_packages p JOIN advisories a ON a.id = p.advisory_id
-         WHERE p.project = ? AND a.withdrawn IS NULL ORDER BY p.advisory_id`,
-      ),
-      generation: db.prepare(`SELECT coalesce(max(seq), 0) FROM advisories`).pluck(),
-      active: db.prepare(`SELECT count(*) FROM advisories WHERE withdrawn IS NULL`).pluck(),
-    };
-  }
+export class AdvisoryStore {
+  constructor(private readonly db: SqlDb) {}
 
   /**
    * Stores a batch of records in one transaction. A record replaces the stored one only when its
    * `modified` is newer; a withdrawn record removes what its id refused. Returns each outcome and
    * the projects whose listing may have changed.
    */
-  applyBatch(list: Advisory[], source: string): { outcomes: ApplyOutcome[]; projects: Set<string> } {
+  async applyBatch(list: Advisory[], source: string): Promise<{ outcomes: ApplyOutcome[]; projects: Set<string> }> {
     const projects = new Set<string>();
-    const outcomes = this.db.transaction(() => list.map((a) => this.apply(a, source, projects)))();
+    const outcomes = await this.db.tx(async (q) => {
+      const out: ApplyOutcome[] = [];
+      for (const a of list) out.push(await this.apply(q, a, source, projects));
+      return out;
+    });
     return { outcomes, projects };
   }
 
-  private apply(a: Advisory, source: string, projects: Set<string>): ApplyOutcome {
-    const old = this.s.get.get(a.id) as Row | undefined;
+  private async apply(q: Sql, a: Advisory, source: string, projects: Set<string>): Promise<ApplyOutcome> {
+    const old = await q.get<Row>(SQL.get, [a.id]);
     if (old && old.modified_ms >= a.modifiedMs) return 'unchanged';
-    for (const p of this.s.projectsOf.all(a.id) as string[]) projects.add(p);
-    this.s.deletePackages.run(a.id);
-    this.s.upsert.run({
-      id: a.id,
-      modified: a.modified,
-      modifiedMs: a.modifiedMs,
-      withdrawn: a.withdrawn,
-      summary: a.summary,
-      details: a.details,
-      aliases: JSON.stringify(a.aliases),
-      refs: JSON.stringify(a.references),
-      source,
-      now: Date.now(),
-    });
+    for (const p of await q.all<{ project: string }>(SQL.projectsOf, [a.id])) projects.add(p.project);
+    await q.run(SQL.deletePackages, [a.id]);
+    await q.run(SQL.upsert, [a.id, a.modified, a.modifiedMs, a.withdrawn, a.summary, a.details, JSON.stringify(a.aliases), JSON.stringify(a.references), source, Date.now()]);
     for (const p of a.packages) {
-      this.s.insertPackage.run(a.id, p.project, JSON.stringify(p.versions), JSON.stringify(p.ranges));
+      await q.run(SQL.insertPackage, [a.id, p.project, JSON.stringify(p.versions), JSON.stringify(p.ranges)]);
       projects.add(p.project);
     }
     if (a.withdrawn) return 'withdrawn';
@@ -92,20 +79,20 @@ export class AdvisoryStore {
   }
 
   /** One query per project; the returned function answers for each of its versions in memory. */
-  matcher(project: string): (version: string | null) => string[] {
-    const rows = this.s.forProject.all(project) as { id: string; versions: string; ranges: string }[];
+  async matcher(project: string): Promise<(version: string | null) => string[]> {
+    const rows = await this.db.all<{ id: string; versions: string; ranges: string }>(SQL.forProject, [project]);
     if (!rows.length) return () => [];
     const entries = rows.map((r) => ({ id: r.id, pkg: { project, versions: JSON.parse(r.versions), ranges: JSON.parse(r.ranges) } as AffectedPackage }));
     return (version) => [...new Set(entries.filter((e) => affects(e.pkg, version)).map((e) => e.id))];
   }
 
   /** Ids of the live advisories that list this project's version (sorted). */
-  match(project: string, version: string | null): string[] {
-    return this.matcher(project)(version);
+  async match(project: string, version: string | null): Promise<string[]> {
+    return (await this.matcher(project))(version);
   }
 
-  get(id: string): AdvisoryInfo | undefined {
-    const r = this.s.get.get(id) as Row | undefined;
+  async get(id: string): Promise<AdvisoryInfo | undefined> {
+    const r = await this.db.get<Row>(SQL.get, [id]);
     if (!r) return undefined;
     return {
       id: r.id,
@@ -121,11 +108,11 @@ export class AdvisoryStore {
   }
 
   /** Grows with every stored change, from any process: a server polls it to learn of a CLI import. */
-  generation(): number {
-    return this.s.generation.get() as number;
+  async generation(): Promise<number> {
+    return (await this.db.get<{ n: number }>(SQL.generation))!.n;
   }
 
-  activeCount(): number {
-    return this.s.active.get() as number;
+  async activeCount(): Promise<number> {
+    return (await this.db.get<{ n: number }>(SQL.active))!.n;
   }
 }

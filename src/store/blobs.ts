@@ -1,8 +1,12 @@
-// Content-addressed blob store on the local file system. Files arrive in tmp/, are hashed while
-// written, and are renamed into blobs/ only once verified, so a blob path never holds partial bytes.
+// Content-addressed blob store on a file system, local or shared by replicas (issue 13: what Nexus
+// and Artifactory call a file blob store). Files arrive in tmp/, are hashed while written, and are
+// renamed into blobs/ only once verified, so a blob path never holds partial bytes, whichever
+// replica wrote it and whenever it died. Temporary names carry their writer's host and pid, so a
+// replica starting up removes only what a dead process left, never another replica's download.
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -35,9 +39,9 @@ export class FsBlobStore implements BlobStore {
     this.blobs = path.join(root, 'blobs');
     this.tmp = path.join(root, 'tmp');
     mkdirSync(this.blobs, { recursive: true });
-    // Anything left in tmp/ is from a crash mid-download: never trusted, always removed.
-    rmSync(this.tmp, { recursive: true, force: true });
     mkdirSync(this.tmp, { recursive: true });
+    // What a crash left mid-download is never trusted, always removed.
+    for (const name of readdirSync(this.tmp)) if (leftBehind(this.tmp, name)) rmSync(path.join(this.tmp, name), { recursive: true, force: true });
   }
 
   path(sha256: string): string {
@@ -54,7 +58,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   createTemp(): TempBlob {
-    const p = path.join(this.tmp, randomBytes(12).toString('hex'));
+    const p = path.join(this.tmp, `${HOST}-${process.pid}-${randomBytes(12).toString('hex')}`);
     // 1 MiB of buffer (not the 16 KiB default) lets a download run ahead of the disk instead of
     // pausing on every 64 KiB network chunk: download + hash + store of a 12 MiB file went from a
     // median 94 ms to 51 ms (bench/run.mjs cold-fetch figures, docs/PERFORMANCE.md).
@@ -113,5 +117,30 @@ export class FsBlobStore implements BlobStore {
     } catch {
       return false;
     }
+  }
+}
+
+const HOST = hostname().replace(/[^A-Za-z0-9.]/g, '_');
+/** Files of other hosts are theirs to clean, unless no download could still be writing them. */
+const FOREIGN_MAX_AGE_MS = 24 * 3600_000;
+
+/** A temporary file no live process of this host is writing (or an old one of another host's). */
+function leftBehind(dir: string, name: string): boolean {
+  const m = /^(.+)-(\d+)-[0-9a-f]{24}$/.exec(name);
+  if (!m) return true; // a name from before issue 13, or not ours at all
+  if (m[1] !== HOST) {
+    try {
+      return Date.now() - statSync(path.join(dir, name)).mtimeMs > FOREIGN_MAX_AGE_MS;
+    } catch {
+      return false; // its writer removed it meanwhile
+    }
+  }
+  const pid = Number(m[2]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as { code?: string }).code === 'ESRCH';
   }
 }

@@ -1,29 +1,58 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+// Opens the database a deployment names and brings its schema up to date: the embedded SQLite file
+// under the data folder by default, or a PostgreSQL database (`--database postgres://...`) shared by
+// several replicas and scan workers (issue 13).
 import path from 'node:path';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS, postgresTypes } from './migrations.js';
+import { isPostgresUrl, PostgresDb, SqliteDb, type SqlDb } from './sql.js';
 
-export type DB = Database.Database;
-
-/** Opens (creating if needed) the SQLite file in WAL mode and applies pending migrations. */
-export function openDatabase(file: string): DB {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL'); // safe with WAL: a crash loses at most the last commits, never corrupts
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+/** `database` as configured ('' : SQLite in the data folder), opened and migrated. */
+export async function openDatabase(database: string, data: string): Promise<SqlDb> {
+  const db = isPostgresUrl(database) ? PostgresDb.open(database) : SqliteDb.open(database || path.join(data, 'pywarden.db'));
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   return db;
 }
 
-export function migrate(db: DB): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+/** An SQLite file at this path, migrated (tools and tests). */
+export async function openSqlite(file: string): Promise<SqliteDb> {
+  const db = SqliteDb.open(file);
+  await migrate(db);
+  return db;
+}
+
+export async function migrate(db: SqlDb): Promise<void> {
+  if (db instanceof SqliteDb) {
+    // IMMEDIATE: with --processes, the first process to start migrates and the others then see the new version.
+    const raw = db.raw;
+    for (const m of MIGRATIONS) {
+      raw.exec('BEGIN IMMEDIATE');
+      try {
+        if ((raw.pragma('user_version', { simple: true }) as number) < m.version) {
+          raw.exec(m.sql + (m.sqlite ?? ''));
+          raw.pragma(`user_version = ${m.version}`);
+        }
+        raw.exec('COMMIT');
+      } catch (err) {
+        raw.exec('ROLLBACK');
+        throw err;
+      }
+    }
+    return;
   }
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)`);
+  await db.tx(async (q) => {
+    // Replicas starting together: one migrates, the others wait here and then find nothing to do.
+    await q.run(`SELECT pg_advisory_xact_lock(7313)`);
+    const row = await q.get<{ v: number | null }>(`SELECT max(version) AS v FROM schema_version`);
+    const current = row?.v ?? 0;
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      await q.run(postgresTypes(m.sql) + (m.postgres ?? ''));
+      await q.run(`INSERT INTO schema_version (version) VALUES (?)`, [m.version]);
+    }
+  });
 }

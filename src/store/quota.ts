@@ -106,7 +106,7 @@ export class BlobQuota {
 
   private async makeRoom(bytes: number, what: string): Promise<void> {
     while (this.used + this.reserved + bytes > this.quota) {
-      const lru = this.store.leastRecentlyUsed(64);
+      const lru = await this.store.leastRecentlyUsed(64);
       const victims = lru.filter((sha) => !this.inUse(sha));
       if (!victims.length) {
         throw new NoRoom(`the blob store quota (${this.quota} bytes) has no room for ${what} (${bytes} bytes): everything stored is in use`, this.version, this.reserved > 0 || lru.length > 0);
@@ -114,7 +114,7 @@ export class BlobQuota {
       for (const sha of victims) {
         const size = (await this.blobs.size(sha)) ?? 0;
         // The database first: a crash after this line leaves a blob that the gate re-hashes and adopts.
-        this.store.markEvicted(sha);
+        await this.store.markEvicted(sha);
         await this.blobs.remove(sha);
         this.used -= size;
         this.log.info('evicted a stored file (blob store quota)', { sha256: sha, bytes: size, used: this.used, quota: this.quota });

@@ -1,12 +1,13 @@
 // The review store: the queue of held files, reviewers' decisions, waivers, allow/deny lists held in
-// SQLite, per-rule modes, tokens and the audit log. Statements prepared once (STYLE.md habit 7).
+// the database, per-rule modes and the audit log (tokens: src/store/tokens.ts).
 // Every state change writes an append-only `decisions` row in the same transaction.
-import type { DB } from './db.js';
+import type { Sql, SqlDb } from './sql.js';
 import type { Lists } from '../config.js';
 import type { Finding, Verdict } from '../scan/types.js';
 import type { ReviewState } from './metadata.js';
 
-export type Role = 'download' | 'reader' | 'reviewer' | 'admin';
+import { TokenStore } from './tokens.js';
+export type { Role, TokenRow } from './tokens.js';
 export type ListName = 'allow' | 'deny';
 export type ListKind = keyof Lists;
 export type RuleMode = 'enforce' | 'monitor';
@@ -100,17 +101,6 @@ export interface ListEntryRow {
   created_at: number;
 }
 
-export interface TokenRow {
-  id: number;
-  name: string;
-  role: Role;
-  hash: string;
-  created_at: number;
-  last_used: number | null;
-  revoked_at: number | null;
-  expires_at: number | null;
-}
-
 export interface DecisionInput {
   sha256?: string | null;
   project?: string | null;
@@ -146,78 +136,55 @@ const ORDER_SQL: Record<QueueOrder, string> = {
   requested: 'f.requests DESC, r.updated_at DESC',
 };
 
-const LATEST_VERDICT = `(SELECT rowid FROM verdicts WHERE sha256 = r.sha256 ORDER BY decided_at DESC, rowid DESC LIMIT 1)`;
+/** The item's latest verdict: verdicts are keyed by (sha256, scanner_version). */
+const LATEST_VERDICT = `v.sha256 = r.sha256 AND v.scanner_version = (SELECT scanner_version FROM verdicts WHERE sha256 = r.sha256 ORDER BY decided_at DESC, seq DESC LIMIT 1)`;
+
+const ITEM_COLUMNS = `SELECT r.id, r.sha256, r.state, r.created_at, r.updated_at, f.filename, f.project, f.version, f.upload_time, f.requests,
+    v.verdict, v.score, v.scanner_version, v.findings, x.outlier_rank, x.family`;
+
+const SQL = {
+  reviewById: `SELECT * FROM reviews WHERE id = ?`,
+  setState: `UPDATE reviews SET state = ?, updated_at = ? WHERE id = ?`,
+  decision: `INSERT INTO decisions (sha256, project, version, action, actor, reason, previous, expires_at, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  decisionsFor: `SELECT * FROM decisions WHERE sha256 = ? OR (sha256 IS NULL AND project = ?) ORDER BY id`,
+  eventsFor: `SELECT * FROM events WHERE sha256 = ? ORDER BY id DESC LIMIT 200`,
+  askers: `SELECT client, user_agent, sum(count) AS n, max(coalesce(last_at, at)) AS last FROM events
+    WHERE sha256 = ? AND kind IN ('refused','would-refuse') GROUP BY client, user_agent ORDER BY n DESC LIMIT 20`,
+  extra: `SELECT outlier_rank, family, family_distance FROM review_extra WHERE sha256 = ?`,
+  putExtra: `INSERT INTO review_extra (sha256, outlier_rank, family, family_distance) VALUES (?, ?, ?, ?)
+    ON CONFLICT(sha256) DO UPDATE SET outlier_rank = excluded.outlier_rank, family = excluded.family, family_distance = excluded.family_distance`,
+  waivers: `SELECT * FROM waivers WHERE revoked_at IS NULL ORDER BY id`,
+  waiver: `SELECT * FROM waivers WHERE id = ?`,
+  addWaiver: `INSERT INTO waivers (project, version, sha256, expires_at, justification, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+  revokeWaiver: `UPDATE waivers SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+  listEntries: `SELECT * FROM list_entries ORDER BY list, kind, value`,
+  listEntry: `SELECT * FROM list_entries WHERE id = ?`,
+  addListEntry: `INSERT INTO list_entries (list, kind, value, reason, actor, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT(list, kind, value) DO NOTHING`,
+  findListEntry: `SELECT * FROM list_entries WHERE list = ? AND kind = ? AND value = ?`,
+  removeListEntry: `DELETE FROM list_entries WHERE id = ?`,
+  ruleModes: `SELECT * FROM rule_modes ORDER BY rule`,
+  ruleMode: `SELECT mode FROM rule_modes WHERE rule = ?`,
+  setRuleMode: `INSERT INTO rule_modes (rule, mode, actor, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT(rule) DO UPDATE SET mode = excluded.mode, actor = excluded.actor, updated_at = excluded.updated_at`,
+  queueDepth: `SELECT state, count(*) AS n FROM reviews GROUP BY state`,
+  decisionsPage: `SELECT * FROM decisions WHERE id > ? AND decided_at >= ? ORDER BY id LIMIT ?`,
+  eventsPage: `SELECT * FROM events WHERE id > ? AND at >= ? ORDER BY id LIMIT ?`,
+  filesOfProjectStatus: `SELECT f.sha256, f.project, f.version, r.state FROM files f JOIN projects p ON p.name = f.project
+    LEFT JOIN reviews r ON r.sha256 = f.sha256 WHERE p.status = ?`,
+};
 
 export class ReviewStore {
-  private readonly s;
   private extras: PolicyExtras | null = null;
+  readonly tokens: TokenStore;
 
-  constructor(readonly db: DB) {
-    this.s = {
-      reviewById: db.prepare(`SELECT * FROM reviews WHERE id = ?`),
-      setState: db.prepare(`UPDATE reviews SET state = ?, updated_at = ? WHERE id = ?`),
-      decision: db.prepare(
-        `INSERT INTO decisions (sha256, project, version, action, actor, reason, previous, expires_at, decided_at)
-         VALUES (@sha256, @project, @version, @action, @actor, @reason, @previous, @expiresAt, @now)`,
-      ),
-      decisionsFor: db.prepare(`SELECT * FROM decisions WHERE sha256 = ? OR (sha256 IS NULL AND project = ?) ORDER BY id`),
-      eventsFor: db.prepare(`SELECT * FROM events WHERE sha256 = ? ORDER BY id DESC LIMIT 200`),
-      askers: db.prepare(
-        `SELECT client, user_agent, sum(count) AS n, max(coalesce(last_at, at)) AS last FROM events
-         WHERE sha256 = ? AND kind IN ('refused','would-refuse') GROUP BY client, user_agent ORDER BY n DESC LIMIT 20`,
-      ),
-      extra: db.prepare(`SELECT outlier_rank, family, family_distance FROM review_extra WHERE sha256 = ?`),
-      putExtra: db.prepare(
-        `INSERT OR REPLACE INTO review_extra (sha256, outlier_rank, family, family_distance) VALUES (?, ?, ?, ?)`,
-      ),
-      waivers: db.prepare(`SELECT * FROM waivers WHERE revoked_at IS NULL ORDER BY id`),
-      waiver: db.prepare(`SELECT * FROM waivers WHERE id = ?`),
-      addWaiver: db.prepare(
-        `INSERT INTO waivers (project, version, sha256, expires_at, justification, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      revokeWaiver: db.prepare(`UPDATE waivers SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`),
-      listEntries: db.prepare(`SELECT * FROM list_entries ORDER BY list, kind, value`),
-      listEntry: db.prepare(`SELECT * FROM list_entries WHERE id = ?`),
-      addListEntry: db.prepare(
-        `INSERT INTO list_entries (list, kind, value, reason, actor, created_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(list, kind, value) DO NOTHING`,
-      ),
-      findListEntry: db.prepare(`SELECT * FROM list_entries WHERE list = ? AND kind = ? AND value = ?`),
-      removeListEntry: db.prepare(`DELETE FROM list_entries WHERE id = ?`),
-      ruleModes: db.prepare(`SELECT * FROM rule_modes ORDER BY rule`),
-      ruleMode: db.prepare(`SELECT mode FROM rule_modes WHERE rule = ?`).pluck(),
-      setRuleMode: db.prepare(
-        `INSERT INTO rule_modes (rule, mode, actor, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT(rule) DO UPDATE SET mode = excluded.mode, actor = excluded.actor, updated_at = excluded.updated_at`,
-      ),
-      tokenByHash: db.prepare(`SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL`),
-      addToken: db.prepare(`INSERT INTO tokens (name, role, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
-      tokens: db.prepare(`SELECT id, name, role, created_at, last_used, revoked_at, expires_at FROM tokens ORDER BY id`),
-      revokeToken: db.prepare(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`),
-      touchToken: db.prepare(`UPDATE tokens SET last_used = ? WHERE id = ?`),
-      queueDepth: db.prepare(`SELECT state, count(*) AS n FROM reviews GROUP BY state`),
-      decisionsPage: db.prepare(`SELECT * FROM decisions WHERE id > ? AND decided_at >= ? ORDER BY id LIMIT ?`),
-      eventsPage: db.prepare(`SELECT * FROM events WHERE id > ? AND at >= ? ORDER BY id LIMIT ?`),
-      scannedPerDay: db.prepare(
-        `SELECT date(decided_at / 1000, 'unixepoch') AS day, count(DISTINCT sha256) AS n FROM verdicts WHERE decided_at >= ? GROUP BY day`,
-      ),
-      heldPerDay: db.prepare(
-        `SELECT date(created_at / 1000, 'unixepoch') AS day, count(*) AS n FROM reviews WHERE created_at >= ? GROUP BY day`,
-      ),
-      actionsPerDay: db.prepare(
-        `SELECT date(decided_at / 1000, 'unixepoch') AS day, action, count(*) AS n FROM decisions
-         WHERE decided_at >= ? AND action IN ('release','confirm','waive','revoke') GROUP BY day, action`,
-      ),
-      filesOfProjectStatus: db.prepare(
-        `SELECT f.sha256, f.project, f.version, r.state FROM files f JOIN projects p ON p.name = f.project
-         LEFT JOIN reviews r ON r.sha256 = f.sha256 WHERE p.status = ?`,
-      ),
-    };
+  constructor(private readonly db: SqlDb) {
+    this.tokens = new TokenStore(db, this);
   }
 
   // ---- queue and items ----
 
-  queue(q: QueueFilter = {}): { items: QueueItem[]; total: number } {
+  async queue(q: QueueFilter = {}): Promise<{ items: QueueItem[]; total: number }> {
     const where: string[] = [];
     const args: unknown[] = [];
     const states = q.states?.length ? q.states : HELD_STATES;
@@ -228,7 +195,7 @@ export class ReviewStore {
       args.push(q.project);
     }
     if (q.rule) {
-      where.push(`EXISTS (SELECT 1 FROM json_each(v.findings) j WHERE json_extract(j.value, '$.rule') = ?)`);
+      where.push(this.db.dialect.findingHasRule('v.findings'));
       args.push(q.rule);
     }
     if (q.since !== undefined) {
@@ -240,49 +207,43 @@ export class ReviewStore {
       args.push(q.until);
     }
     const from = `FROM reviews r JOIN files f ON f.sha256 = r.sha256
-      LEFT JOIN verdicts v ON v.rowid = ${LATEST_VERDICT}
+      LEFT JOIN verdicts v ON ${LATEST_VERDICT}
       LEFT JOIN review_extra x ON x.sha256 = r.sha256
       WHERE ${where.join(' AND ')}`;
-    // Filters vary per request; these two statements are cached by SQLite's own statement cache
-    // only per text, so the number of distinct texts stays small (a few optional clauses).
-    const total = this.db.prepare(`SELECT count(*) ${from}`).pluck().get(...args) as number;
-    const rows = this.db
-      .prepare(
-        `SELECT r.id, r.sha256, r.state, r.created_at, r.updated_at, f.filename, f.project, f.version, f.upload_time, f.requests,
-                v.verdict, v.score, v.scanner_version, v.findings, x.outlier_rank, x.family
-         ${from} ORDER BY ${ORDER_SQL[q.order ?? 'score']} LIMIT ? OFFSET ?`,
-      )
-      .all(...args, Math.min(Math.max(q.limit ?? 50, 1), 500), Math.max(q.offset ?? 0, 0)) as Record<string, unknown>[];
+    // Filters vary per request; the number of distinct statement texts stays small (a few optional clauses).
+    const total = (await this.db.get<{ n: number }>(`SELECT count(*) AS n ${from}`, args))!.n;
+    const rows = await this.db.all<Record<string, unknown>>(`${ITEM_COLUMNS} ${from} ORDER BY ${ORDER_SQL[q.order ?? 'score']} LIMIT ? OFFSET ?`, [
+      ...args,
+      Math.min(Math.max(q.limit ?? 50, 1), 500),
+      Math.max(q.offset ?? 0, 0),
+    ]);
     return { items: rows.map(toQueueItem), total };
   }
 
-  item(reviewId: number): QueueItem | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT r.id, r.sha256, r.state, r.created_at, r.updated_at, f.filename, f.project, f.version, f.upload_time, f.requests,
-                v.verdict, v.score, v.scanner_version, v.findings, x.outlier_rank, x.family
-         FROM reviews r JOIN files f ON f.sha256 = r.sha256
-         LEFT JOIN verdicts v ON v.rowid = ${LATEST_VERDICT}
-         LEFT JOIN review_extra x ON x.sha256 = r.sha256 WHERE r.id = ?`,
-      )
-      .get(reviewId) as Record<string, unknown> | undefined;
+  async item(reviewId: number): Promise<QueueItem | undefined> {
+    const row = await this.db.get<Record<string, unknown>>(
+      `${ITEM_COLUMNS} FROM reviews r JOIN files f ON f.sha256 = r.sha256
+       LEFT JOIN verdicts v ON ${LATEST_VERDICT}
+       LEFT JOIN review_extra x ON x.sha256 = r.sha256 WHERE r.id = ?`,
+      [reviewId],
+    );
     return row ? toQueueItem(row) : undefined;
   }
 
-  reviewRow(reviewId: number): { id: number; sha256: string; state: ReviewState } | undefined {
-    return this.s.reviewById.get(reviewId) as { id: number; sha256: string; state: ReviewState } | undefined;
+  reviewRow(reviewId: number, q: Sql = this.db): Promise<{ id: number; sha256: string; state: ReviewState } | undefined> {
+    return q.get(SQL.reviewById, [reviewId]);
   }
 
-  history(sha256: string, project: string): DecisionRow[] {
-    return this.s.decisionsFor.all(sha256, project) as DecisionRow[];
+  history(sha256: string, project: string): Promise<DecisionRow[]> {
+    return this.db.all(SQL.decisionsFor, [sha256, project]);
   }
 
-  events(sha256: string): EventRow[] {
-    return this.s.eventsFor.all(sha256) as EventRow[];
+  events(sha256: string): Promise<EventRow[]> {
+    return this.db.all(SQL.eventsFor, [sha256]);
   }
 
-  askers(sha256: string): { client: string | null; userAgent: string | null; count: number; last: string }[] {
-    return (this.s.askers.all(sha256) as { client: string | null; user_agent: string | null; n: number; last: number }[]).map((r) => ({
+  async askers(sha256: string): Promise<{ client: string | null; userAgent: string | null; count: number; last: string }[]> {
+    return (await this.db.all<{ client: string | null; user_agent: string | null; n: number; last: number }>(SQL.askers, [sha256])).map((r) => ({
       client: r.client,
       userAgent: r.user_agent,
       count: r.n,
@@ -290,189 +251,168 @@ export class ReviewStore {
     }));
   }
 
-  extra(sha256: string): { outlier_rank: number | null; family: string | null; family_distance: number | null } | undefined {
-    return this.s.extra.get(sha256) as { outlier_rank: number | null; family: string | null; family_distance: number | null } | undefined;
+  extra(sha256: string): Promise<{ outlier_rank: number | null; family: string | null; family_distance: number | null } | undefined> {
+    return this.db.get(SQL.extra, [sha256]);
   }
 
-  putExtra(sha256: string, outlierRank: number | null, family: string | null, familyDistance: number | null): void {
-    this.s.putExtra.run(sha256, outlierRank, family, familyDistance);
+  async putExtra(sha256: string, outlierRank: number | null, family: string | null, familyDistance: number | null): Promise<void> {
+    await this.db.run(SQL.putExtra, [sha256, outlierRank, family, familyDistance]);
   }
 
   /** Moves a review item to a new state and records who did it and why, in one transaction. */
-  setState(reviewId: number, state: ReviewState | 'cleared', d: Omit<DecisionInput, 'previous'>): { previous: string } {
-    return this.db.transaction(() => {
-      const row = this.reviewRow(reviewId);
+  setState(reviewId: number, state: ReviewState | 'cleared', d: Omit<DecisionInput, 'previous'>): Promise<{ previous: string }> {
+    return this.db.tx(async (q) => {
+      const row = await this.reviewRow(reviewId, q);
       if (!row) throw new Error(`no review item ${reviewId}`);
-      this.s.setState.run(state, Date.now(), reviewId);
-      this.decide({ ...d, previous: row.state });
+      await q.run(SQL.setState, [state, Date.now(), reviewId]);
+      await this.decide({ ...d, previous: row.state }, q);
       return { previous: row.state };
-    })();
+    });
   }
 
-  decide(d: DecisionInput): void {
-    this.s.decision.run({
-      sha256: d.sha256 ?? null,
-      project: d.project ?? null,
-      version: d.version ?? null,
-      action: d.action,
-      actor: d.actor,
-      reason: d.reason ?? null,
-      previous: d.previous ?? null,
-      expiresAt: d.expiresAt ?? null,
-      now: Date.now(),
-    });
+  async decide(d: DecisionInput, q: Sql = this.db): Promise<void> {
+    await q.run(SQL.decision, [d.sha256 ?? null, d.project ?? null, d.version ?? null, d.action, d.actor, d.reason ?? null, d.previous ?? null, d.expiresAt ?? null, Date.now()]);
   }
 
   // ---- waivers ----
 
-  waivers(includeExpired = false, now = Date.now()): WaiverRow[] {
-    const all = this.s.waivers.all() as WaiverRow[];
+  async waivers(includeExpired = false, now = Date.now()): Promise<WaiverRow[]> {
+    const all = await this.db.all<WaiverRow>(SQL.waivers);
     return includeExpired ? all : all.filter((w) => w.expires_at > now);
   }
 
-  waiver(id: number): WaiverRow | undefined {
-    return this.s.waiver.get(id) as WaiverRow | undefined;
+  waiver(id: number, q: Sql = this.db): Promise<WaiverRow | undefined> {
+    return q.get(SQL.waiver, [id]);
   }
 
-  addWaiver(w: { project: string; version: string | null; sha256: string | null; expiresAt: number; justification: string; actor: string }): WaiverRow {
-    return this.db.transaction(() => {
-      const id = Number(this.s.addWaiver.run(w.project, w.version, w.sha256, w.expiresAt, w.justification, w.actor, Date.now()).lastInsertRowid);
-      this.decide({ sha256: w.sha256, project: w.project, version: w.version, action: 'waive', actor: w.actor, reason: w.justification, expiresAt: w.expiresAt, previous: null });
+  addWaiver(w: { project: string; version: string | null; sha256: string | null; expiresAt: number; justification: string; actor: string }): Promise<WaiverRow> {
+    return this.db.tx(async (q) => {
+      const { id } = (await q.get<{ id: number }>(SQL.addWaiver, [w.project, w.version, w.sha256, w.expiresAt, w.justification, w.actor, Date.now()]))!;
+      await this.decide({ sha256: w.sha256, project: w.project, version: w.version, action: 'waive', actor: w.actor, reason: w.justification, expiresAt: w.expiresAt, previous: null }, q);
       this.extras = null;
-      return this.waiver(id)!;
-    })();
+      return (await this.waiver(id, q))!;
+    });
   }
 
-  revokeWaiver(id: number, actor: string, reason: string | null): WaiverRow | undefined {
-    return this.db.transaction(() => {
-      const w = this.waiver(id);
+  revokeWaiver(id: number, actor: string, reason: string | null): Promise<WaiverRow | undefined> {
+    return this.db.tx(async (q) => {
+      const w = await this.waiver(id, q);
       if (!w || w.revoked_at !== null) return undefined;
-      this.s.revokeWaiver.run(Date.now(), id);
-      this.decide({ sha256: w.sha256, project: w.project, version: w.version, action: 'unwaive', actor, reason, previous: `waiver ${id}` });
+      await q.run(SQL.revokeWaiver, [Date.now(), id]);
+      await this.decide({ sha256: w.sha256, project: w.project, version: w.version, action: 'unwaive', actor, reason, previous: `waiver ${id}` }, q);
       this.extras = null;
-      return this.waiver(id);
-    })();
+      return this.waiver(id, q);
+    });
   }
 
   // ---- allow and deny lists ----
 
-  listEntries(): ListEntryRow[] {
-    return this.s.listEntries.all() as ListEntryRow[];
+  listEntries(): Promise<ListEntryRow[]> {
+    return this.db.all(SQL.listEntries);
   }
 
-  addListEntry(list: ListName, kind: ListKind, value: string, reason: string | null, actor: string): { entry: ListEntryRow; created: boolean } {
-    return this.db.transaction(() => {
-      const created = this.s.addListEntry.run(list, kind, value, reason, actor, Date.now()).changes === 1;
-      const entry = this.s.findListEntry.get(list, kind, value) as ListEntryRow;
+  addListEntry(list: ListName, kind: ListKind, value: string, reason: string | null, actor: string): Promise<{ entry: ListEntryRow; created: boolean }> {
+    return this.db.tx(async (q) => {
+      const created = (await q.run(SQL.addListEntry, [list, kind, value, reason, actor, Date.now()])).changes === 1;
+      const entry = (await q.get<ListEntryRow>(SQL.findListEntry, [list, kind, value]))!;
       if (created) {
-        this.decide({ ...listSubject(kind, value), action: `${list}-add`, actor, reason, previous: null });
+        await this.decide({ ...listSubject(kind, value), action: `${list}-add`, actor, reason, previous: null }, q);
         this.extras = null;
       }
       return { entry, created };
-    })();
+    });
   }
 
-  removeListEntry(id: number, actor: string, reason: string | null): ListEntryRow | undefined {
-    return this.db.transaction(() => {
-      const e = this.s.listEntry.get(id) as ListEntryRow | undefined;
+  removeListEntry(id: number, actor: string, reason: string | null): Promise<ListEntryRow | undefined> {
+    return this.db.tx(async (q) => {
+      const e = await q.get<ListEntryRow>(SQL.listEntry, [id]);
       if (!e) return undefined;
-      this.s.removeListEntry.run(id);
-      this.decide({ ...listSubject(e.kind, e.value), action: `${e.list}-remove`, actor, reason, previous: `${e.list} ${e.kind} ${e.value}` });
+      await q.run(SQL.removeListEntry, [id]);
+      await this.decide({ ...listSubject(e.kind, e.value), action: `${e.list}-remove`, actor, reason, previous: `${e.list} ${e.kind} ${e.value}` }, q);
       this.extras = null;
       return e;
-    })();
+    });
   }
 
   // ---- rule modes ----
 
-  ruleModes(): { rule: string; mode: RuleMode; actor: string; updated_at: number }[] {
-    return this.s.ruleModes.all() as { rule: string; mode: RuleMode; actor: string; updated_at: number }[];
+  ruleModes(): Promise<{ rule: string; mode: RuleMode; actor: string; updated_at: number }[]> {
+    return this.db.all(SQL.ruleModes);
   }
 
-  setRuleMode(rule: string, mode: RuleMode, actor: string, reason: string | null): { previous: RuleMode } {
-    return this.db.transaction(() => {
-      const previous = ((this.s.ruleMode.get(rule) as RuleMode | undefined) ?? 'enforce') as RuleMode;
-      this.s.setRuleMode.run(rule, mode, actor, Date.now());
-      this.decide({ action: `rule-${mode}`, actor, reason: reason ?? `rule ${rule}`, previous: `rule ${rule}: ${previous}` });
+  setRuleMode(rule: string, mode: RuleMode, actor: string, reason: string | null): Promise<{ previous: RuleMode }> {
+    return this.db.tx(async (q) => {
+      const previous = (await q.get<{ mode: RuleMode }>(SQL.ruleMode, [rule]))?.mode ?? 'enforce';
+      await q.run(SQL.setRuleMode, [rule, mode, actor, Date.now()]);
+      await this.decide({ action: `rule-${mode}`, actor, reason: reason ?? `rule ${rule}`, previous: `rule ${rule}: ${previous}` }, q);
       this.extras = null;
       return { previous };
-    })();
+    });
   }
 
-  /** DB-held lists, live waivers and monitored rules; cached until one of them changes. */
-  policyExtras(): PolicyExtras {
-    if (this.extras) return this.extras;
+  /**
+   * DB-held lists, live waivers and monitored rules; cached until one of them changes here. Another
+   * process's change is seen by `refreshPolicyExtras`, which the server runs on a short interval.
+   */
+  async policyExtras(): Promise<PolicyExtras> {
+    return this.extras ?? this.refreshPolicyExtras();
+  }
+
+  /** The last loaded extras, for callers that cannot wait (page rendering); loads them if never loaded. */
+  cachedPolicyExtras(): PolicyExtras | null {
+    return this.extras;
+  }
+
+  async refreshPolicyExtras(): Promise<PolicyExtras> {
     const allow: Lists = { projects: [], versions: [], sha256: [] };
     const deny: Lists = { projects: [], versions: [], sha256: [] };
-    for (const e of this.listEntries()) (e.list === 'allow' ? allow : deny)[e.kind].push(e.value);
+    for (const e of await this.listEntries()) (e.list === 'allow' ? allow : deny)[e.kind].push(e.value);
     this.extras = {
       allow,
       deny,
       // Expiry is checked by policy at decision time, so the cache may hold expired waivers.
-      waivers: this.waivers(true).map((w) => ({ project: w.project, version: w.version, sha256: w.sha256, expiresAt: w.expires_at })),
-      monitoredRules: this.ruleModes().filter((r) => r.mode === 'monitor').map((r) => r.rule),
+      waivers: (await this.waivers(true)).map((w) => ({ project: w.project, version: w.version, sha256: w.sha256, expiresAt: w.expires_at })),
+      monitoredRules: (await this.ruleModes()).filter((r) => r.mode === 'monitor').map((r) => r.rule),
     };
     return this.extras;
   }
 
-  // ---- tokens ----
-
-  tokenByHash(hash: string): TokenRow | undefined {
-    return this.s.tokenByHash.get(hash) as TokenRow | undefined;
-  }
-
-  touchToken(id: number): void {
-    this.s.touchToken.run(Date.now(), id);
-  }
-
-  addToken(name: string, role: Role, hash: string, actor: string, expiresAt: number | null = null): number {
-    return this.db.transaction(() => {
-      const id = Number(this.s.addToken.run(name, role, hash, Date.now(), expiresAt).lastInsertRowid);
-      const until = expiresAt === null ? '' : `, expires ${new Date(expiresAt).toISOString()}`;
-      this.decide({ action: 'token-create', actor, reason: `token ${id} "${name}" (${role}${until})`, previous: null });
-      return id;
-    })();
-  }
-
-  tokens(): Omit<TokenRow, 'hash'>[] {
-    return this.s.tokens.all() as Omit<TokenRow, 'hash'>[];
-  }
-
-  revokeToken(id: number, actor: string): boolean {
-    return this.db.transaction(() => {
-      const ok = this.s.revokeToken.run(Date.now(), id).changes === 1;
-      if (ok) this.decide({ action: 'token-revoke', actor, reason: `token ${id}`, previous: null });
-      return ok;
-    })();
-  }
-
   // ---- audit, overview, metrics ----
 
-  decisionsPage(afterId: number, since: number, limit: number): DecisionRow[] {
-    return this.s.decisionsPage.all(afterId, since, limit) as DecisionRow[];
+  decisionsPage(afterId: number, since: number, limit: number): Promise<DecisionRow[]> {
+    return this.db.all(SQL.decisionsPage, [afterId, since, limit]);
   }
 
-  eventsPage(afterId: number, since: number, limit: number): EventRow[] {
-    return this.s.eventsPage.all(afterId, since, limit) as EventRow[];
+  eventsPage(afterId: number, since: number, limit: number): Promise<EventRow[]> {
+    return this.db.all(SQL.eventsPage, [afterId, since, limit]);
   }
 
-  queueDepth(): Record<string, number> {
+  async queueDepth(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const r of this.s.queueDepth.all() as { state: string; n: number }[]) out[r.state] = r.n;
+    for (const r of await this.db.all<{ state: string; n: number }>(SQL.queueDepth)) out[r.state] = r.n;
     return out;
   }
 
   /** Files scanned, held, released and blocked per UTC day over the last `days` days. */
-  overview(days: number, now = Date.now()): DayCount[] {
+  async overview(days: number, now = Date.now()): Promise<DayCount[]> {
     const start = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate()) - (days - 1) * 86_400_000;
     const out = new Map<string, DayCount>();
     for (let t = start; t <= now; t += 86_400_000) {
       const day = new Date(t).toISOString().slice(0, 10);
       out.set(day, { day, scanned: 0, held: 0, released: 0, blocked: 0 });
     }
-    for (const r of this.s.scannedPerDay.all(start) as { day: string; n: number }[]) if (out.has(r.day)) out.get(r.day)!.scanned = r.n;
-    for (const r of this.s.heldPerDay.all(start) as { day: string; n: number }[]) if (out.has(r.day)) out.get(r.day)!.held = r.n;
-    for (const r of this.s.actionsPerDay.all(start) as { day: string; action: string; n: number }[]) {
+    const day = this.db.dialect.day;
+    const scanned = await this.db.all<{ day: string; n: number }>(
+      `SELECT ${day('decided_at')} AS day, count(DISTINCT sha256) AS n FROM verdicts WHERE decided_at >= ? GROUP BY 1`, [start]);
+    const held = await this.db.all<{ day: string; n: number }>(`SELECT ${day('created_at')} AS day, count(*) AS n FROM reviews WHERE created_at >= ? GROUP BY 1`, [start]);
+    const actions = await this.db.all<{ day: string; action: string; n: number }>(
+      `SELECT ${day('decided_at')} AS day, action, count(*) AS n FROM decisions
+       WHERE decided_at >= ? AND action IN ('release','confirm','waive','revoke') GROUP BY 1, 2`,
+      [start],
+    );
+    for (const r of scanned) if (out.has(r.day)) out.get(r.day)!.scanned = r.n;
+    for (const r of held) if (out.has(r.day)) out.get(r.day)!.held = r.n;
+    for (const r of actions) {
       const d = out.get(r.day);
       if (!d) continue;
       if (r.action === 'release' || r.action === 'waive') d.released += r.n;
@@ -481,8 +421,8 @@ export class ReviewStore {
     return [...out.values()];
   }
 
-  filesOfProjectsWithStatus(status: string): { sha256: string; project: string; version: string | null; state: ReviewState | null }[] {
-    return this.s.filesOfProjectStatus.all(status) as { sha256: string; project: string; version: string | null; state: ReviewState | null }[];
+  filesOfProjectsWithStatus(status: string): Promise<{ sha256: string; project: string; version: string | null; state: ReviewState | null }[]> {
+    return this.db.all(SQL.filesOfProjectStatus, [status]);
   }
 }
 

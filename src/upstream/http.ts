@@ -6,6 +6,7 @@ import { parseProjectHtml, parseProjectJson, parseRootHtml, parseRootJson } from
 import type { ProjectPage, RootPage } from '../index/types.js';
 import { UpstreamError, type PageResult, type Upstream } from './types.js';
 import { OriginPolicy, allowedOrigins, type AllowedOrigin } from './origins.js';
+import type { UpstreamAuth } from '../config.js';
 
 // Ask for JSON first (PEP 691), HTML as the fallback for older indexes.
 const ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
@@ -49,6 +50,26 @@ export interface HttpUpstreamOptions {
   origins?: AllowedOrigin[];
   /** DNS lookup behind the address check (tests stage a rebinding name with it). */
   resolve?: ConstructorParameters<typeof OriginPolicy>[1];
+  /** Sent only to the upstream's own origin, never to a files host it links to (pip does the same). */
+  auth?: UpstreamAuth | null;
+}
+
+/** The Authorization header value for these credentials. */
+export function authorization(auth: UpstreamAuth): string {
+  return 'token' in auth ? `Bearer ${auth.token}` : `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+}
+
+/** The URL without user and password: what logs, errors and pages may show. */
+export function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return url;
+  }
 }
 
 export class HttpUpstream implements Upstream {
@@ -56,12 +77,22 @@ export class HttpUpstream implements Upstream {
   private readonly agent: Agent;
   private readonly maxPageBytes: number;
   private readonly origins: OriginPolicy;
+  private readonly base: string;
+  private readonly baseOrigin: string;
+  private readonly authHeader: string | null;
 
   constructor(
-    private readonly base: string,
+    base: string,
     private readonly opts: HttpUpstreamOptions,
   ) {
-    this.description = base;
+    // Credentials in the URL become a header: a URL is printed in errors and logs, a header is not.
+    const u = new URL(base);
+    const inUrl = u.username || u.password ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : null;
+    const auth = opts.auth ?? inUrl;
+    this.authHeader = auth ? authorization(auth) : null;
+    this.base = withoutCredentials(base);
+    this.baseOrigin = u.origin;
+    this.description = this.base;
     this.maxPageBytes = opts.maxPageBytes ?? 256 * 1024 * 1024;
     this.origins = new OriginPolicy(opts.origins ?? allowedOrigins(base, []), opts.resolve);
     this.agent = new Agent({
@@ -85,6 +116,7 @@ export class HttpUpstream implements Upstream {
 
   private async page<T>(url: string, etag: string | null | undefined, parse: (body: string, json: boolean) => T): Promise<PageResult<T>> {
     const headers: Record<string, string> = { accept: ACCEPT, 'user-agent': USER_AGENT, 'accept-encoding': 'identity' };
+    if (this.authHeader) headers.authorization = this.authHeader;
     if (etag) headers['if-none-match'] = etag;
     // A whole page within PAGE_DEADLINE_FACTOR × the timeout: the idle timeout alone lets an upstream
     // that sends a byte now and then hold a page fetch (and the client waiting on it) forever.
@@ -134,7 +166,9 @@ export class HttpUpstream implements Upstream {
   async open(url: string): Promise<{ body: Readable; length: number | null }> {
     // A page's URL is fetched only from an allowed origin (issue 10): nothing is sent otherwise.
     this.origins.check(url);
-    const res = await this.send(url, { 'user-agent': USER_AGENT, accept: '*/*', 'accept-encoding': 'identity' });
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: '*/*', 'accept-encoding': 'identity' };
+    if (this.authHeader && new URL(url).origin === this.baseOrigin) headers.authorization = this.authHeader;
+    const res = await this.send(url, headers);
     this.expectOk(url, res.statusCode, res.body);
     const length = Number(res.headers['content-length']);
     return { body: withMinRate(res.body, this.opts.timeoutMs, url), length: Number.isFinite(length) ? length : null };

@@ -11,8 +11,11 @@ export interface Upstream {
   readonly description: string;
   project(name: string, etag?: string | null): Promise<PageResult<ProjectPage>>;
   root(etag?: string | null): Promise<PageResult<RootPage>>;
-  /** Opens a file body. Callers only pass URLs this upstream listed on a page. */
-  open(url: string): Promise<{ body: Readable; length: number | null }>;
+  /**
+   * Opens a file body. Callers only pass URLs this upstream listed on a page, with the name of the
+   * upstream that listed it (IndexFile.upstream) when there are several.
+   */
+  open(url: string, from?: string | null): Promise<{ body: Readable; length: number | null }>;
   close?(): Promise<void>;
 }
 

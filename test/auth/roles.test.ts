@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createToken, hashToken, parseExpiry, verifyToken } from '../../src/auth/tokens.js';
 import { run as tokenCli } from '../../src/commands/token.js';
-import { openDatabase } from '../../src/store/db.js';
+import { openSqlite } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { ReviewStore } from '../../src/store/review.js';
 import { call, download, makeWheel, startEnv, type Env, type Wheel } from '../review/fixtures.js';
@@ -23,7 +23,7 @@ describe('roles on a server with requireTokenForDownloads and metricsRequireToke
       wheels: (dir) => void (good = makeWheel(dir, 'goodpkg', '1.0', { 'goodpkg/__init__.py': 'X = 1\n' })),
       config: { requireTokenForDownloads: true, metricsRequireToken: true },
     });
-    dl = createToken(env.server.deps.reviews!, 'pip.conf', 'download', 'test').token;
+    dl = (await createToken(env.server.deps.reviews!.tokens, 'pip.conf', 'download', 'test')).token;
   });
   afterAll(async () => env?.close());
 
@@ -47,7 +47,7 @@ describe('roles on a server with requireTokenForDownloads and metricsRequireToke
 
   it('an expired token is refused everywhere, like a revoked one', async () => {
     const r = env.server.deps.reviews!;
-    const soon = createToken(r, 'short', 'reader', 'test', Date.now() + 300).token;
+    const soon = (await createToken(r.tokens, 'short', 'reader', 'test', Date.now() + 300)).token;
     expect((await download(env, good, { authorization: `Bearer ${soon}` })).status).toBe(200);
     await new Promise((res) => setTimeout(res, 400));
     const res = await download(env, good, { authorization: `Bearer ${soon}` });
@@ -99,9 +99,9 @@ describe('token expiry and the CLI', () => {
       out.length = 0;
       expect(await tokenCli(['list', '--data', data])).toBe(0);
       expect(out.join('')).toMatch(/^1\tdownload\tdev\tcreated \S+\texpires \S+\tnever used$/m);
-      const store = new ReviewStore(openDatabase(path.join(data, 'pywarden.db')));
-      expect(verifyToken(store, token)?.role).toBe('download');
-      store.db.close();
+      const db = await openSqlite(path.join(data, 'pywarden.db'));
+      expect((await verifyToken(new ReviewStore(db).tokens, token))?.role).toBe('download');
+      await db.close();
     } finally {
       so.mockRestore();
       se.mockRestore();
@@ -111,27 +111,28 @@ describe('token expiry and the CLI', () => {
 });
 
 describe('migration 4', () => {
-  it('keeps the tokens of a version-2 database, accepts the download role, still refuses unknown roles', () => {
+  it('keeps the tokens of a version-2 database, accepts the download role, still refuses unknown roles', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pywarden-mig-'));
     const file = path.join(dir, 'pywarden.db');
     const old = new Database(file);
-    for (const m of MIGRATIONS.filter((m) => m.version <= 2)) old.exec(m.sql);
+    for (const m of MIGRATIONS.filter((m) => m.version <= 2)) old.exec(m.sql + (m.sqlite ?? ''));
     old.pragma('user_version = 2');
     old.prepare(`INSERT INTO tokens (name, role, hash, created_at) VALUES ('rita', 'reader', ?, 1)`).run(hashToken('pyw_old'));
     old.prepare(`INSERT INTO events (at, kind, sha256) VALUES (1, 'refused', 'x')`).run();
     expect(() => old.prepare(`INSERT INTO tokens (name, role, hash, created_at) VALUES ('d', 'download', 'h', 1)`).run()).toThrow(/CHECK/);
     old.close();
 
-    const db = openDatabase(file);
-    const store = new ReviewStore(db);
-    expect(verifyToken(store, 'pyw_old')).toMatchObject({ name: 'rita', role: 'reader' });
-    expect(createToken(store, 'dev', 'download', 'test').id).toBe(2);
+    const sql = await openSqlite(file);
+    const db = sql.raw;
+    const store = new ReviewStore(sql);
+    expect(await verifyToken(store.tokens, 'pyw_old')).toMatchObject({ name: 'rita', role: 'reader' });
+    expect((await createToken(store.tokens, 'dev', 'download', 'test')).id).toBe(2);
     expect(() => db.prepare(`INSERT INTO tokens (name, role, hash, created_at) VALUES ('r', 'root', 'h2', 1)`).run()).toThrow(/CHECK/);
     // Events stay append-only: what a row says cannot change, and it cannot be deleted.
     expect(() => db.prepare(`UPDATE events SET user_agent = 'x'`).run()).toThrow(/append-only/);
     expect(() => db.prepare(`DELETE FROM events`).run()).toThrow(/append-only/);
     expect(() => db.prepare(`UPDATE events SET count = 0`).run()).toThrow(/only grows/);
-    db.close();
+    await sql.close();
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/db.js';
+import { openSqlite } from '../../src/store/db.js';
 import { ReviewStore } from '../../src/store/review.js';
 import { atLeast, createToken, hashToken, verifyToken } from '../../src/auth/tokens.js';
 import { presentedToken } from '../../src/auth/middleware.js';
 
 describe('tokens', () => {
-  it('round-trips a created token and stores only its hash', () => {
-    const store = new ReviewStore(openDatabase(':memory:'));
-    const { id, token } = createToken(store, 'alice', 'reviewer', 'test');
-    expect(verifyToken(store, token)).toEqual({ tokenId: id, name: 'alice', role: 'reviewer' });
-    const stored = store.db.prepare('SELECT hash FROM tokens WHERE id = ?').pluck().get(id);
+  it('round-trips a created token and stores only its hash', async () => {
+    const db = await openSqlite(':memory:');
+    const store = new ReviewStore(db);
+    const { id, token } = await createToken(store.tokens, 'alice', 'reviewer', 'test');
+    expect(await verifyToken(store.tokens, token)).toEqual({ tokenId: id, name: 'alice', role: 'reviewer' });
+    const stored = db.raw.prepare('SELECT hash FROM tokens WHERE id = ?').pluck().get(id);
     expect(stored).toBe(hashToken(token));
-    expect(verifyToken(store, token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A'))).toBeNull();
-    expect(verifyToken(store, 'not-prefixed')).toBeNull();
-    store.revokeToken(id, 'test');
-    expect(verifyToken(store, token)).toBeNull();
+    expect((await verifyToken(store.tokens, token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A')))).toBeNull();
+    expect(await verifyToken(store.tokens, 'not-prefixed')).toBeNull();
+    await store.tokens.revoke(id, 'test');
+    expect(await verifyToken(store.tokens, token)).toBeNull();
   });
 
   it('orders roles', () => {

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/log.js';
 import { findPythons, makeDists, pip } from '../helpers/dists.js';
 import { record, writeJson, writeZip } from '../intel/records.js';
 import { requireOrSkip } from '../helpers/ci.js';
+import { testDb } from '../helpers/sqlite.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const py = findPythons().get('23.2.1');
@@ -44,7 +45,7 @@ function intelImport(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const sha = (filename: string) => (proxy.deps.store.db.prepare(`SELECT sha256 FROM files WHERE filename = ?`).pluck().get(filename) as string);
+const sha = (filename: string) => (testDb(proxy.deps).prepare(`SELECT sha256 FROM files WHERE filename = ?`).pluck().get(filename) as string);
 const fileUrl = (filename: string) => `${proxy.url}/files/${sha(filename)}/${filename}`;
 
 async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
@@ -66,7 +67,7 @@ beforeAll(async () => {
   ]);
   data = path.join(work, 'data');
   proxy = await startServer(loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: folder, data, logLevel: 'warn', scanWorkers: 1, allow: ALLOW } }));
-  token = createToken(proxy.deps.reviews!, 'rita', 'reader', 'test').token;
+  token = (await createToken(proxy.deps.reviews!.tokens, 'rita', 'reader', 'test')).token;
 });
 
 afterAll(async () => {
@@ -80,7 +81,7 @@ describe.skipIf(!py)('known-malicious advisories, imported by command', () => {
     const r = await pip(py!, ['download', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, 'demo-pkg']);
     expect(r.code, r.out).toBe(0);
     expect(readdirSync(dest)).toEqual([DEMO_11]);
-    expect(proxy.deps.store.getFile(sha(DEMO_11))?.stored).toBe(1);
+    expect((await proxy.deps.store.getFile(sha(DEMO_11)))?.stored).toBe(1);
   });
 
   it('`pywarden intel import` reads a zip export and prints its counts', () => {
@@ -98,7 +99,7 @@ describe.skipIf(!py)('known-malicious advisories, imported by command', () => {
       'added 2, updated 0, withdrawn 0, unchanged 0, skipped non-PyPI 1, skipped not malicious 1, invalid 1; 1 recorded files re-decided, 1 of them refused',
     );
     expect(r.stderr).toMatch(/invalid: .*broken\.json: not JSON/);
-    const audit = proxy.deps.store.db.prepare(`SELECT actor, reason FROM decisions WHERE action = 'intel-import'`).all() as { actor: string; reason: string }[];
+    const audit = testDb(proxy.deps).prepare(`SELECT actor, reason FROM decisions WHERE action = 'intel-import'`).all() as { actor: string; reason: string }[];
     expect(audit).toEqual([{ actor: 'intel-import', reason: `${zip}: ${r.stdout.trim()}` }]);
   });
 
@@ -115,12 +116,12 @@ describe.skipIf(!py)('known-malicious advisories, imported by command', () => {
     expect(uncached.status).toBe(403);
     expect(uncached.statusText).toMatch(/^Blocked by pywarden: known malicious \(MAL-2099-0002\) in evil_pkg-1\.0-py3-none-any\.whl/);
     // Refused before any download or scan.
-    expect(proxy.deps.store.getFile(sha(EVIL_10))?.stored).toBe(0);
-    expect(proxy.deps.store.latestVerdict(sha(EVIL_10))).toBeUndefined();
+    expect((await proxy.deps.store.getFile(sha(EVIL_10)))?.stored).toBe(0);
+    expect(await proxy.deps.store.latestVerdict(sha(EVIL_10))).toBeUndefined();
     expect(existsSync(proxy.deps.blobs.path(sha(EVIL_10)))).toBe(false);
 
     // Both refusals are in the audit log with their reason.
-    const events = proxy.deps.store.db.prepare(`SELECT filename, detail FROM events WHERE kind = 'refused' ORDER BY id`).all() as { filename: string; detail: string }[];
+    const events = testDb(proxy.deps).prepare(`SELECT filename, detail FROM events WHERE kind = 'refused' ORDER BY id`).all() as { filename: string; detail: string }[];
     expect(events.map((e) => [e.filename, JSON.parse(e.detail).reason])).toEqual([
       [DEMO_11, 'known malicious (MAL-2099-0001)'],
       [EVIL_10, 'known malicious (MAL-2099-0002)'],
@@ -167,11 +168,11 @@ describe.skipIf(!py)('known-malicious advisories, imported by command', () => {
     const res = await fetch(fileUrl(DEMO_11));
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(path.join(folder, DEMO_11)))).toBe(true);
-    expect(proxy.deps.store.getReview(sha(DEMO_11))?.state).toBe('cleared');
+    expect((await proxy.deps.store.getReview(sha(DEMO_11)))?.state).toBe('cleared');
   });
 
-  it('usage errors exit 2 and import nothing', () => {
-    const before = proxy.deps.advisories!.generation();
+  it('usage errors exit 2 and import nothing', async () => {
+    const before = await proxy.deps.advisories!.generation();
     writeJson(path.join(work, 'more.json'), record({ id: 'MAL-2099-0005' }));
     // One good path and one missing one: nothing is imported.
     expect(intelImport('import', '--data', data, path.join(work, 'more.json'), path.join(work, 'missing.json')).code).toBe(2);
@@ -179,8 +180,8 @@ describe.skipIf(!py)('known-malicious advisories, imported by command', () => {
     expect(intelImport('import', '--data', data, path.join(work, 'no-such.zip')).code).toBe(2);
     expect(intelImport('export', '--data', data).code).toBe(2);
     expect(intelImport('import', '--bogus', '--data', data, path.join(work, 'all.zip')).code).toBe(2);
-    expect(proxy.deps.advisories!.generation()).toBe(before);
-    expect(proxy.deps.advisories!.get('MAL-2099-0005')).toBeUndefined();
+    expect(await proxy.deps.advisories!.generation()).toBe(before);
+    expect(await proxy.deps.advisories!.get('MAL-2099-0005')).toBeUndefined();
   });
 });
 
@@ -225,10 +226,10 @@ describe.skipIf(!py)('known-malicious advisories, fetched on a schedule', () => 
   });
 
   it('the serving process imports the feed and refuses every version of the listed project', async () => {
-    await until('the feed is imported', async () => scheduled.deps.advisories!.activeCount() === 1);
+    await until('the feed is imported', async () => (await scheduled.deps.advisories!.activeCount()) === 1);
     const html = await (await fetch(`${scheduled.url}/simple/evil-pkg/`)).text();
     expect(html).toContain(EVIL_10); // every version refused: listed, so the download names the advisory
-    const s = scheduled.deps.store.db.prepare(`SELECT sha256 FROM files WHERE filename = ?`).pluck().get(EVIL_10) as string;
+    const s = testDb(scheduled.deps).prepare(`SELECT sha256 FROM files WHERE filename = ?`).pluck().get(EVIL_10) as string;
     const res = await fetch(`${scheduled.url}/files/${s}/${EVIL_10}`);
     expect(res.status).toBe(403);
     expect(res.statusText).toMatch(/known malicious \(MAL-2099-0002\)/);

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runClient, startDemoProxy, type DemoProxy } from '../helpers/client-proxy.js';
 import { requireOrSkip } from '../helpers/ci.js';
+import { testDb } from '../helpers/sqlite.js';
 
 const pdm = ['/usr/bin/pdm'].find((p) => existsSync(p));
 requireOrSkip(!!pdm, '!!! pdm not installed (apt-get install python3-pdm): PDM end-to-end test skipped');
@@ -50,7 +51,7 @@ verify_ssl = false
     const site = path.join(project, '.venv', 'lib', `python${python}`, 'site-packages');
     expect(readdirSync(site)).toContain('demo_pkg-1.0.dist-info');
     // The wheel came through the gate: stored, scanned, and the refused version never fetched.
-    const rows = demo.proxy.deps.store.db.prepare(`SELECT f.filename, f.stored, count(v.sha256) AS verdicts FROM files f LEFT JOIN verdicts v ON v.sha256 = f.sha256 GROUP BY f.sha256`).all() as { filename: string; stored: number; verdicts: number }[];
+    const rows = testDb(demo.proxy.deps).prepare(`SELECT f.filename, f.stored, count(v.sha256) AS verdicts FROM files f LEFT JOIN verdicts v ON v.sha256 = f.sha256 GROUP BY f.sha256`).all() as { filename: string; stored: number; verdicts: number }[];
     expect(rows.find((r) => r.filename.startsWith('demo_pkg-1.0-'))).toMatchObject({ stored: 1, verdicts: 1 });
     expect(rows.find((r) => r.filename.startsWith('demo_pkg-1.1-'))?.stored ?? 0).toBe(0);
   });

@@ -8,6 +8,7 @@ import { startServer, type Running } from '../../src/main.js';
 import { findPythons, makeDists, pip } from '../helpers/dists.js';
 import { startIndexServer, type TestIndex } from '../helpers/index-server.js';
 import { requireOrSkip } from '../helpers/ci.js';
+import { testDb } from '../helpers/sqlite.js';
 
 const pythons = findPythons();
 const PIPS = ['18.1', '23.2.1', '24.2'].filter((v) => pythons.has(v));
@@ -62,7 +63,7 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
     const r = await pip(py!, ['download', '--only-binary=:all:', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, 'demo-pkg==1.0']);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/Obtaining dependency information for demo-pkg==1\.0 from .*\.whl\.metadata/);
-    const row = proxy.deps.store.db.prepare(`SELECT wheel_metadata_sha256 FROM files WHERE filename = ?`).get('demo_pkg-1.0-py3-none-any.whl') as { wheel_metadata_sha256: string };
+    const row = testDb(proxy.deps).prepare(`SELECT wheel_metadata_sha256 FROM files WHERE filename = ?`).get('demo_pkg-1.0-py3-none-any.whl') as { wheel_metadata_sha256: string };
     expect(row.wheel_metadata_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -93,15 +94,14 @@ describe.skipIf(!anyPython)('real pip through the proxy', () => {
   });
 
   it('a refused file shows the reason phrase and review id in pip output', async () => {
-    const { store } = proxy.deps;
-    const row = store.db.prepare(`SELECT sha256 FROM files WHERE filename = ?`).get('held_pkg-2.0-py3-none-any.whl') as { sha256: string };
+    const row = testDb(proxy.deps).prepare(`SELECT sha256 FROM files WHERE filename = ?`).get('held_pkg-2.0-py3-none-any.whl') as { sha256: string };
     const dest = mkdtempSync(path.join(work, 'dl-'));
     const url = `${proxy.url}/files/${row.sha256}/held_pkg-2.0-py3-none-any.whl`;
     const r = await pip(anyPython!, ['download', '--no-deps', '-d', dest, '--index-url', `${proxy.url}/simple/`, url]);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/403 Client Error: Blocked by pywarden: held-pkg 2\.0 is on the deny list in held_pkg-2\.0-py3-none-any\.whl \(Q-\d+, request [0-9a-f]+\)/);
     expect(readdirSync(dest)).toEqual([]);
-    const ev = store.db.prepare(`SELECT kind, filename, user_agent FROM events WHERE kind = 'refused' ORDER BY id DESC LIMIT 1`).get() as { filename: string; user_agent: string };
+    const ev = testDb(proxy.deps).prepare(`SELECT kind, filename, user_agent FROM events WHERE kind = 'refused' ORDER BY id DESC LIMIT 1`).get() as { filename: string; user_agent: string };
     expect(ev.filename).toBe('held_pkg-2.0-py3-none-any.whl');
     expect(ev.user_agent).toMatch(/^pip\//);
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HELD_SOURCE, NameScanner, call, download, makeWheel, startEnv, type Env, type Wheel } from '../review/fixtures.js';
+import { testDb } from '../helpers/sqlite.js';
 
 const CLUSTER_MODEL = fileURLToPath(new URL('../../models/cluster-refs.json', import.meta.url));
 const CLASSIFIER = fileURLToPath(new URL('../../models/pywarden-model.onnx', import.meta.url));
@@ -48,7 +49,7 @@ describe('access', () => {
   });
 
   it('stores only token hashes', () => {
-    const rows = env.server.deps.store.db.prepare('SELECT hash FROM tokens').pluck().all() as string[];
+    const rows = testDb(env.server.deps).prepare('SELECT hash FROM tokens').pluck().all() as string[];
     for (const t of Object.values(env.tokens)) {
       expect(rows).not.toContain(t);
       expect(JSON.stringify(rows)).not.toContain(t.slice(4));
@@ -123,8 +124,8 @@ describe('queue and item', () => {
     }
     // Outlier rank (filled by the cluster analysis when its model is present): ranked items first, highest first.
     const r = env.server.deps.reviews!;
-    r.putExtra(w.held.sha256, 1, 'fam-test', 0.1);
-    r.putExtra(w.bad.sha256, 0, null, null);
+    await r.putExtra(w.held.sha256, 1, 'fam-test', 0.1);
+    await r.putExtra(w.bad.sha256, 0, null, null);
     const byOutlier = await call(env, 'GET', '/-/api/queue?order=outlier', env.tokens.reader);
     const ranks = byOutlier.body.items.map((i: { outlierRank: number | null }) => i.outlierRank ?? -1);
     expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
@@ -208,7 +209,7 @@ describe('actions', () => {
     const rev = await call(env, 'POST', `/-/api/waivers/${r.body.waiver.id}/revoke`, env.tokens.reviewer, { reason: 'ticket closed' });
     expect(rev.status).toBe(200);
     expect((await download(env, w.waive)).status).toBe(403);
-    const hist = env.server.deps.reviews!.history(w.waive.sha256, 'waivepkg').map((h) => h.action);
+    const hist = (await env.server.deps.reviews!.history(w.waive.sha256, 'waivepkg')).map((h) => h.action);
     expect(hist).toEqual(expect.arrayContaining(['waive', 'unwaive']));
   });
 
@@ -287,7 +288,7 @@ describe('audit, overview, metrics', () => {
     const refusal = lines.find((l) => l.log === 'events' && l.kind === 'refused');
     expect(refusal).toMatchObject({ client: expect.stringMatching(/127\.0\.0\.1/) });
     expect(refusal!.user_agent).toBeTruthy();
-    expect(() => env.server.deps.store.db.prepare('DELETE FROM decisions').run()).toThrow(/append-only/);
+    expect(() => testDb(env.server.deps).prepare('DELETE FROM decisions').run()).toThrow(/append-only/);
     expect((await fetch(`${env.server.url}/-/api/audit/export`)).status).toBe(401);
   });
 

@@ -131,7 +131,7 @@ describe.skipIf(!haveChromium)('review page in headless Chromium', () => {
     await page.click('#list-form button[type=submit]');
     await page.waitForSelector('#lists tbody tr');
     expect(await page.textContent('#lists tbody tr')).toContain('evil-pkg');
-    expect(env.server.deps.reviews!.policyExtras().deny.projects).toContain('evil-pkg');
+    expect((await env.server.deps.reviews!.policyExtras()).deny.projects).toContain('evil-pkg');
     await page.click('#lists tbody tr button');
     await page.waitForFunction(() => document.querySelectorAll('#lists tbody tr').length === 0);
     await page.fill('#rule-form input[name=rule]', 'test-exfil-url');
@@ -139,8 +139,8 @@ describe.skipIf(!haveChromium)('review page in headless Chromium', () => {
     await page.click('#rule-form button[type=submit]');
     await page.waitForSelector('#rules tbody tr');
     expect(await page.textContent('#rules tbody tr')).toContain('monitor');
-    expect(env.server.deps.reviews!.policyExtras().monitoredRules).toEqual(['test-exfil-url']);
-    const actions = env.server.deps.reviews!.decisionsPage(0, 0, 1000).filter((d) => d.actor === 'adam').map((d) => d.action);
+    expect((await env.server.deps.reviews!.policyExtras()).monitoredRules).toEqual(['test-exfil-url']);
+    const actions = (await env.server.deps.reviews!.decisionsPage(0, 0, 1000)).filter((d) => d.actor === 'adam').map((d) => d.action);
     expect(actions).toEqual(['deny-add', 'deny-remove', 'rule-monitor']);
     expect(errors).toEqual([]);
     await page.close();

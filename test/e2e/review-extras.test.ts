@@ -119,29 +119,29 @@ describe('pywarden rescan', () => {
       await env.server.close();
 
       // A new scanner version, offline (the upstream folder is still there but not needed).
-      const deps = buildDeps(env.config, { scanner: new FixedScanner() });
+      const deps = await buildDeps(env.config, { scanner: new FixedScanner() });
       try {
         // PyPI quarantined gonepkg since (PEP 792): the page cache records that status.
-        deps.store.upsertProject('gonepkg', 'quarantined');
+        await deps.store.upsertProject('gonepkg', 'quarantined');
         const sum = await rescanAll(deps, { actor: 'test' });
         expect(sum).toMatchObject({ scannerVersion: 'test-scanner-2', stored: 5, rescanned: 5, changed: 2, cleared: 1, keptReleased: 1, revoked: 1 });
-        const state = (sha: string) => deps.store.getReview(sha)?.state;
-        expect(state(w.held.sha256)).toBe('cleared');
-        expect(state(w.released.sha256)).toBe('released');
-        expect(state(w.bad.sha256)).toBe('blocked');
-        expect(state(w.gone.sha256)).toBe('blocked');
-        expect(deps.gate.peek(deps.store.getFile(w.held.sha256)!).decision.action).toBe('allow');
-        expect(deps.gate.peek(deps.store.getFile(w.gone.sha256)!).decision).toMatchObject({ action: 'block', source: 'upstream-quarantine' });
-        const actions = deps.reviews!.decisionsPage(0, 0, 1000).map((d) => `${d.action}:${d.sha256?.slice(0, 8)}`);
+        const state = async (sha: string) => (await deps.store.getReview(sha))?.state;
+        expect(await state(w.held.sha256)).toBe('cleared');
+        expect(await state(w.released.sha256)).toBe('released');
+        expect(await state(w.bad.sha256)).toBe('blocked');
+        expect(await state(w.gone.sha256)).toBe('blocked');
+        expect((await deps.gate.peek((await deps.store.getFile(w.held.sha256))!)).decision.action).toBe('allow');
+        expect((await deps.gate.peek((await deps.store.getFile(w.gone.sha256))!)).decision).toMatchObject({ action: 'block', source: 'upstream-quarantine' });
+        const actions = (await deps.reviews!.decisionsPage(0, 0, 1000)).map((d) => `${d.action}:${d.sha256?.slice(0, 8)}`);
         expect(actions).toContain(`rescan:${w.held.sha256.slice(0, 8)}`);
         expect(actions).toContain(`revoke:${w.gone.sha256.slice(0, 8)}`);
         // A second run finds nothing to do.
         expect((await rescanAll(deps, { actor: 'test' })).rescanned).toBe(0);
         // A released file whose sha256 is later denied is refused despite the release.
-        deps.reviews!.addListEntry('deny', 'sha256', w.released.sha256, 'IOC', 'test');
-        expect(deps.gate.peek(deps.store.getFile(w.released.sha256)!).decision).toMatchObject({ action: 'block', source: 'denylist' });
+        await deps.reviews!.addListEntry('deny', 'sha256', w.released.sha256, 'IOC', 'test');
+        expect((await deps.gate.peek((await deps.store.getFile(w.released.sha256))!)).decision).toMatchObject({ action: 'block', source: 'denylist' });
       } finally {
-        deps.store.close();
+        await deps.store.close();
       }
     } finally {
       await env.close();

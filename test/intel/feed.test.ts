@@ -99,7 +99,7 @@ describe('watchAdvisories', () => {
   it('calls back once per change of the generation', async () => {
     let g = 1;
     let calls = 0;
-    const stop = watchAdvisories(() => g, () => calls++, 10);
+    const stop = watchAdvisories(async () => g, () => calls++, 10);
     await new Promise((r) => setTimeout(r, 40));
     g = 2;
     await new Promise((r) => setTimeout(r, 40));

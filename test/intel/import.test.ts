@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../../src/store/db.js';
+import { openSqlite } from '../../src/store/db.js';
 import { AdvisoryStore } from '../../src/store/advisories.js';
 import { importDocuments } from '../../src/intel/import.js';
 import { DEFAULT_LIMITS, loadBuffer, loadPaths } from '../../src/intel/load.js';
@@ -13,11 +13,11 @@ let dir: string;
 let store: AdvisoryStore;
 let close: () => void;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'pywarden-intel-'));
-  const db = openDatabase(path.join(dir, 'db.sqlite'));
+  const db = await openSqlite(path.join(dir, 'db.sqlite'));
   store = new AdvisoryStore(db);
-  close = () => db.close();
+  close = () => void db.close();
 });
 afterEach(() => {
   close();
@@ -37,9 +37,9 @@ describe('intel import', () => {
     expect(r.counts).toMatchObject({ added: 2, updated: 0, withdrawn: 0, skippedNonPypi: 1, invalid: 1 });
     expect(r.problems[0].where).toMatch(/bad\.json$/);
     expect([...r.projects].sort()).toEqual(['evil-pkg', 'other']);
-    expect(store.match('evil-pkg', '1.1')).toEqual(['MAL-2099-0001']);
-    expect(store.match('evil-pkg', '1.0')).toEqual([]);
-    expect(store.match('other', '0.0.1')).toEqual(['MAL-2099-0002']);
+    expect(await store.match('evil-pkg', '1.1')).toEqual(['MAL-2099-0001']);
+    expect(await store.match('evil-pkg', '1.0')).toEqual([]);
+    expect(await store.match('other', '0.0.1')).toEqual(['MAL-2099-0002']);
   });
 
   it('reads an OSV zip export (all.zip layout), skipping non-JSON members and unreadable ones', async () => {
@@ -52,24 +52,24 @@ describe('intel import', () => {
     });
     const r = await run(zip);
     expect(r.counts).toMatchObject({ added: 1, skippedNotMalicious: 1, invalid: 1 });
-    expect(store.match('evil-pkg', '1.1')).toEqual(['MAL-2099-0001']);
+    expect(await store.match('evil-pkg', '1.1')).toEqual(['MAL-2099-0001']);
   });
 
   it('a newer modified replaces the stored record; the same or an older one changes nothing', async () => {
     const f = path.join(dir, 'r.json');
     writeJson(f, record());
     expect((await run(f)).counts.added).toBe(1);
-    const g0 = store.generation();
+    const g0 = await store.generation();
     expect((await run(f)).counts.unchanged).toBe(1);
-    expect(store.generation()).toBe(g0);
+    expect(await store.generation()).toBe(g0);
     writeJson(f, record({ modified: '2099-03-01T00:00:00Z', affected: [{ package: { ecosystem: 'PyPI', name: 'evil-pkg' }, versions: ['1.2'] }] }));
     expect((await run(f)).counts.updated).toBe(1);
-    expect(store.generation()).toBeGreaterThan(g0);
-    expect(store.match('evil-pkg', '1.1')).toEqual([]);
-    expect(store.match('evil-pkg', '1.2')).toEqual(['MAL-2099-0001']);
+    expect(await store.generation()).toBeGreaterThan(g0);
+    expect(await store.match('evil-pkg', '1.1')).toEqual([]);
+    expect(await store.match('evil-pkg', '1.2')).toEqual(['MAL-2099-0001']);
     writeJson(f, record({ modified: '2099-02-01T00:00:00Z' }));
     expect((await run(f)).counts.unchanged).toBe(1);
-    expect(store.match('evil-pkg', '1.2')).toEqual(['MAL-2099-0001']);
+    expect(await store.match('evil-pkg', '1.2')).toEqual(['MAL-2099-0001']);
   });
 
   it('a withdrawn record stops refusing, and an older copy does not bring it back', async () => {
@@ -80,12 +80,12 @@ describe('intel import', () => {
     const r = await run(f);
     expect(r.counts.withdrawn).toBe(1);
     expect([...r.projects]).toEqual(['evil-pkg']);
-    expect(store.match('evil-pkg', '1.1')).toEqual([]);
-    expect(store.get('MAL-2099-0001')?.withdrawn).toBe('2099-05-01T00:00:00Z');
+    expect(await store.match('evil-pkg', '1.1')).toEqual([]);
+    expect((await store.get('MAL-2099-0001'))?.withdrawn).toBe('2099-05-01T00:00:00Z');
     writeJson(f, record());
     expect((await run(f)).counts.unchanged).toBe(1);
-    expect(store.match('evil-pkg', '1.1')).toEqual([]);
-    expect(store.activeCount()).toBe(0);
+    expect(await store.match('evil-pkg', '1.1')).toEqual([]);
+    expect(await store.activeCount()).toBe(0);
   });
 
   it('bounds a zip: an entry declared over the limit is not read, and one lying about its size fails', async () => {
@@ -103,7 +103,7 @@ describe('intel import', () => {
     const r = await run(liar);
     expect(r.counts.invalid).toBe(1);
     expect(r.problems[0].reason).toMatch(/unreadable entry/);
-    expect(store.activeCount()).toBe(0);
+    expect(await store.activeCount()).toBe(0);
   });
 
   it('a zip with more entries than allowed is refused whole', async () => {

@@ -21,11 +21,11 @@ describe('prometheus registry', () => {
     expect(text).toContain('lat_seconds_bucket{le="0.1"} 1\nlat_seconds_bucket{le="1"} 2\nlat_seconds_bucket{le="+Inf"} 3\nlat_seconds_sum 5.55\nlat_seconds_count 3\n');
   });
 
-  it('observes scans and verdicts through the gate hooks', () => {
-    const m = new Metrics(() => ({ quarantined: 2 }));
+  it('observes scans and verdicts through the gate hooks', async () => {
+    const m = new Metrics(async () => ({ quarantined: 2 }));
     m.onScan('malicious', 120);
     m.onBytesServed(1000);
-    const text = m.render();
+    const text = await m.render();
     expect(text).toContain('pywarden_verdicts_total{verdict="malicious"} 1');
     expect(text).toContain('pywarden_scan_duration_seconds_bucket{verdict="malicious",le="0.25"} 1');
     expect(text).toContain('pywarden_review_queue_depth{state="quarantined"} 2');

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { FaultUpstream } from '../helpers/fault-upstream.js';
 import { SERIAL_REGRESSION_TRIES } from '../../src/pages/cache.js';
 import { get, startProxy, type Proxy } from '../reliability/harness.js';
+import { testDb } from '../helpers/sqlite.js';
 
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
 let up: FaultUpstream | undefined;
@@ -43,7 +44,7 @@ async function listed(project: string): Promise<{ files: string[]; serial: unkno
 }
 
 const persisted = (project: string) =>
-  proxy!.deps.store.db.prepare('SELECT body, serial FROM pages WHERE project = ?').get(project) as { body: string; serial: number | null } | undefined;
+  testDb(proxy!.deps).prepare('SELECT body, serial FROM pages WHERE project = ?').get(project) as { body: string; serial: number | null } | undefined;
 
 const v1 = ['demo-1.0-py3-none-any.whl'];
 const v2 = ['demo-1.0-py3-none-any.whl', 'demo-2.0-py3-none-any.whl'];
@@ -93,7 +94,7 @@ describe('page limits (issue 10 part 4)', () => {
       expect(up.hitCount('/simple/demo/')).toBe(i); // not cached: each request asks upstream again
     }
     expect(persisted('demo')).toBeUndefined();
-    expect(proxy.deps.store.db.prepare('SELECT count(*) FROM files').pluck().get()).toBe(0);
+    expect(testDb(proxy.deps).prepare('SELECT count(*) FROM files').pluck().get()).toBe(0);
   });
 
   test('a page over maxPageMb (no Content-Length): 502 with the reason, nothing cached', async () => {

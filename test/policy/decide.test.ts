@@ -73,3 +73,11 @@ describe('policy', () => {
     expect(decide(file, { verdict: 'clean', advisories: [] }, opts()).action).toBe('allow');
   });
 });
+
+describe('public look-alikes of private names (issue 12)', () => {
+  it('are held over a clean verdict; a reviewer release or the allow list lets one through', () => {
+    expect(decide(file, { verdict: 'clean', imitates: 'dem0' }, opts())).toMatchObject({ action: 'quarantine', source: 'private-name', reason: 'public project named like private project dem0' });
+    expect(decide(file, { verdict: 'clean', imitates: 'dem0', review: 'released' }, opts()).action).toBe('allow');
+    expect(decide(file, { verdict: 'clean', imitates: 'dem0' }, opts({ allow: { ...none, projects: ['demo'] } })).action).toBe('allow');
+  });
+});

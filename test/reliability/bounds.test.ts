@@ -148,8 +148,8 @@ describe('blob store quota', () => {
     // The first file was the least recently used: its blob is gone, its verdict is not.
     const [first] = wheels;
     expect(proxy.blobFiles().some((f) => f.endsWith(first.sha))).toBe(false);
-    expect(proxy.deps.store.getFile(first.sha)?.stored).toBe(0);
-    expect(proxy.deps.store.latestVerdict(first.sha)?.verdict).toBeDefined();
+    expect((await proxy.deps.store.getFile(first.sha))?.stored).toBe(0);
+    expect((await proxy.deps.store.latestVerdict(first.sha))?.verdict).toBeDefined();
     up.clearFault();
     const scans = proxy.scans.length;
     const again = await get(urls[0]);

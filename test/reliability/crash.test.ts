@@ -42,7 +42,7 @@ interface Child {
 
 async function serve(): Promise<Child> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', up.simple, '--data', data, '--scan-ahead', 'false', '--upstream-timeout', '20000', '--scan-workers', '1', '--log-level', 'info'], {
+  const proc = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', up.simple, '--data', data, '--scan-ahead', 'false', '--upstream-timeout', '20000', '--scan-workers', '1', '--log-level', 'info', '--processes', '1'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PYWARDEN_ALLOW: JSON.stringify({ projects: TEST_PROJECTS }) },
   });

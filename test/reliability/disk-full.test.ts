@@ -53,7 +53,7 @@ describe.skipIf(!mounted)('disk full while writing a blob', () => {
       expect(proxy.tmpFiles()).toEqual([]);
       expect(proxy.blobFiles()).toEqual([]);
       expect(proxy.verdictCount()).toBe(0);
-      expect(proxy.deps.store.getFile(sha256(tooBig.body))?.stored).toBe(0);
+      expect((await proxy.deps.store.getFile(sha256(tooBig.body)))?.stored).toBe(0);
     }
     expect(proxy.logs.some((l) => l.includes('ENOSPC'))).toBe(true);
 

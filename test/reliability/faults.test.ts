@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FaultUpstream, benignWheel, sha256, type Fault } from '../helpers/fault-upstream.js';
 import { PIP_ACCEPT, fileUrlFromPage, get, startProxy, type Proxy } from './harness.js';
+import { testDb } from '../helpers/sqlite.js';
 
 const TIMEOUT_MS = 800; // the proxy's upstream timeout in these tests
 
@@ -94,7 +95,7 @@ describe('index page faults', () => {
       // Not cached: a clear problem, nothing cached for it.
       const fresh = await get(`${proxy.url}/simple/fresh${i}/`, { accept: PIP_ACCEPT });
       expectProblem(fresh, status);
-      expect(proxy.deps.store.getPage(`fresh${i}`)).toBeUndefined();
+      expect(await proxy.deps.store.getPage(`fresh${i}`)).toBeUndefined();
 
       up.clearFault();
       const after = await get(`${proxy.url}/simple/fresh${i}/`, { accept: PIP_ACCEPT });
@@ -116,7 +117,7 @@ describe('a page that trickles in under the idle timeout', () => {
     const cold = await get(`${proxy.url}/simple/fresh17/`, { accept: PIP_ACCEPT });
     expectProblem(cold, 504);
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 4 + 2_000);
-    expect(proxy.deps.store.getPage('fresh17')).toBeUndefined();
+    expect(await proxy.deps.store.getPage('fresh17')).toBeUndefined();
     const cached = await get(`${proxy.url}/simple/demo/`, { accept: PIP_ACCEPT });
     expect(cached.status).toBe(200);
     expect(cached.headers.get('x-pywarden-stale')).toBe('1');
@@ -131,7 +132,7 @@ describe('file faults', () => {
     const url = await fileUrlFromPage(proxy.url, 'demo', wheel.filename);
     // Start each case cold: forget what an earlier case stored (a fresh data dir per case would
     // hide leaks between cases, so the same proxy is kept and its state checked instead).
-    expect(proxy.deps.store.latestVerdict(wheelSha)).toBeUndefined();
+    expect(await proxy.deps.store.latestVerdict(wheelSha)).toBeUndefined();
 
     up.setFault('file', fault);
     const r = await get(url);
@@ -139,7 +140,7 @@ describe('file faults', () => {
     expect(proxy.tmpFiles()).toEqual([]);
     expect(proxy.blobFiles()).toEqual([]);
     expect(proxy.verdictCount()).toBe(0);
-    expect(proxy.deps.store.getFile(wheelSha)?.stored).toBe(0);
+    expect((await proxy.deps.store.getFile(wheelSha))?.stored).toBe(0);
     // A second try while the fault lasts fails the same way (no poisoned state either way).
     const r2 = await get(url);
     expect(r2.status).toBe(status);
@@ -152,9 +153,9 @@ describe('file faults', () => {
     expect(proxy.verdictCount()).toBe(1);
 
     // Reset for the next case: drop the blob and the verdict so the next case starts cold.
-    proxy.deps.store.db.prepare('DELETE FROM verdicts').run();
-    proxy.deps.store.db.prepare('DELETE FROM reviews').run();
-    proxy.deps.store.db.prepare('UPDATE files SET stored = 0').run();
+    testDb(proxy.deps).prepare('DELETE FROM verdicts').run();
+    testDb(proxy.deps).prepare('DELETE FROM reviews').run();
+    testDb(proxy.deps).prepare('UPDATE files SET stored = 0').run();
     for (const f of proxy.blobFiles()) rmSync(f);
   });
 });
@@ -195,7 +196,7 @@ describe('a blob on disk that the database does not call stored', () => {
     up.clearFault();
     const url = await fileUrlFromPage(proxy.url, project, listed.filename);
     const sha = sha256(listed.body);
-    expect(proxy.deps.store.getFile(sha)?.stored).toBe(0);
+    expect((await proxy.deps.store.getFile(sha))?.stored).toBe(0);
     const blob = proxy.deps.blobs.path(sha);
     mkdirSync(path.dirname(blob), { recursive: true });
     writeFileSync(blob, bytes);
@@ -209,7 +210,7 @@ describe('a blob on disk that the database does not call stored', () => {
     expect(r.status).toBe(200);
     expect(r.body.equals(orphan.body)).toBe(true);
     expect(up.hitCount('/files/')).toBe(0);
-    expect(proxy.deps.store.getFile(sha256(orphan.body))?.stored).toBe(1);
+    expect((await proxy.deps.store.getFile(sha256(orphan.body)))?.stored).toBe(1);
     expect(proxy.logs.some((l) => l.includes('adopted stored blob'))).toBe(true);
   });
 

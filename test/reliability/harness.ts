@@ -8,6 +8,7 @@ import { startServer, type Running } from '../../src/main.js';
 import { createLogger } from '../../src/log.js';
 import { createScanner } from '../../src/scan/scan.js';
 import type { Scanner, ScanInput, ScanResult } from '../../src/scan/types.js';
+import { closeTestDb, testDb } from '../helpers/sqlite.js';
 
 export const PIP_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
 
@@ -75,9 +76,10 @@ export async function startProxy(upstream: string, flags: Partial<Record<keyof C
     scans: (s as { scans?: ScanInput[] }).scans ?? [],
     tmpFiles: () => listDir(path.join(data, 'tmp')),
     blobFiles: () => listDir(path.join(data, 'blobs')),
-    verdictCount: () => running.deps.store.db.prepare('SELECT count(*) FROM verdicts').pluck().get() as number,
+    verdictCount: () => testDb(running.deps).prepare('SELECT count(*) FROM verdicts').pluck().get() as number,
     async stop() {
       await running.close();
+      closeTestDb(data);
       if (!flags.data) rmSync(data, { recursive: true, force: true });
     },
   };

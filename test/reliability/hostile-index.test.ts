@@ -213,8 +213,8 @@ describe('the same bytes listed by two projects', () => {
     const betaUrl = await urlOf('beta', beta.filename);
     expect(betaUrl).toContain(shaShared);
     await urlOf('gamma', beta.filename);
-    expect(proxy.deps.store.getListing(shaShared, beta.filename)?.upstream_url).toBe(up.fileUrl(beta.filename));
-    expect(proxy.deps.store.getListing(shaShared, beta.filename)?.project).toBe('beta');
+    expect((await proxy.deps.store.getListing(shaShared, beta.filename))?.upstream_url).toBe(up.fileUrl(beta.filename));
+    expect((await proxy.deps.store.getListing(shaShared, beta.filename))?.project).toBe('beta');
     const b = await get(betaUrl);
     expect(b.status, b.body.toString()).toBe(200);
     expect(b.body.equals(shared.body)).toBe(true);

@@ -87,7 +87,7 @@ describe.skipIf(!built || process.platform !== 'linux')('scan isolation (SIGSEGV
     const port = await freePort();
     proc = spawn(
       process.execPath,
-      [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', up.simple, '--data', data, '--scan-ahead', 'false', '--upstream-timeout', '20000', '--scan-workers', '1', '--log-level', 'info'],
+      [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', up.simple, '--data', data, '--scan-ahead', 'false', '--upstream-timeout', '20000', '--scan-workers', '1', '--log-level', 'info', '--processes', '1'],
       { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PYWARDEN_ALLOW: JSON.stringify({ projects: ['calm'] }) } },
     );
     proc.stderr!.on('data', (c: Buffer) => log.push(c.toString()));

@@ -49,7 +49,7 @@ test('a zip bomb from upstream is held with verdict error in bounded time; other
   const ms = performance.now() - started;
   expect(r.status).toBe(403);
   expect(JSON.parse(r.body.toString()).action).toBe('quarantine');
-  const v = proxy.deps.store.latestVerdict(sha256(bomb));
+  const v = (await proxy.deps.store.latestVerdict(sha256(bomb)));
   expect(v?.verdict).toBe('error');
   console.log(`zip bomb (512 MiB member, flat + nested): verdict ${v?.verdict} (${v?.reason}) in ${ms.toFixed(0)} ms; RSS growth ${((process.memoryUsage().rss - rssBefore) / 2 ** 20).toFixed(0)} MiB`);
   expect(ms).toBeLessThan(30_000);

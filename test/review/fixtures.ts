@@ -86,9 +86,9 @@ export async function startEnv(opts: { wheels: (dir: string) => void; scanner?: 
   const server = await startServer(config, { scanner: opts.scanner ?? new NameScanner() });
   const r = server.deps.reviews!;
   const tokens = {
-    reader: createToken(r, 'rita', 'reader', 'test').token,
-    reviewer: createToken(r, 'alice', 'reviewer', 'test').token,
-    admin: createToken(r, 'adam', 'admin', 'test').token,
+    reader: (await createToken(r.tokens, 'rita', 'reader', 'test')).token,
+    reviewer: (await createToken(r.tokens, 'alice', 'reviewer', 'test')).token,
+    admin: (await createToken(r.tokens, 'adam', 'admin', 'test')).token,
   };
   return {
     root,

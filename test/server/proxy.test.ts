@@ -195,7 +195,7 @@ describe('files', () => {
     const bad = await get(url);
     expect(bad.status).toBe(502);
     expect(JSON.parse(bad.text)).toMatchObject({ code: 'upstream-hash-mismatch' });
-    expect(proxy.deps.store.latestVerdict(sha)).toBeUndefined();
+    expect(await proxy.deps.store.latestVerdict(sha)).toBeUndefined();
     expect(proxy.deps.blobs.size(sha)).resolves.toBeNull();
     expect(readdirSync(path.join(work, 'data', 'tmp'))).toEqual([]);
     index.faults.tamper = false;
@@ -252,8 +252,8 @@ describe('core metadata (PEP 658) and scan-ahead', () => {
       await new Promise((r) => setTimeout(r, 50));
       await ahead.deps.scanAhead!.idle();
       const [old, newest] = page.files;
-      expect(ahead.deps.store.latestVerdict(newest.hashes.sha256)?.verdict).toBe('clean');
-      expect(ahead.deps.store.latestVerdict(old.hashes.sha256)).toBeUndefined();
+      expect((await ahead.deps.store.latestVerdict(newest.hashes.sha256))?.verdict).toBe('clean');
+      expect(await ahead.deps.store.latestVerdict(old.hashes.sha256)).toBeUndefined();
     } finally {
       await ahead.close();
     }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { FaultUpstream, benignWheel } from '../helpers/fault-upstream.js';
 import { MAX_AUDIT_FIELD } from '../../src/store/metadata.js';
 import { fileUrlFromPage, get, startProxy, type Proxy } from '../reliability/harness.js';
+import { testDb } from '../helpers/sqlite.js';
 
 let up: FaultUpstream | undefined;
 let proxy: Proxy | undefined;
@@ -39,7 +40,7 @@ async function setUp(flags: Record<string, unknown> = {}) {
   };
 }
 
-const rows = () => proxy!.deps.store.db.prepare(`SELECT * FROM events ORDER BY id`).all() as Row[];
+const rows = () => testDb(proxy!.deps).prepare(`SELECT * FROM events ORDER BY id`).all() as Row[];
 
 describe('refusal audit rows', () => {
   test('200 refusals of one file to one client share one row whose count is 200; header fields are truncated', async () => {
@@ -59,7 +60,7 @@ describe('refusal audit rows', () => {
     expect(all[0].last_request_id).toBe(last);
     expect(all[0].last_at).toBeGreaterThanOrEqual(Date.now() - 60_000);
     // The review item's "asked by" counts every refusal, not rows.
-    expect(proxy!.deps.reviews!.askers(all[0].sha256)[0].count).toBe(200);
+    expect((await proxy!.deps.reviews!.askers(all[0].sha256))[0].count).toBe(200);
   });
 
   test("the server's request id is its own; the client's X-Request-Id is kept apart, truncated", async () => {

@@ -154,7 +154,7 @@ async function loadItem(id) {
     ['Uploaded', fmtUpload(it.file.uploadTime)], ['Verdict', it.verdict ? it.verdict.verdict + ' (score ' + it.verdict.score.toFixed(2) + ', scanner ' + it.verdict.scannerVersion + ')' : 'none'],
     ['Policy now', it.policy.action + ' (' + it.policy.source + ': ' + it.policy.reason + (it.policy.note ? ': ' + it.policy.note : '') + ')'],
     ['Known malicious', it.advisories.length ? it.advisories.map((a) => a.id + ': ' + a.summary + (a.references.length ? ' (' + a.references[0].url + ')' : '')).join('; ') : 'no advisory lists it'],
-    ['Requests', String(it.file.requests)], ['Upstream status', it.upstream.projectStatus],
+    ['Requests', String(it.file.requests)], ['Origin', it.file.origin], ['Upstream status', it.upstream.projectStatus],
     ['Model', it.model ? it.model.score.toFixed(3) + (it.model.top.length ? ' — ' + it.model.top.map((t) => t.feature + ' (+' + t.contribution.toFixed(3) + ')').join(', ') : '') : 'no model'],
     ['Outlier rank / family', it.cluster ? (it.cluster.outlierRank ?? '-') + ' / ' + (it.cluster.family ?? '-') : 'not ranked'],
   ];
