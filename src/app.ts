@@ -99,7 +99,7 @@ export function createApp(d: AppDeps): Hono {
     pageTtlSeconds: d.config.pageTtl,
     onProjectServed: d.scanAhead ? (page, ua) => d.scanAhead!.offer(page, ua) : undefined,
   });
-  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, metaBlobs: d.metaBlobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed });
+  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, metaBlobs: d.metaBlobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed, accelRedirect: d.config.accelRedirect });
 
   app.notFound((c) => problem(c, new HttpError(404, 'not-found', 'Not Found', `nothing at ${c.req.path}`)));
 

@@ -30,6 +30,8 @@ const usage = `usage: pywarden serve [options]
   --max-cold-downloads N   upstream file downloads at once (default ${DEFAULTS.maxColdDownloads})
   --cold-download-queue N  downloads waiting for a slot before 503 (default ${DEFAULTS.coldDownloadQueue})
   --blob-quota SIZE        bytes of files kept, least recently used evicted (default 50GiB; 0: none)
+  --accel-redirect PREFIX  behind nginx: answer allowed files with X-Accel-Redirect: PREFIX<blob>
+                           for an internal nginx location (docs/DEPLOYMENT.md; default off)
 Every option also has an environment variable (PYWARDEN_UPSTREAM, PYWARDEN_PAGE_TTL, ...).`;
 
 const STRING_FLAGS: (keyof Config)[] = [
@@ -38,7 +40,7 @@ const STRING_FLAGS: (keyof Config)[] = [
   'fileOrigins', 'maxFileSize', 'maxColdDownloads', 'coldDownloadQueue', 'blobQuota',
   'pageCacheMb', 'maxPageMb', 'maxPageFiles', 'auditCoalesceSeconds', 'metricsRequireToken',
   'maxConnections', 'maxConnectionsPerClient', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout',
-  'intelUrl', 'intelInterval',
+  'intelUrl', 'intelInterval', 'accelRedirect',
 ];
 
 export async function run(argv: string[]): Promise<number> {

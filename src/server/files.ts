@@ -29,9 +29,13 @@ export interface FilesDeps {
   upstream: Upstream;
   log: Logger;
   onBytesServed?: (bytes: number) => void;
+  /** A URI prefix: allowed files are sent by an nginx in front (X-Accel-Redirect); '' or absent: sent from here. */
+  accelRedirect?: string;
 }
 
 const SHA_RE = /^[0-9a-f]{64}$/;
+// Content-addressed: the bytes behind a /files/ URL never change.
+const IMMUTABLE = 'max-age=365000000, immutable, public';
 
 export function mountFiles(app: Hono, d: FilesDeps): void {
   const metadataInflight = new Map<string, Promise<string | null>>();
@@ -63,6 +67,16 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     }
     const refused = await refusal(c, result);
     if (refused) return refused;
+    // Only here, after the verdict allowed the file: nginx resolves the header against its internal
+    // location, which clients cannot request directly, and handles Range and conditional requests.
+    if (d.accelRedirect && c.req.method === 'GET') {
+      if ((await d.blobs.size(file.sha256)) === null) throw new HttpError(500, 'blob-missing', 'Internal Server Error', 'the stored file is missing');
+      return c.body(null, 200, {
+        'content-type': 'application/octet-stream',
+        'cache-control': IMMUTABLE,
+        'x-accel-redirect': d.accelRedirect + d.blobs.relative(file.sha256),
+      });
+    }
     return sendBlob(c, d.blobs, file.sha256, 'application/octet-stream');
   }
 
@@ -215,8 +229,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
       'content-type': contentType,
       etag,
       'accept-ranges': 'bytes',
-      // Content-addressed: the bytes behind this URL never change.
-      'cache-control': 'max-age=365000000, immutable, public',
+      'cache-control': IMMUTABLE,
     };
     const ifRange = c.req.header('if-range');
     const range = ifRange && ifRange !== etag ? ({ kind: 'none' } as const) : parseRange(c.req.header('range'), size);
