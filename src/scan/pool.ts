@@ -8,6 +8,7 @@
 // without one (each holds the parser and the classifier, 100+ MiB).
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ArchiveLimits } from './archive/types.js';
 import { ArchiveError } from './archive/types.js';
@@ -30,6 +31,7 @@ export interface PoolOptions {
 }
 
 export const DEFAULT_SCAN_MEMORY_MB = 1024;
+const SCAN_NICENESS = 10;
 
 interface Task {
   id: number;
@@ -153,6 +155,15 @@ export class ScanPool {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const slot: Slot = { child, stderr: '' };
+    // Scans yield the CPU to serving (issue 13: scan-ahead must not slow cached pages): a scan
+    // process runs SCAN_NICENESS steps below the serving process; it still gets every idle cycle.
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, Math.min(19, getPriority() + SCAN_NICENESS));
+      } catch {
+        /* not allowed here (some containers): scans keep the same priority */
+      }
+    }
     child.stderr!.on('data', (c: Buffer) => {
       slot.stderr = (slot.stderr + c.toString('latin1')).slice(-4096);
     });

@@ -145,6 +145,8 @@ describe('pool of scan processes', () => {
       pool.warm();
       expect(pool.workers).toBe(1);
       const [pid] = pool.pids;
+      // Scans yield the CPU to serving: the scan process runs 10 nice steps below this one.
+      expect((await import('node:os')).getPriority(pid)).toBe(Math.min(19, (await import('node:os')).getPriority() + 10));
       pool.warm(); // the pool is full, and that process is idle: nothing more
       expect(pool.pids).toEqual([pid]);
       const r = await pool.scan(await sdist('w1', { 'setup.py': 'ok' }));
