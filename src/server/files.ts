@@ -19,6 +19,7 @@ import { knownRefusal, type Decision } from '../policy/decide.js';
 import type { Logger } from '../log.js';
 import { HttpError, problem } from './problem.js';
 import { parseRange } from './range.js';
+import { sendFileRange } from './send-file.js';
 
 export interface FilesDeps {
   gate: Gate;
@@ -252,15 +253,13 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     if (c.req.method === 'HEAD' || length === 0) return c.body(null, status, headers);
     d.onBytesServed?.(length);
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-    const stream = blobs.read(sha256, { start, end });
     if (outgoing) {
-      // Fast path: pipe the file straight into the socket, no web-stream adaptation.
+      // Fast path: the file straight into the socket from reused buffers, no web-stream adaptation.
       outgoing.writeHead(status, headers);
-      stream.pipe(outgoing);
-      stream.on('error', () => outgoing.destroy());
+      void sendFileRange(outgoing, blobs.path(sha256), start, end);
       return RESPONSE_ALREADY_SENT;
     }
-    return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
+    return c.body(Readable.toWeb(blobs.read(sha256, { start, end })) as ReadableStream, status, headers);
   }
 }
 
