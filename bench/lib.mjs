@@ -9,6 +9,8 @@ import { crc32 } from 'node:zlib';
 import net from 'node:net';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Projects whose pages start scan-ahead downloads while cached pages are measured (bench/run.mjs): 8 per repeat. */
+export const AHEAD_PROJECTS = Array.from({ length: 24 }, (_, i) => `ahead${i}`);
 export const PIP_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
 
 /** A stored (uncompressed) zip: enough for a valid wheel the scanner reads as benign. */
@@ -107,7 +109,7 @@ export async function startProxy({ upstream, data, extraArgs = [], env = {} }) {
     stdio: ['ignore', 'ignore', 'pipe'],
     // The bench's synthetic wheels are allow-listed: the figures are about serving, and the
     // learned classifier may hold a synthetic three-file wheel. They are still scanned.
-    env: { ...process.env, PYWARDEN_ALLOW: JSON.stringify({ projects: ['small', 'many', 'bigfile', 'coldfile', 'mid', 'memtest'] }), ...env },
+    env: { ...process.env, PYWARDEN_ALLOW: JSON.stringify({ projects: ['small', 'many', 'bigfile', 'coldfile', 'coldslow', 'mid', 'memtest', ...AHEAD_PROJECTS] }), ...env },
   });
   const lines = [];
   let buf = '';
@@ -156,17 +158,22 @@ export function rssOf(pid) {
   return { rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
 }
 
-/** A static nginx on 127.0.0.1 with its own temporary config, one worker (as the proxy has one event loop). */
-export async function startNginx(root, scratch) {
+/**
+ * A static nginx on 127.0.0.1 with its own temporary config, one worker unless told (as the proxy
+ * has one event loop). A second server on the same tree sends each response at no more than
+ * throttleBytesPerSec (an upstream over a link of realistic speed): throttledUrl.
+ */
+export async function startNginx(root, scratch, { workers = 1, name = 'nginx', throttleBytesPerSec = 50_000_000 } = {}) {
   const port = await freePort();
-  const conf = path.join(scratch, 'nginx.conf');
+  const slowPort = await freePort();
+  const conf = path.join(scratch, `${name}.conf`);
   mkdirSync(path.join(scratch, 'nginx-tmp'), { recursive: true });
   writeFileSync(
     conf,
-    `worker_processes 1;
+    `worker_processes ${workers};
 daemon off;
-pid ${scratch}/nginx.pid;
-error_log ${scratch}/nginx-error.log warn;
+pid ${scratch}/${name}.pid;
+error_log ${scratch}/${name}-error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
@@ -185,6 +192,12 @@ http {
     root ${root};
     index index.html;
     etag on;
+  }
+  server {
+    listen 127.0.0.1:${slowPort};
+    root ${root};
+    index index.html;
+    limit_rate ${throttleBytesPerSec};
   }
 }
 `,
@@ -214,6 +227,7 @@ http {
   }
   return {
     url,
+    throttledUrl: `http://127.0.0.1:${slowPort}`,
     pid: child.pid,
     stop: () => stopChild(child, 'SIGQUIT'),
   };

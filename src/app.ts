@@ -124,7 +124,7 @@ export function createApp(d: AppDeps): Hono {
       d.scanAhead?.offer(page, ua);
     },
   });
-  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, metaBlobs: d.metaBlobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed, refusalContact: d.config.refusalContact || undefined });
+  mountFiles(app, { gate: d.gate, store: d.store, blobs: d.blobs, metaBlobs: d.metaBlobs, upstream: d.upstream, log: d.log, onBytesServed: d.metrics?.onBytesServed, refusalContact: d.config.refusalContact || undefined, accelRedirect: d.config.accelRedirect });
 
   app.notFound((c) => problem(c, new HttpError(404, 'not-found', 'Not Found', `nothing at ${c.req.path}`)));
 

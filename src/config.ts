@@ -112,6 +112,12 @@ export interface Config {
   requestTimeout: number;
   /** Milliseconds an idle keep-alive connection stays open. */
   keepAliveTimeout: number;
+  /**
+   * '' : the proxy sends file bytes itself. A URI prefix such as "/_pywarden/blobs/": a file whose
+   * verdict allows serving is answered with `X-Accel-Redirect: <prefix><blob path>` and no body,
+   * for an nginx in front whose `internal` location with that prefix aliases the blob folder (issue 13).
+   */
+  accelRedirect: string;
 }
 
 export class ConfigError extends Error {
@@ -162,9 +168,10 @@ export const DEFAULTS: Config = {
   headersTimeout: 10_000,
   requestTimeout: 30_000,
   keepAliveTimeout: 5_000,
+  accelRedirect: '',
 };
 
-type Kind = 'database' | 'upstreams' | 'string' | 'phrase' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level' | 'origins' | 'bytes';
+type Kind = 'prefix' | 'database' | 'upstreams' | 'string' | 'phrase' | 'url' | 'port' | 'int' | 'bool' | 'mode' | 'listing' | 'lists' | 'level' | 'origins' | 'bytes';
 const KEYS: Record<keyof Config, Kind> = {
   host: 'string',
   port: 'port',
@@ -209,6 +216,7 @@ const KEYS: Record<keyof Config, Kind> = {
   headersTimeout: 'int',
   requestTimeout: 'int',
   keepAliveTimeout: 'int',
+  accelRedirect: 'prefix',
 };
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tib: 1024 ** 4 };
@@ -247,6 +255,12 @@ function coerce(key: keyof Config, kind: Kind, value: unknown, source: string): 
       // It goes into the status line: printable ASCII, short, '' for none.
       if (typeof value !== 'string' || !/^[\x20-\x7e]{0,80}$/.test(value)) throw bad('at most 80 printable ASCII characters (it is sent in the HTTP status line)');
       return value.trim();
+    case 'prefix':
+      // Becomes a header value nginx resolves as a URI: a plain absolute path that ends in "/".
+      if (typeof value !== 'string' || (value !== '' && (!/^\/(?:[A-Za-z0-9._~-]+\/)+$/.test(value) || /\/\.\.?\//.test(value)))) {
+        throw bad('"" (off) or a URI prefix such as "/_pywarden/blobs/" (starts and ends with "/", letters, digits, ".", "_", "~", "-" only)');
+      }
+      return value;
     case 'database':
       if (typeof value !== 'string' || (value !== '' && !/^postgres(ql)?:\/\/./i.test(value))) throw bad('a postgres:// URL, or "" for the SQLite file in the data folder');
       return value;

@@ -56,6 +56,9 @@ describe('configuration', () => {
     [{ flags: { database: 'mysql://db/pywarden' } }, /--database.*a postgres:\/\/ URL, or "" for the SQLite file/],
     [{ env: { PYWARDEN_LEASE_SECONDS: '0' } }, /leaseSeconds must be at least 1/],
     [{ flags: { processes: 'many' } }, /--processes.*non-negative integer/],
+    [{ env: { PYWARDEN_ACCEL_REDIRECT: '/_pywarden/blobs' } }, /PYWARDEN_ACCEL_REDIRECT.*URI prefix such as "\/_pywarden\/blobs\/"/],
+    [{ flags: { accelRedirect: '/_p/../blobs/' } }, /--accel-redirect.*URI prefix/],
+    [{ flags: { accelRedirect: 'http://nginx/blobs/' } }, /--accel-redirect.*URI prefix/],
   ])('bad configuration says what to fix: %j', (src, message) => {
     expect(() => loadConfig({ env: {}, ...src })).toThrow(message);
   });

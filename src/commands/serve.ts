@@ -32,6 +32,7 @@ const FLAG_HELP: [keyof Config, string, string][] = [
   ['maxColdDownloads', 'N', `upstream file downloads at once (default ${DEFAULTS.maxColdDownloads})`],
   ['coldDownloadQueue', 'N', `downloads waiting for a slot before 503 (default ${DEFAULTS.coldDownloadQueue})`],
   ['blobQuota', 'SIZE', 'bytes of files kept, least recently used evicted (default 50GiB; 0: none)'],
+  ['accelRedirect', 'PREFIX', 'nginx in front sends allowed files from this internal location (X-Accel-Redirect; default "": off)'],
   ['pageCacheMb', 'MIB', `memory for index pages (default ${DEFAULTS.pageCacheMb})`],
   ['maxPageMb', 'MIB', `largest upstream index page (default ${DEFAULTS.maxPageMb})`],
   ['maxPageFiles', 'N', `most files an upstream page may list (default ${DEFAULTS.maxPageFiles})`],

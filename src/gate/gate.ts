@@ -158,7 +158,11 @@ export class Gate {
 
   private async fetchAndScanHere(file: FileRow): Promise<void> {
     const present = (await this.d.blobs.size(file.sha256)) !== null && (file.stored === 1 || (await this.adoptBlob(file)));
-    if (!present) await this.download(file);
+    if (!present) {
+      // The scan follows the download: its process starts while the bytes arrive (issue 13).
+      if (!this.d.jobs) this.d.scanner.warm?.();
+      await this.download(file);
+    }
     if (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
     if (this.d.jobs) return this.awaitScanJob(file, this.d.jobs);
     const result = await this.d.scanner.scan({

@@ -8,6 +8,7 @@
 // without one (each holds the parser and the classifier, 100+ MiB).
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ArchiveLimits } from './archive/types.js';
 import { ArchiveError } from './archive/types.js';
@@ -30,6 +31,7 @@ export interface PoolOptions {
 }
 
 export const DEFAULT_SCAN_MEMORY_MB = 1024;
+const SCAN_NICENESS = 10;
 
 interface Task {
   id: number;
@@ -108,6 +110,18 @@ export class ScanPool {
     return this.run('scan', input, (err, ms) => errorResult(err, this.opts.version, ms, 'worker')) as Promise<ScanResult>;
   }
 
+  /**
+   * Starts a scan process for a scan that is coming (its file is downloading), unless one is idle
+   * or the pool is full: the process start and the classifier's load (~0.2 s) overlap the download
+   * instead of following it. Stops after idleMs like any idle process if no scan comes.
+   */
+  warm(): void {
+    if (this.closed || this.queue.length || this.slots.some((s) => !s.task) || this.slots.length >= this.opts.size) return;
+    const slot = this.spawn();
+    this.slots.push(slot);
+    this.idleFrom(slot);
+  }
+
   /** A side job under the same limits as a scan; null when it failed. */
   sideJob(job: SideJob, input: ScanInput): Promise<unknown> {
     return this.run(job, input, () => null);
@@ -141,6 +155,15 @@ export class ScanPool {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const slot: Slot = { child, stderr: '' };
+    // Scans yield the CPU to serving (issue 13: scan-ahead must not slow cached pages): a scan
+    // process runs SCAN_NICENESS steps below the serving process; it still gets every idle cycle.
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, Math.min(19, getPriority() + SCAN_NICENESS));
+      } catch {
+        /* not allowed here (some containers): scans keep the same priority */
+      }
+    }
     child.stderr!.on('data', (c: Buffer) => {
       slot.stderr = (slot.stderr + c.toString('latin1')).slice(-4096);
     });
@@ -204,10 +227,13 @@ export class ScanPool {
     this.unref(slot);
     task.resolve(reply);
     this.pump();
-    if (!slot.task && this.opts.idleMs !== undefined) {
-      slot.idle = setTimeout(() => this.retire(slot), this.opts.idleMs);
-      slot.idle.unref();
-    }
+    if (!slot.task) this.idleFrom(slot);
+  }
+
+  private idleFrom(slot: Slot): void {
+    if (this.opts.idleMs === undefined) return;
+    slot.idle = setTimeout(() => this.retire(slot), this.opts.idleMs);
+    slot.idle.unref();
   }
 
   private disarm(slot: Slot): void {

@@ -117,6 +117,9 @@ export function createScanner(opts: ScannerOptions = {}): Scanner {
       async sideJob(job, input) {
         return (await poolReady).sideJob(job, input);
       },
+      warm() {
+        void poolReady.then((pool) => pool.warm());
+      },
       async close() {
         await (await poolReady).close();
       },

@@ -57,5 +57,7 @@ export interface Scanner {
    * serving process.
    */
   sideJob?(job: SideJob, input: ScanInput): Promise<unknown>;
+  /** A scan is coming (its file is downloading): get a scan process ready. Absent: nothing to start. */
+  warm?(): void;
   close?(): Promise<void>;
 }

@@ -20,6 +20,7 @@ import type { Logger } from '../log.js';
 import { HttpError, problem } from './problem.js';
 import { refusalPhrase, refusalReason, refusalVerb } from './refusal.js';
 import { parseRange } from './range.js';
+import { sendFileRange } from './send-file.js';
 
 export interface FilesDeps {
   gate: Gate;
@@ -32,9 +33,13 @@ export interface FilesDeps {
   onBytesServed?: (bytes: number) => void;
   /** Where developers ask about a refusal (config refusalContact). */
   refusalContact?: string;
+  /** A URI prefix: allowed files are sent by an nginx in front (X-Accel-Redirect); '' or absent: sent from here. */
+  accelRedirect?: string;
 }
 
 const SHA_RE = /^[0-9a-f]{64}$/;
+// Content-addressed: the bytes behind a /files/ URL never change.
+const IMMUTABLE = 'max-age=365000000, immutable, public';
 
 export function mountFiles(app: Hono, d: FilesDeps): void {
   const metadataInflight = new Map<string, Promise<string | null>>();
@@ -66,6 +71,16 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     }
     const refused = await refusal(c, result);
     if (refused) return refused;
+    // Only here, after the verdict allowed the file: nginx resolves the header against its internal
+    // location, which clients cannot request directly, and handles Range and conditional requests.
+    if (d.accelRedirect && c.req.method === 'GET') {
+      if ((await d.blobs.size(file.sha256)) === null) throw new HttpError(500, 'blob-missing', 'Internal Server Error', 'the stored file is missing');
+      return c.body(null, 200, {
+        'content-type': 'application/octet-stream',
+        'cache-control': IMMUTABLE,
+        'x-accel-redirect': d.accelRedirect + d.blobs.relative(file.sha256),
+      });
+    }
     return sendBlob(c, d.blobs, file.sha256, 'application/octet-stream');
   }
 
@@ -221,8 +236,7 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
       'content-type': contentType,
       etag,
       'accept-ranges': 'bytes',
-      // Content-addressed: the bytes behind this URL never change.
-      'cache-control': 'max-age=365000000, immutable, public',
+      'cache-control': IMMUTABLE,
     };
     const ifRange = c.req.header('if-range');
     const range = ifRange && ifRange !== etag ? ({ kind: 'none' } as const) : parseRange(c.req.header('range'), size);
@@ -245,15 +259,13 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     if (c.req.method === 'HEAD' || length === 0) return c.body(null, status, headers);
     d.onBytesServed?.(length);
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-    const stream = blobs.read(sha256, { start, end });
     if (outgoing) {
-      // Fast path: pipe the file straight into the socket, no web-stream adaptation.
+      // Fast path: the file straight into the socket from reused buffers, no web-stream adaptation.
       outgoing.writeHead(status, headers);
-      stream.pipe(outgoing);
-      stream.on('error', () => outgoing.destroy());
+      void sendFileRange(outgoing, blobs.path(sha256), start, end);
       return RESPONSE_ALREADY_SENT;
     }
-    return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
+    return c.body(Readable.toWeb(blobs.read(sha256, { start, end })) as ReadableStream, status, headers);
   }
 }
 

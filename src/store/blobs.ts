@@ -19,6 +19,8 @@ export interface TempBlob {
 export interface BlobStore {
   /** Local path of a committed blob (the scanner reads it there). */
   path(sha256: string): string;
+  /** The same path relative to the blob folder, "/"-separated (an X-Accel-Redirect target). */
+  relative(sha256: string): string;
   size(sha256: string): Promise<number | null>;
   createTemp(): TempBlob;
   /** Atomically moves a verified temporary file into place. */
@@ -45,8 +47,12 @@ export class FsBlobStore implements BlobStore {
   }
 
   path(sha256: string): string {
+    return path.join(this.blobs, this.relative(sha256));
+  }
+
+  relative(sha256: string): string {
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
-    return path.join(this.blobs, sha256.slice(0, 2), sha256);
+    return `${sha256.slice(0, 2)}/${sha256}`;
   }
 
   async size(sha256: string): Promise<number | null> {

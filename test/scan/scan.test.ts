@@ -138,6 +138,33 @@ describe('pool of scan processes', () => {
     }
   });
 
+  it('warm() starts a process ahead of a scan (a download under way), the scan runs in it, and an unused one stops after idleMs', async () => {
+    const { ScanPool } = await import('../../src/scan/pool.js');
+    const { resolveLimits } = await import('../../src/scan/limits.js');
+    const pool = new ScanPool({ size: 1, limits: resolveLimits({}), version: 'test', analyzerModule: analyzerUrl, idleMs: 1_000 });
+    try {
+      pool.warm();
+      expect(pool.workers).toBe(1);
+      const [pid] = pool.pids;
+      // Scans yield the CPU to serving: the scan process runs 10 nice steps below this one.
+      expect((await import('node:os')).getPriority(pid)).toBe(Math.min(19, (await import('node:os')).getPriority() + 10));
+      pool.warm(); // the pool is full, and that process is idle: nothing more
+      expect(pool.pids).toEqual([pid]);
+      const r = await pool.scan(await sdist('w1', { 'setup.py': 'ok' }));
+      expect(r.verdict).toBe('clean');
+      expect(r.findings[0].message).toBe(`pid ${pid}`);
+      const until = Date.now() + 5_000;
+      while (pool.workers > 0 && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+      expect(pool.workers).toBe(0);
+      pool.warm();
+      const until2 = Date.now() + 5_000;
+      while (pool.workers > 0 && Date.now() < until2) await new Promise((res) => setTimeout(res, 50));
+      expect(pool.workers).toBe(0); // warmed, never used: stopped like any idle process
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('kills a process past the time limit (verdict error: timeout) and keeps scanning', async () => {
     const s = createScanner({ workers: 1, analyzerModule: analyzerUrl, limits: { timeoutMs: 200 } });
     try {
