@@ -4,9 +4,8 @@
 //   - never lowers anything, never touches `error` (fail closed stays closed);
 //   - clean → suspicious when the score reaches `raise` AND a behaviour rule found something
 //     concrete (a finding of at least low severity: a suspicious endpoint, an SSH key path, a
-//     decode next to an exec...), or the score reaches `block` AND a name or metadata rule did
-//     (a typosquat name, a throw-away e-mail). The model alone never holds: on 1,240 small real
-//     sdists it held 14.7 % by itself (issue 11), mostly for looking small;
+//     decode next to an exec...). The model alone never holds: on 1,240 small real sdists it held
+//     14.7 % by itself (issue 11), mostly for looking small;
 //   - suspicious → malicious only when the score reaches `block` (above every benign training
 //     file's out-of-fold score: 3,814 files, the long tail included) AND a behaviour rule found
 //     something of at least medium severity that holds by itself (a lone medium in code that runs
@@ -67,11 +66,9 @@ export function combine(rules: Judged, modelScore: number, t: ModelThresholds, p
   const s = Number.isFinite(modelScore) ? modelScore : 0;
   const pct = (x: number): string => x.toFixed(3);
   if (rules.verdict === 'clean' && s >= t.raise) {
-    // At the block threshold (above every benign training file's out-of-fold score) a name or
-    // metadata signal a reviewer can read is corroboration enough: a typosquat name, a throw-away
-    // e-mail, an empty description. Below it, only behaviour corroborates: small honest projects
-    // have such metadata.
-    const signal = behaviour(rules.findings, 'low')[0] ?? (s >= t.block ? rules.findings.find((f) => CONTEXT_RULES.has(f.rule) && RANK[f.severity] >= RANK.low) : undefined);
+    // Name and metadata signals never corroborate, even at the block threshold: a small internal
+    // library named `acme-lib` "imitates acme" and a hand-made sdist still scores 0.999.
+    const signal = behaviour(rules.findings, 'low')[0];
     if (!signal) return rules; // the model alone never holds
     return {
       verdict: 'suspicious',

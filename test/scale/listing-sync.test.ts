@@ -27,8 +27,8 @@ beforeAll(async () => {
   up = await new FaultUpstream().start();
   up.add('sharedpkg', wheel.filename, wheel.body);
   data = mkdtempSync(path.join(tmpdir(), 'pywarden-sync-'));
-  one = await startProxy(up.simple, { data, allow: { projects: [] } }, malicious as never);
-  two = await startProxy(up.simple, { data, allow: { projects: [] } }, malicious as never);
+  one = await startProxy(up.simple, { data, allow: { projects: [] }, refusedListing: 'hide' }, malicious as never);
+  two = await startProxy(up.simple, { data, allow: { projects: [] }, refusedListing: 'hide' }, malicious as never);
 });
 
 afterAll(async () => {

@@ -39,7 +39,7 @@ describe.skipIf(!built || !postgresAvailable)('organisation index on two replica
     pg = await freshDatabase();
     data = mkdtempSync(path.join(tmpdir(), 'pywarden-org-replicas-'));
     const upstreams = JSON.stringify([{ name: 'acme', hosted: true }, { name: 'pypi', url: up.simple }]);
-    const extra = ['--upstreams', upstreams];
+    const extra = ['--upstreams', upstreams, '--refused-listing', 'hide'];
     [a, b] = await Promise.all([serve({ upstream: up.simple, data, database: pg.url, extra }), serve({ upstream: up.simple, data, database: pg.url, extra })]);
     const db = await openDatabase(pg.url, data);
     token = (await createToken(new ReviewStore(db).tokens, 'ci', 'upload', 'test')).token;

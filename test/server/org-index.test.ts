@@ -45,7 +45,7 @@ beforeAll(async () => {
     { name: 'acme', path: privateDir, private: true },
     { name: 'pypi', url: pub.url },
   ];
-  proxy = await startServer(loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstreams, data: path.join(work, 'data'), logLevel: 'silent', scanAhead: 'false', scanWorkers: 1 } }));
+  proxy = await startServer(loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstreams, data: path.join(work, 'data'), logLevel: 'silent', scanAhead: 'false', scanWorkers: 1, refusedListing: 'hide' } }));
 });
 
 afterAll(async () => {

@@ -132,7 +132,7 @@ describe('upload API', () => {
   it('a refused upload is answered 403 and never listed', async () => {
     const r = await upload(form('denied_pkg-1.0-py3-none-any.whl'));
     expect(r.status).toBe(403);
-    expect(r.phrase).toMatch(/^Blocked by policy: denied by policy in denied_pkg-1\.0-py3-none-any\.whl/);
+    expect(r.phrase).toMatch(/^Blocked by policy: project denied-pkg is on the deny list in denied_pkg-1\.0-py3-none-any\.whl \(Q-\d+\)/);
     const p = await page('denied-pkg');
     expect(p?.files ?? []).toEqual([]);
     expect((await proxy.deps.org!.upload('acme', 'denied_pkg-1.0-py3-none-any.whl'))?.state).toBe('refused');
@@ -173,7 +173,7 @@ describe('upload API', () => {
     expect(existsSync(path.join(work, 'data', 'hosted', 'acme', 'acme_lib-1.1-py3-none-any.whl'))).toBe(false);
     const rows = testDb(proxy.deps).prepare(`SELECT kind, filename, detail FROM events WHERE kind LIKE 'upload-%' ORDER BY id`).all() as { kind: string; filename: string; detail: string }[];
     expect(rows.map((r) => [r.kind, r.filename, JSON.parse(r.detail).actor, JSON.parse(r.detail).reason])).toEqual([
-      ['upload-refused', 'denied_pkg-1.0-py3-none-any.whl', undefined, 'denied by policy'],
+      ['upload-refused', 'denied_pkg-1.0-py3-none-any.whl', undefined, 'project denied-pkg is on the deny list'],
       ['upload-refused', 'acme_held-1.0.tar.gz', undefined, 'malware detected'],
       ['upload-yanked', 'acme_lib-1.0.tar.gz', 'ops', 'broken build'],
       ['upload-deleted', 'acme_lib-1.1-py3-none-any.whl', 'ops', 'leaked secret'],

@@ -73,14 +73,11 @@ describe('combine (rules decide, the model only raises)', () => {
 
   const low = (rule: string, path = 'pkg/__init__.py'): Judged => ({ verdict: 'clean', score: 0.1, findings: [{ rule, severity: 'low', path, message: 'Touches SSH key.' }] });
 
-  it('never holds on the score alone: a rules-clean file needs a behaviour finding, or a name/metadata one at the block threshold', () => {
+  it('never holds on the score alone: a rules-clean file needs a behaviour finding', () => {
     expect(combine(v('clean'), 1, t, false).verdict).toBe('clean');
-    // A name or metadata signal is not behaviour: it corroborates only at the block threshold.
-    expect(combine(low('typosquat', ''), 0.94, t, false).verdict).toBe('clean');
-    expect(combine(low('metadata-signals', ''), 0.94, t, false).verdict).toBe('clean');
-    const named = combine(low('typosquat', ''), 0.95, t, false);
-    expect(named.verdict).toBe('suspicious');
-    expect(named.findings.at(-1)?.message).toContain('typosquat');
+    // A name or metadata signal is not behaviour, whatever the score (an internal `acme-lib` "imitates acme").
+    expect(combine(low('typosquat', ''), 1, t, false).verdict).toBe('clean');
+    expect(combine(low('metadata-signals', ''), 1, t, false).verdict).toBe('clean');
     expect(combine(low('credential-theft'), 0.79, t, false).verdict).toBe('clean');
     const held = combine(low('credential-theft'), 0.8, t, false);
     expect(held.verdict).toBe('suspicious');
