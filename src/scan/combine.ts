@@ -7,10 +7,11 @@
 //     decode next to an exec...). The model alone never holds: on 1,240 small real sdists it held
 //     14.7 % by itself (issue 11), mostly for looking small;
 //   - suspicious → malicious only when the score reaches `block` (above every benign training
-//     file's out-of-fold score: 3,814 files, the long tail included) AND a behaviour rule found
-//     something of at least medium severity that holds by itself (a lone medium in code that runs
-//     only when called does not, src/scan/analyze/verdict.ts), and never for a top-3,000 project:
-//     the model alone never blocks.
+//     file's out-of-fold score: 3,814 files, the long tail included) AND the rules held the file
+//     AND some behaviour finding is at least medium (a file held only for a lone medium in code
+//     that runs only when called is rules-clean, src/scan/analyze/verdict.ts, so it is not
+//     blocked; a medium lead beside some other reason to hold does count), and never for a
+//     top-3,000 project: the model alone never blocks.
 import { readFileSync } from 'node:fs';
 import type { Distribution } from './archive/types.js';
 import { extractFeatures, FEATURE_NAMES } from './features/index.js';
