@@ -18,6 +18,24 @@ const CLIP = /^(pyperclip\.\w+|win32clipboard\.\w+|clipboard\.\w+|tkinter\.Tk\(\
 /** Who and where the victim is: what beacons and stealers send (platform.system() is not in it: builds branch on it). */
 export const IDENTITY = /^(getpass\.getuser|os\.getlogin|socket\.(gethostname|getfqdn)|platform\.(node|uname)|os\.uname|uuid\.getnode|psutil\.users)$/;
 
+/** The command a process call runs, as written: string arguments by value, list literals as source. */
+const commandOf = (c: CallSite): string => c.args.map((a) => a.str ?? (/^[[(]/.test(a.text) ? a.text : '')).join(' ');
+/** Who/where-am-I commands: reconnaissance, never a build or library step. */
+const RECON = /^\W*(whoami|hostname|id|uname(\s+-a)?|systeminfo|ipconfig|ifconfig|printenv|env|net\s+user|cat\s+\/etc\/passwd)\b/i;
+/** `subprocess.getoutput("whoami")`: a process run to learn who and where the victim is. */
+export const isReconProcess = (c: CallSite): boolean => isProcess(c.name) && RECON.test(commandOf(c));
+/** `subprocess.Popen(["dig", "+short", host])`: a process run that reaches the network (a DNS or HTTP beacon). */
+export const isNetProcess = (c: CallSite): boolean => isProcess(c.name) && /^\W*(dig|nslookup|host|curl|wget|nc|ncat|ping)\b/.test(commandOf(c));
+const isEnviron = (a: { ref?: string; text: string }): boolean => a.ref === 'os.environ' || a.text === 'os.environ';
+/**
+ * Calls (of one function) that serialise the whole environment, tokens and keys included:
+ * `json.dumps(os.environ)`, or `dict(os.environ)` next to a JSON/base64 encoder. A copy handed to
+ * a subprocess (`dict(os.environ, CC=...)`, `os.environ.copy()`) is not one.
+ */
+export const serialisesEnvironment = (calls: readonly CallSite[]): boolean =>
+  calls.some((c) => /^(json\.dumps|str|repr)$/.test(c.name) && c.args.some(isEnviron)) ||
+  (calls.some((c) => c.name === 'dict' && c.args.length === 1 && isEnviron(c.args[0]) && !Object.keys(c.kw).length) && calls.some((c) => /^(json\.dumps|base64\.\w*encode)$/.test(c.name)));
+
 export function callCaps(name: string): Capability[] {
   const out: Capability[] = [];
   if (NET.test(name)) out.push('network');

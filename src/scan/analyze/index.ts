@@ -68,7 +68,7 @@ const TOP_INIT = /^(?:src\/)?(?:[^/]+\/)?__init__\.py$/;
  */
 const gated = (m: { location: Location; inner: string }): boolean => m.location === 'module' || m.location === 'test' || (m.location === 'import' && !TOP_INIT.test(m.inner));
 /** Names and calls a rule could act on. */
-const WORTH_TOKENS = /sys\.path\.(?:insert|append)|exec\s*\(|eval\s*\(|compile\s*\(|b64decode|decodebytes|fromhex|unhexlify|marshal|decompress|__import__|getattr\(|import_module|discord|telegram|webhook|ngrok|paste|\/dev\/tcp|Login Data|Local State|leveldb|\.ssh|wallet|clipboard|CurrentVersion|schtasks|crontab|LaunchAgents|powershell|CREATE_NO_WINDOW|pythonw|urlopen|urlretrieve|requests|socket|subprocess|os\.system|popen|startfile|ShellExecute|https?:\/\/\d|chr\(\d|Fernet|pyarmor|Startup|winreg|systemctl|bashrc|dup2|\.pypirc|\.npmrc|credentials|cookies/i;
+const WORTH_TOKENS = /sys\.path\.(?:insert|append)|exec\s*\(|eval\s*\(|compile\s*\(|b64decode|decodebytes|fromhex|unhexlify|marshal|decompress|__import__|getattr\(|import_module|discord|telegram|webhook|ngrok|paste|\/dev\/tcp|Login Data|Local State|leveldb|\.ssh|wallet|clipboard|CurrentVersion|schtasks|crontab|LaunchAgents|powershell|CREATE_NO_WINDOW|pythonw|urlopen|urlretrieve|requests|socket|subprocess|os\.system|popen|startfile|ShellExecute|https?:\/\/\d|chr\(\d|Fernet|pyarmor|Startup|winreg|systemctl|bashrc|dup2|\.pypirc|\.npmrc|credentials|cookies|[=(,]\s*(?:exec|eval|compile)\s*(?:[,)]|$)|\bord\([^)\n]*\)\s*\^|\^\s*ord\(/im;
 /** An encoded blob: a run of 160+ base64 characters, tried only where a run starts. */
 const LONG_BASE64 = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=]{160}/;
 const HEX_ESCAPES = /(?:\\x[0-9a-fA-F]{2}){16}/i;
@@ -137,14 +137,21 @@ const EXEC_CALL = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|ru
  * file's package, absolute ones from its folder, the root, `src/`, and any folder the file names
  * in a string (`sys.path.insert(0, os.path.join(here, 'docs'))` then `import helper`).
  */
-function importedFiles(f: PyFile, byInner: ReadonlyMap<string, unknown>, dirs: ReadonlyMap<string, string[]>): string[] {
-  if (!f.view.imports.length) return [];
+/**
+ * Modules of this distribution that `f` imports (inner paths), each with whether the import runs
+ * when `f` runs: at module level or in a function that runs then, not under TYPE_CHECKING or in a
+ * function something must call.
+ */
+function importedFiles(f: PyFile, byInner: ReadonlyMap<string, unknown>, dirs: ReadonlyMap<string, string[]>): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  if (!f.view.imports.length) return out;
   const here = f.inner.slice(0, f.inner.lastIndexOf('/') + 1);
   const names = new Set(f.view.strings.map((s) => s.value.replace(/^\.?\/+|\/+$/g, '')).filter((v) => v.length >= 2 && v.length <= 200 && !/\s/.test(v)));
   // Folders by last segment: one lookup per string instead of every folder against every string.
   const named = [...names].flatMap((v) => (dirs.get(v.slice(v.lastIndexOf('/') + 1)) ?? []).filter((d) => d === `${v}/` || d.endsWith(`/${v}/`)));
-  const out = new Set<string>();
-  for (const imp of f.view.imports) {
+  f.view.imports.forEach((imp, i) => {
+    const scope = f.view.importScopes[i];
+    const runs = scope === '' || f.eager.has(scope);
     const dots = /^\.*/.exec(imp)![0].length;
     const rest = imp.slice(dots).replace(/\./g, '/');
     let bases: string[];
@@ -155,10 +162,10 @@ function importedFiles(f: PyFile, byInner: ReadonlyMap<string, unknown>, dirs: R
     } else bases = [here, '', 'src/', ...named];
     for (const b of bases) {
       const cand = `${b}${rest}`;
-      for (const p of rest ? [`${cand}.py`, `${cand}/__init__.py`] : [`${b}__init__.py`]) if (byInner.has(p)) out.add(p);
+      for (const p of rest ? [`${cand}.py`, `${cand}/__init__.py`] : [`${b}__init__.py`]) if (byInner.has(p)) out.set(p, runs || (out.get(p) ?? false));
     }
-  }
-  return [...out];
+  });
+  return out;
 }
 
 /**
@@ -258,7 +265,7 @@ export function analyze(dist: Distribution): Analysis {
   /** Parsed, and queued for parsing: a module imported twice is promoted once. */
   const promoted = new Set<string>();
   const parsed = new Set<string>();
-  /** Which modules each parsed hot or promoted file imports (inner paths), for `reached`. */
+  /** Which modules each parsed hot or promoted file imports when it runs (inner paths), for `reached`. */
   const imports = new Map<string, string[]>();
   const parse = (path: string, inner: string, source: string, location: Location, eagerAll: boolean): PyFile => {
     const view = parsePython(source);
@@ -300,8 +307,8 @@ export function analyze(dist: Distribution): Analysis {
     // (also from a folder it put on sys.path, such as docs/), and a test or docs module imported
     // by a package __init__ runs on import. They are parsed next, whatever their location.
     if ((location !== 'module' && location !== 'test') || promoted.has(m.inner)) {
-      for (const p of importedFiles(file, byInner, dirs)) {
-        (imports.get(m.inner) ?? imports.set(m.inner, []).get(m.inner)!).push(p);
+      for (const [p, runs] of importedFiles(file, byInner, dirs)) {
+        if (runs) (imports.get(m.inner) ?? imports.set(m.inner, []).get(m.inner)!).push(p);
         const hit = byInner.get(p)!;
         if (promoted.has(p) || parsed.has(p)) continue;
         if (location === 'install') {
@@ -413,11 +420,11 @@ function markReached(py: PyFile[], imports: ReadonlyMap<string, string[]>): void
 /** Functions that run when the file's trigger fires: module-level callees, setuptools commands, transitively. */
 function eagerFunctions(f: PyFile): Set<string> {
   const defined = new Map<string, string[]>();
-  for (const q of Object.keys(f.view.callGraph)) {
+  // Functions with no calls are absent from callGraph: only those that import matter (what runs on import).
+  for (const q of new Set([...Object.keys(f.view.callGraph), ...f.view.importScopes.filter((s) => s && s !== 'TYPE_CHECKING')])) {
     const short = q.split('.').pop()!;
     (defined.get(short) ?? defined.set(short, []).get(short)!).push(q);
   }
-  // Functions with no calls are absent from callGraph; they do nothing we weigh anyway.
   const roots: string[] = ['<module>'];
   const cmdclassText = f.view.calls.filter((c) => /(^|\.)setup$/.test(c.name)).map((c) => c.kw.cmdclass?.text ?? '').join(' ');
   for (const c of f.view.classes) {

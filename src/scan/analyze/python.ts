@@ -49,6 +49,11 @@ export interface PyView {
   modules: string[];
   /** Import targets that may be modules: `a.b`, and for `from X import n` both `X` and `X.n` (dots kept for relative ones). */
   imports: string[];
+  /**
+   * Where each entry of `imports` is written: '' at module level, the enclosing function's name
+   * (it runs only when that function does), or TYPE_CHECKING (never at run time).
+   */
+  importScopes: string[];
   calls: CallSite[];
   /** String literal values (docstrings excluded) with their line. */
   strings: { value: string; line: number }[];
@@ -97,6 +102,52 @@ const MAX_STR = 2 * 1024 * 1024;
 const EVALUATED_CALLS = new Set(['chr', 'str', 'bytes', 'bytearray', 'codecs.decode']);
 const EVALUATED_METHODS = new Set(['decode', 'encode', 'replace', 'strip', 'lower', 'upper', 'join']);
 
+/** An import statement's modules, import targets and aliases, into `view`. */
+function importStatement(n: Node, view: PyView): void {
+  if (n.type === 'import_statement') {
+    for (const c of n.namedChildren) {
+      if (c.type === 'dotted_name') {
+        view.modules.push(c.text);
+        view.imports.push(c.text);
+        const top = c.text.split('.')[0];
+        if (!(top in view.aliases)) view.aliases[top] = top;
+      } else if (c.type === 'aliased_import') {
+        const mod = c.childForFieldName('name')?.text ?? '?';
+        view.modules.push(mod);
+        view.imports.push(mod);
+        const al = c.childForFieldName('alias')?.text;
+        if (al) view.aliases[al] = mod;
+      }
+    }
+    return;
+  }
+  const mod = n.childForFieldName('module_name')?.text ?? '?';
+  view.modules.push(mod);
+  view.imports.push(mod);
+  const sep = mod.endsWith('.') ? '' : '.';
+  for (const c of n.childrenForFieldName('name')) {
+    if (c.type === 'dotted_name') {
+      view.aliases[c.text] = `${mod}.${c.text}`;
+      view.imports.push(`${mod}${sep}${c.text}`);
+    } else if (c.type === 'aliased_import') {
+      const nm = c.childForFieldName('name')?.text ?? '?';
+      view.imports.push(`${mod}${sep}${nm}`);
+      const al = c.childForFieldName('alias')?.text;
+      if (al) view.aliases[al] = `${mod}.${nm}`;
+    }
+  }
+}
+
+/** '' for an import at module level, TYPE_CHECKING under `if TYPE_CHECKING:`, else the innermost enclosing function. */
+function importScope(n: Node, fns: readonly { start: number; end: number; name: string }[]): string {
+  for (let c: Node = n, p = n.parent; p; c = p, p = p.parent) {
+    if (p.type === 'if_statement' && p.childForFieldName('consequence')?.startIndex === c.startIndex && /\bTYPE_CHECKING\b/.test(p.childForFieldName('condition')?.text ?? '')) return 'TYPE_CHECKING';
+  }
+  let inner: { start: number; end: number; name: string } | undefined;
+  for (const f of fns) if (f.start <= n.startIndex && n.endIndex <= f.end && (!inner || f.start >= inner.start)) inner = f;
+  return inner?.name ?? '';
+}
+
 export function parsePython(source: string): PyView {
   const tree = getParser().parse(source, null, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
   const root = tree.rootNode;
@@ -104,6 +155,7 @@ export function parsePython(source: string): PyView {
     aliases: Object.create(null) as Record<string, string>,
     modules: [],
     imports: [],
+    importScopes: [],
     calls: [],
     strings: [],
     refs: [],
@@ -127,6 +179,7 @@ export function parsePython(source: string): PyView {
     'function_definition',
     'class_definition',
     'assignment',
+    'augmented_assignment',
     'expression_statement',
   ]);
   // Docstrings and other bare string statements: their start offsets, to leave them out.
@@ -358,42 +411,15 @@ export function parsePython(source: string): PyView {
   };
 
   // Pass 1: imports, definitions and constants (aliases must be known before calls resolve).
+  const importNodes: Node[] = [];
   for (const n of nodes) {
+    if (n.type === 'import_statement' || n.type === 'import_from_statement') {
+      const before = view.imports.length;
+      importStatement(n, view);
+      for (let k = before; k < view.imports.length; k++) importNodes.push(n);
+      continue;
+    }
     switch (n.type) {
-      case 'import_statement':
-        for (const c of n.namedChildren) {
-          if (c.type === 'dotted_name') {
-            view.modules.push(c.text);
-            view.imports.push(c.text);
-            const top = c.text.split('.')[0];
-            if (!(top in view.aliases)) view.aliases[top] = top;
-          } else if (c.type === 'aliased_import') {
-            const mod = c.childForFieldName('name')?.text ?? '?';
-            view.modules.push(mod);
-            view.imports.push(mod);
-            const al = c.childForFieldName('alias')?.text;
-            if (al) view.aliases[al] = mod;
-          }
-        }
-        break;
-      case 'import_from_statement': {
-        const mod = n.childForFieldName('module_name')?.text ?? '?';
-        view.modules.push(mod);
-        view.imports.push(mod);
-        const sep = mod.endsWith('.') ? '' : '.';
-        for (const c of n.childrenForFieldName('name')) {
-          if (c.type === 'dotted_name') {
-            view.aliases[c.text] = `${mod}.${c.text}`;
-            view.imports.push(`${mod}${sep}${c.text}`);
-          } else if (c.type === 'aliased_import') {
-            const nm = c.childForFieldName('name')?.text ?? '?';
-            view.imports.push(`${mod}${sep}${nm}`);
-            const al = c.childForFieldName('alias')?.text;
-            if (al) view.aliases[al] = `${mod}.${nm}`;
-          }
-        }
-        break;
-      }
       case 'function_definition': {
         const name = n.childForFieldName('name')?.text ?? '?';
         const cls = n.parent?.parent?.type === 'class_definition' ? n.parent.parent.childForFieldName('name')?.text : undefined;
@@ -416,6 +442,7 @@ export function parsePython(source: string): PyView {
       }
     }
   }
+  view.importScopes = importNodes.map((n) => importScope(n, fnSpans));
   // Class bases name imports (`class C(install)` where install came from setuptools): resolve.
   for (const c of view.classes) c.bases = c.bases.map((b) => view.aliases[b.split('.')[0]] ? resolveDotted(b, view.aliases) : b);
 
@@ -434,14 +461,24 @@ export function parsePython(source: string): PyView {
             // A command or code assembled from pieces ('python -c "...' + url + '...'): keep the whole.
             if (right.type === 'binary_operator' && v.length >= 40) view.strings.push({ value: v, line: n.startPosition.row + 1 });
           }
-          else if (right.type === 'list' || right.type === 'tuple') lists[left.text] = right;
-          else if (right.type === 'identifier' || right.type === 'attribute') {
+          else {
+            // Rebound to something computed: the name no longer holds the earlier literal.
+            delete consts[left.text];
+            if (right.type === 'list' || right.type === 'tuple') lists[left.text] = right;
+          }
+          if (v === undefined && (right.type === 'identifier' || right.type === 'attribute')) {
             // `s = os.system` makes `s(...)` an os.system call.
             const r = resolveName(right);
             // ... and `_x = exec` makes `_x(...)` an exec.
             if (r.includes('.') || /^(exec|eval|compile|execfile|getattr|__import__)$/.test(r)) view.aliases[left.text] = r;
           }
         }
+        break;
+      }
+      case 'augmented_assignment': {
+        // `s += chr(...)` in a loop: the value is built at run time, not the literal it started as.
+        const left = n.childForFieldName('left');
+        if (left?.type === 'identifier') delete consts[left.text];
         break;
       }
       case 'call': {

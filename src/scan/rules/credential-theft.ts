@@ -7,16 +7,27 @@ import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
 import { credentialIn, fileCaps, isNetwork, endpointIn } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
+/** The cloud providers' own APIs, where their SDKs' credentials legitimately go. */
+const CLOUD_API = /^https?:\/\/[^/]*(?:amazonaws\.com|\.aws|googleapis\.com|azure\.(?:com|net)|microsoftonline\.com)(?:[:/]|$)/i;
 const WEAK = new Set(['SSH key', 'cloud credentials', 'package-index / git credentials']);
 
 export const credentialTheft: Rule = {
   id: 'credential-theft',
   why: 'Info-stealers read browser, Discord, messenger, SSH and cloud secret stores and send them out; only the pairing of a secret store with reading and sending is graded up.',
-  severities: 'critical: several kinds of secret stores read and sent where code runs on install/import, or a secret store with an exfil endpoint; high: a strong store (browser, Discord, DPAPI) read with network; medium: a store read; low: a mention',
+  severities: 'critical: a cloud SDK\'s credentials sent to an exfil endpoint or where code runs unasked, several kinds of secret stores read and sent where code runs on install/import, or a secret store with an exfil endpoint; high: a cloud SDK\'s credentials sent to an outside URL by the function that read them, a strong store (browser, Discord, DPAPI) read with network; medium: a store read; low: a mention',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
       if (f.location === 'test' && !f.decodedFrom) continue;
+      // A cloud SDK's live credentials (boto3's get_credentials()) sent to a hard-coded outside URL by
+      // the same function: SDKs sign requests with them, they never post them to a third host.
+      const sdk = f.view.calls.find((c) => /(?:^|\.)get_(?:frozen_)?credentials$/.test(c.name));
+      const sent = sdk && f.view.calls.find((c) => isNetwork(c.name) && c.fn === sdk.fn && /^https?:\/\//.test(c.args[0]?.str ?? '') && !CLOUD_API.test(c.args[0].str!));
+      if (sdk && sent) {
+        const sev = endpointIn(sent.args[0].str!) || (runsUnasked(f) && isEager(f, sent)) ? 'critical' : 'high';
+        out.push(finding('credential-theft', sev, f, f.decodedFrom?.line ?? sdk.line, lineOf(f, sdk.line), `${sdk.fn ? `${sdk.fn}()` : 'Module-level code'} reads the cloud SDK's credentials (${sdk.name}, line ${sdk.line}) and sends them to ${sent.args[0].str!.split(/[?#]/)[0].slice(0, 80)} (${sent.name}, line ${sent.line}).`));
+        continue;
+      }
       const kinds = new Map<string, number>();
       for (const s of f.view.strings) {
         const k = credentialIn(s.value);

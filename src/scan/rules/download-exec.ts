@@ -7,12 +7,14 @@ import { isNetwork, isProcess, DOWNLOAD_SHELL, SHELL_DOWNLOAD, SHELL_RUN_AFTER, 
 import type { Finding } from '../types.js';
 
 const EXE_URL = /^(?:https?|ftp):\/\/\S+?\.(?:exe|scr|msi|bat|cmd|ps1|vbs|jar|dll|hta|lnk|pif|com|elf|bin|sh|py|pyw|apk|dmg|pkg)(?:[?#]|$)/i;
+/** Calls whose string arguments are words for a person: exceptions, warnings, log lines, prints. */
+const MESSAGE_CALL = /(?:^|\.)(?:print|echo|secho|warn|warning|info|debug|error|exception|critical|fatal)$|(?:Error|Exception|Warning)$/;
 const EXE_FILE = /\.(?:exe|scr|msi|bat|cmd|ps1|vbs|hta|pif|jar|dll)\b/i;
 
 export const downloadExec: Rule = {
   id: 'download-exec',
   why: 'Fetching code or an executable and running it is the dropper pattern behind most install-time malware; downloading source tarballs to build is not.',
-  severities: 'critical: exec of a network response anywhere, an executable URL fetched and started (in one function, or a Windows executable fetched and a process started by code that runs on install/start-up/import), or curl|sh where code runs on install/start-up/import; high: the same in other modules; medium: fetch + write + spawn in one function without an executable target',
+  severities: 'critical: exec of a network response anywhere, an executable URL fetched and started (in one function, or a Windows executable fetched and a process started by code that runs on install/start-up/import), or curl|sh where code runs on install/start-up/import; high: the same in other modules, or a Windows executable downloaded and saved by code that runs on install/start-up/import; medium: fetch + write + spawn in one function without an executable target',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -37,7 +39,9 @@ export const downloadExec: Rule = {
       }
       // 2b. The same command kept in a string and handed to a spawn helper (run(cmd) wrappers).
       if (!out.some((x) => x.path === f.path) && fileCaps(f).has('process')) {
-        const s = f.view.strings.find((x) => x.value.length < 8192 && SHELL_DOWNLOAD.test(x.value));
+        // A message that tells the user what to run (`raise RuntimeError("install uv: curl … | sh")`) is not a command.
+        const said = (v: string): boolean => f.view.calls.some((c) => MESSAGE_CALL.test(c.name) && c.args.some((a) => a.str !== undefined && a.str.includes(v)));
+        const s = f.view.strings.find((x) => x.value.length < 8192 && SHELL_DOWNLOAD.test(x.value) && !said(x.value));
         if (s) {
           const runs = SHELL_RUN_AFTER.test(s.value) || DOWNLOAD_SHELL.test(s.value);
           const sev: Finding['severity'] = hotFile ? (runs ? 'critical' : 'high') : runs ? 'high' : 'medium';
@@ -78,6 +82,10 @@ export const downloadExec: Rule = {
         const spawn = fetch && f.view.calls.find((c) => (isProcess(c.name) || /^os\.startfile$/.test(c.name)) && isEager(f, c));
         if (fetch && spawn) {
           out.push(finding('download-exec', 'critical', f, f.decodedFrom?.line ?? fetch.line, lineOf(f, fetch.line), `Code that runs on ${f.location} downloads a Windows executable (line ${fetch.line}) and starts a process (${spawn.name}, line ${spawn.line}).`));
+        } else if (fetch) {
+          // The dropper's first half: the executable is saved for something else to start.
+          const save = f.view.calls.find((c) => /\.(write|write_bytes)$|^urllib\.request\.urlretrieve$|^shutil\.copyfileobj$/.test(c.name) && isEager(f, c));
+          if (save) out.push(finding('download-exec', 'high', f, f.decodedFrom?.line ?? fetch.line, lineOf(f, fetch.line), `Code that runs on ${f.location} downloads a Windows executable (line ${fetch.line}) and saves it (${save.name}, line ${save.line}).`));
         }
       }
     }

@@ -3,35 +3,51 @@
 // string stays low: documentation and tests mention such hosts.
 import type { Rule } from '../analyze/context.js';
 import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
-import { endpointIn, fileCaps, isNetwork, IDENTITY } from '../analyze/capabilities.js';
+import { endpointIn, fileCaps, isNetProcess, isNetwork, isProcess, isReconProcess, serialisesEnvironment, IDENTITY } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 import type { PyFile } from '../analyze/context.js';
 
 /**
  * Import/start-up time phone-home to any host: one function that runs when the package is
- * imported reads who/where (getuser, gethostname...) and calls the network. Install time is
- * install-time-exec's. With the whole environment enumerated as well it is the dependency-
- * confusion beacon; no library reports its users' host names when imported.
+ * imported reads who/where (getuser, gethostname, `whoami`...) or serialises the whole
+ * environment, and calls the network (or runs dig/curl). Install time is install-time-exec's.
+ * With both it is the dependency-confusion beacon; no library reports its users' host names or
+ * environment variables when imported.
  */
 function identityBeacon(f: PyFile) {
   const eager = f.view.calls.filter((c) => isEager(f, c));
-  for (const net of eager.filter((c) => isNetwork(c.name))) {
+  for (const net of eager.filter((c) => isNetwork(c.name) || isNetProcess(c))) {
     const same = eager.filter((c) => c.fn === net.fn);
-    const id = same.find((c) => IDENTITY.test(c.name));
-    if (!id) continue;
-    const env = same.some((c) => /^os\.environ\.(items|copy|keys|values)$|^dict$|^json\.dumps$/.test(c.name) && (c.name.startsWith('os.environ') || c.args.some((a) => a.ref === 'os.environ')));
-    return { net, id, env };
+    const id = same.find((c) => IDENTITY.test(c.name) || isReconProcess(c));
+    const env = serialisesEnvironment(same) || same.some((c) => /^os\.environ\.(items|copy|keys|values)$|^dict$|^json\.dumps$/.test(c.name) && (c.name.startsWith('os.environ') || c.args.some((a) => a.ref === 'os.environ')));
+    if (id || serialisesEnvironment(same)) return { net, id, env };
   }
   return undefined;
 }
 
+/** A URL on another machine (not loopback, a private network or a reserved example domain). */
+const OUTSIDE_URL = /^(?:https?|ftp):\/\/(?!(?:[^/@]*@)?(?:localhost|127\.|0\.0\.0\.0|10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|\[::1\]|[^/:]*\.(?:local|internal|example|test|invalid)(?:[:/]|$)|(?:[^/:]*\.)?example\.(?:com|org|net)(?:[:/]|$)))[^/\s]/i;
+
+/** Where version checks ask for the latest release. */
+const PACKAGE_INDEX = /^https?:\/\/(?:pypi\.org|pypi\.python\.org|api\.github\.com)\//i;
+
+/** A who-am-I command substituted into a download or lookup command: `curl "http://…?u=$(whoami)"`. */
+const SHELL_BEACON = /\b(?:curl|wget|nslookup|dig|ping)\b[^\n]{0,400}(?:\$\(|`)\s*(?:whoami|hostname|uname|id|pwd|cat\s+\/etc\/passwd)\b/;
+
 export const exfilEndpoint: Rule = {
   id: 'exfil-endpoint',
   why: 'Stolen data leaves through webhooks, bot APIs, OAST/DNS-log services, tunnels and raw IPs; the endpoint matters only when the code also collects or sends data.',
-  severities: 'critical: strong endpoint (webhook, bot API, OAST) with network and collected data, or used eagerly on install/start-up/import, or a tunnel/paste/raw IP sent host data on install/import; high: endpoint + network elsewhere; medium: weaker pairings, DNS beacon at install/import; low: endpoint only. Without a known endpoint: critical when a function run on import/start-up reads the host identity, enumerates the environment and calls the network; high without the environment',
+  severities: 'critical: strong endpoint (webhook, bot API, OAST) with network and collected data, or used eagerly on install/start-up/import, or a tunnel/paste/raw IP sent host data on install/import; high: endpoint + network elsewhere; medium: weaker pairings, DNS beacon at install/import; low: endpoint only. Without a known endpoint: critical when a function run on import/start-up reads the host identity, enumerates the environment and calls the network (or runs dig/curl); high with only one of them. A hard-coded URL called on import/start-up: low. Anywhere, tests included: a download/lookup command carrying $(whoami)-style output, critical where it runs unasked, else high',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
+      // Checked in tests too: no test sends the tester's user name to an outside host.
+      const shell = f.view.calls.find((c) => isProcess(c.name) && c.args.some((a) => SHELL_BEACON.test(a.str ?? a.text)));
+      if (shell) {
+        const sev = runsUnasked(f) && isEager(f, shell) ? 'critical' : 'high';
+        out.push(finding('exfil-endpoint', sev, f, f.decodedFrom?.line ?? shell.line, lineOf(f, shell.line), `${shell.name}() runs a download or lookup command that sends the output of who-am-I commands (whoami, uname, hostname) to an outside host.`));
+        continue;
+      }
       if (f.location === 'test' && !f.decodedFrom) continue;
       const hot = runsUnasked(f) || !!f.decodedFrom;
       // DNS beacon: resolving a hard-coded outside host name when the package installs or imports.
@@ -46,8 +62,14 @@ export const exfilEndpoint: Rule = {
         const phoneHome = f.location === 'import' || f.location === 'startup' ? identityBeacon(f) : undefined;
         if (phoneHome) {
           const { net, id, env } = phoneHome;
-          out.push(finding('exfil-endpoint', env ? 'critical' : 'high', f, f.decodedFrom?.line ?? net.line, lineOf(f, net.line), `On ${f.location}, ${net.fn ? `${net.fn}()` : 'module-level code'} reads the user/host identity (${id.name})${env ? ' and enumerates every environment variable' : ''} and sends over the network (${net.name}).`));
+          out.push(finding('exfil-endpoint', id && env ? 'critical' : 'high', f, f.decodedFrom?.line ?? net.line, lineOf(f, net.line), `On ${f.location}, ${net.fn ? `${net.fn}()` : 'module-level code'} ${id ? `reads the user/host identity (${id.name})` : 'serialises the whole environment'}${id && env ? ' and enumerates every environment variable' : ''} and sends it out (${net.name}).`));
         } else if (beacon) out.push(finding('exfil-endpoint', 'medium', f, f.decodedFrom?.line ?? beacon.line, lineOf(f, beacon.line), `Resolves the outside host ${beacon.args[0].str} when the package is ${f.location === 'install' ? 'installed' : 'imported'} (DNS beacon).`));
+        else {
+          // A hard-coded URL called when the package is merely imported: a library waits to be asked.
+          // Low (a lead the classifier may corroborate); a version check against the package index is not one.
+          const call = (f.location === 'import' || f.location === 'startup') && f.reached ? f.view.calls.find((c) => isNetwork(c.name) && isEager(f, c) && OUTSIDE_URL.test(c.args[0]?.str ?? '') && !PACKAGE_INDEX.test(c.args[0].str!)) : undefined;
+          if (call) out.push(finding('exfil-endpoint', 'low', f, f.decodedFrom?.line ?? call.line, lineOf(f, call.line), `On ${f.location}, ${call.fn ? `${call.fn}()` : 'module-level code'} calls ${call.args[0].str!.split(/[?#]/)[0].slice(0, 80)} (${call.name}) before anything is asked of the package.`));
+        }
         continue;
       }
       const caps = fileCaps(f);

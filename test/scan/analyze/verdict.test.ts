@@ -54,4 +54,13 @@ describe('verdict: what runs unasked is found through the imports (whole analysi
     expect(verdict({ 'pkg/__init__.py': 'from . import wrap\n', 'pkg/wrap/__init__.py': 'from .wrap import fetch\n', 'pkg/wrap/wrap.py': resolver })).toBe('suspicious');
     expect(verdict({ 'pkg/__init__.py': 'from .core import fetch\n', 'pkg/core.py': resolver })).toBe('suspicious');
   });
+  it('does not count imports that never run on import: under TYPE_CHECKING, or in a function nothing calls (huggingface-hub\'s CLI helpers)', async () => {
+    const { sdist, run } = await import('../rules/helpers.js');
+    const verdict = (init: string) => run(sdist({ 'setup.py': 'from setuptools import setup\nsetup(name="pkg")\n', 'pkg/__init__.py': init, 'pkg/core.py': resolver })).verdict;
+    expect(verdict('from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .core import fetch\n')).toBe('clean');
+    expect(verdict('def __getattr__(name):\n    from .core import fetch\n    return fetch\n')).toBe('clean');
+    // ... but the else branch of TYPE_CHECKING runs, and so does a function called at module level.
+    expect(verdict('from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    pass\nelse:\n    from .core import fetch\n')).toBe('suspicious');
+    expect(verdict('def _load():\n    from .core import fetch\n    return fetch\nfetch = _load()\n')).toBe('suspicious');
+  });
 });

