@@ -20,6 +20,7 @@ import { MODEL_PATH, modelInfo, scoreModel } from './model/index.js';
 import { givenScore } from './model/given.js';
 import type { Finding, Verdict } from './types.js';
 import { CONTEXT_RULES } from './analyze/verdict.js';
+import { SEVERITY_RANK } from './analyze/context.js';
 
 export interface ModelThresholds {
   /** Score at which a rules-clean distribution is held for review. */
@@ -58,9 +59,8 @@ export function modelCard(): ModelCard {
 
 const POPULAR = new Set(POPULAR_NAMES.map((n) => n.toLowerCase().replace(/[-_.]+/g, '-')));
 
-const RANK: Record<Finding['severity'], number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 /** Findings about behaviour (not the name or the metadata) at `min` or above. */
-const behaviour = (fs: Finding[], min: Finding['severity']): Finding[] => fs.filter((f) => !CONTEXT_RULES.has(f.rule) && f.rule !== 'model-score' && RANK[f.severity] >= RANK[min]);
+const behaviour = (fs: Finding[], min: Finding['severity']): Finding[] => fs.filter((f) => !CONTEXT_RULES.has(f.rule) && f.rule !== 'model-score' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[min]);
 
 /** Pure: the combined verdict for a rules verdict and a model score. */
 export function combine(rules: Judged, modelScore: number, t: ModelThresholds, popular: boolean): Judged {

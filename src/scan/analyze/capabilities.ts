@@ -85,7 +85,7 @@ export const ENDPOINTS: { kind: string; re: RegExp; weight: 'strong' | 'medium' 
   { kind: 'Discord webhook', re: /discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\//i, weight: 'strong' },
   { kind: 'Telegram bot API', re: /api\.telegram\.org\/bot/i, weight: 'strong' },
   { kind: 'Telegram bot token', re: /^\d{8,10}:AA[\w-]{33}$/, weight: 'strong' },
-  { kind: 'OAST / DNS-log domain', re: /(?<![\w-])(?:[\w-]+\.){0,8}(?:interact\.sh|interactsh\.com|oast\.(?:fun|me|live|site|online|pro)|oastify\.com|burpcollaborator\.net|dnslog\.cn|dnslog\.link|ceye\.io|requestbin\.(?:net|com)|pipedream\.net|webhook\.site|beeceptor\.com|canarytokens\.com|hookbin\.com|requestcatcher\.com|ptsv2\.com|postb\.in|mockbin\.org|eo\w*\.m\.pipedream\.net|dnslog\.\w+|bxss\.me|xss\.ht|ssrf\.\w+)\b/i, weight: 'strong' },
+  { kind: 'OAST / DNS-log domain', re: /(?<![\w-])(?:[\w-]+\.){0,8}(?:interact\.sh|interactsh\.com|oast\.[a-z]{2,6}|oastify\.com|burpcollaborator\.net|dnslog\.cn|dnslog\.link|ceye\.io|requestbin\.(?:net|com)|pipedream\.net|webhook\.site|beeceptor\.com|canarytokens\.com|hookbin\.com|requestcatcher\.com|ptsv2\.com|postb\.in|mockbin\.org|eo\w*\.m\.pipedream\.net|dnslog\.\w+|bxss\.me|xss\.ht|ssrf\.\w+)\b/i, weight: 'strong' },
   { kind: 'tunnel', re: /(?<![\w-])[\w-]+\.(?:ngrok\.io|ngrok-free\.app|ngrok-free\.dev|ngrok\.app|ngrok\.dev|ngrok\.pizza|serveo\.net|loca\.lt|trycloudflare\.com|localhost\.run|pagekite\.me|localtunnel\.me)\b/i, weight: 'medium' },
   { kind: 'paste / file-drop site', re: /\b(?:pastebin\.com\/raw|paste\.ee\/r|hastebin\.com|rentry\.co|ghostbin|transfer\.sh|termbin\.com|anonfiles\.com|file\.io|gofile\.io|bashupload\.com|0x0\.st|temp\.sh|dpaste\.(?:com|org)|pastes\.io|paste\.c-net\.org)\b/i, weight: 'medium' },
   { kind: 'mock/collector API', re: /(?<![\w-])[\w-]+\.(?:mockapi\.io|free\.beeceptor\.com|requestcatcher\.com|mocky\.io|typedwebhook\.tools|webhook\.cool|rbaskets\.in)\b/i, weight: 'medium' },
@@ -131,6 +131,8 @@ export const PERSISTENCE: { kind: string; re: RegExp }[] = [
   { kind: 'cron', re: /\bcrontab\b|\/etc\/cron|\/var\/spool\/cron|@reboot/i },
   { kind: 'LaunchAgent / LaunchDaemon', re: /Library\/Launch(Agents|Daemons)|launchctl\s+load/i },
   { kind: 'systemd unit', re: /\/etc\/systemd\/system\/[\w.-]+\.service|systemctl\s+enable/i },
+  // Browser shortcuts rewritten to side-load an extension on every start (a clipboard hijacker's foothold).
+  { kind: 'browser shortcut side-loading an extension', re: /--load-extension=/i },
   { kind: 'shell rc file', re: /(?:^|[\\/~'"])\.(bashrc|zshrc|bash_profile|profile|zprofile)\b/i },
 ];
 

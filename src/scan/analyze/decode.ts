@@ -17,6 +17,8 @@ const HEX = /^(?:[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2}|\s)+$/;
 
 /** Bytes as a latin1 JS string (one char per byte) → Buffer. */
 export const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
+/** A string's bytes: Latin-1 when it holds bytes ('\x89PNG...'), UTF-8 when it is text past Latin-1 (Cyrillic comments in joined code). */
+export const stringBytes = (s: string): Buffer => (/[^\x00-\xff]/.test(s) ? Buffer.from(s, 'utf8') : latin1(s));
 
 export function isTexty(b: Buffer): boolean {
   if (b.length === 0) return false;

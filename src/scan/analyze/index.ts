@@ -137,6 +137,9 @@ const EXEC_CALL = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|ru
  * file's package, absolute ones from its folder, the root, `src/`, and any folder the file names
  * in a string (`sys.path.insert(0, os.path.join(here, 'docs'))` then `import helper`).
  */
+/** Calls that load a module from a file path rather than by name. */
+const PATH_LOAD = /(?:^|\.)(?:spec_from_file_location|run_path|SourceFileLoader|load_source)$/;
+
 /**
  * Modules of this distribution that `f` imports (inner paths), each with whether the import runs
  * when `f` runs: at module level or in a function that runs then, not under TYPE_CHECKING or in a
@@ -144,11 +147,21 @@ const EXEC_CALL = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|ru
  */
 function importedFiles(f: PyFile, byInner: ReadonlyMap<string, unknown>, dirs: ReadonlyMap<string, string[]>): Map<string, boolean> {
   const out = new Map<string, boolean>();
-  if (!f.view.imports.length) return out;
+  const loads = f.view.calls.filter((c) => PATH_LOAD.test(c.name));
+  if (!f.view.imports.length && !loads.length) return out;
   const here = f.inner.slice(0, f.inner.lastIndexOf('/') + 1);
   const names = new Set(f.view.strings.map((s) => s.value.replace(/^\.?\/+|\/+$/g, '')).filter((v) => v.length >= 2 && v.length <= 200 && !/\s/.test(v)));
   // Folders by last segment: one lookup per string instead of every folder against every string.
   const named = [...names].flatMap((v) => (dirs.get(v.slice(v.lastIndexOf('/') + 1)) ?? []).filter((d) => d === `${v}/` || d.endsWith(`/${v}/`)));
+  // Loaded by file path (`spec_from_file_location(..., "pkg/_postinstall.py")`, runpy.run_path):
+  // an import all the same, run when the loading call runs.
+  if (loads.length) {
+    const runs = loads.some((c) => c.fn === undefined || f.eager.has(c.fn));
+    for (const v of names) {
+      if (!v.endsWith('.py')) continue;
+      for (const p of byInner.keys()) if (p === v || p.endsWith(`/${v}`)) out.set(p, runs || (out.get(p) ?? false));
+    }
+  }
   f.view.imports.forEach((imp, i) => {
     const scope = f.view.importScopes[i];
     const runs = scope === '' || f.eager.has(scope);
@@ -267,11 +280,12 @@ export function analyze(dist: Distribution): Analysis {
   const parsed = new Set<string>();
   /** Which modules each parsed hot or promoted file imports when it runs (inner paths), for `reached`. */
   const imports = new Map<string, string[]>();
-  const parse = (path: string, inner: string, source: string, location: Location, eagerAll: boolean): PyFile => {
+  const parse = (path: string, inner: string, source: string, location: Location): PyFile => {
     const view = parsePython(source);
     const file: PyFile = { path, inner, location, view, source, eager: new Set() };
-    // setup.py runs its commands; a helper module it imports runs only its own top level on import.
-    file.eager = eagerAll ? new Set() : eagerFunctions(file);
+    // What runs when the file runs: its top level and what that calls (also in a helper setup.py
+    // imports: `threading.Thread(target=exfiltrate).start()` there runs exfiltrate), and setup.py's commands.
+    file.eager = eagerFunctions(file);
     py.push(file);
     return file;
   };
@@ -291,7 +305,7 @@ export function analyze(dist: Distribution): Analysis {
         const ex = excerpt(m.data.toString('utf8'));
         if (ex.kept > 0 && ex.kept <= excerptBudget) {
           excerptBudget -= ex.kept;
-          parse(m.path, m.inner, ex.text, m.location, false);
+          parse(m.path, m.inner, ex.text, m.location);
         }
       }
       continue;
@@ -302,15 +316,24 @@ export function analyze(dist: Distribution): Analysis {
     else budget -= m.data.length;
     const location = installModules.has(m.inner) ? 'install' : m.location;
     parsed.add(m.inner);
-    const file = parse(m.path, m.inner, m.data.toString('utf8'), location, installModules.has(m.inner));
+    const file = parse(m.path, m.inner, m.data.toString('utf8'), location);
     // Modules that code running unasked imports run with it: setup.py's helpers run at install
     // (also from a folder it put on sys.path, such as docs/), and a test or docs module imported
-    // by a package __init__ runs on import. They are parsed next, whatever their location.
-    if ((location !== 'module' && location !== 'test') || promoted.has(m.inner)) {
+    // by a package __init__ runs on import. They are parsed next, whatever their location. An
+    // ordinary module's imports are followed only into tests/ and docs/: what the package imports
+    // is package code, wherever it sits.
+    const follows = (location !== 'module' && location !== 'test') || promoted.has(m.inner);
+    if (follows || location === 'module') {
       for (const [p, runs] of importedFiles(file, byInner, dirs)) {
-        if (runs) (imports.get(m.inner) ?? imports.set(m.inner, []).get(m.inner)!).push(p);
         const hit = byInner.get(p)!;
-        if (promoted.has(p) || parsed.has(p)) continue;
+        if (!follows && hit.location !== 'test') continue;
+        if (runs) (imports.get(m.inner) ?? imports.set(m.inner, []).get(m.inner)!).push(p);
+        if (promoted.has(p)) continue;
+        if (parsed.has(p)) {
+          // Read already as a test or docs file: imported by package code, it is package code.
+          if (hit.location === 'test' && location !== 'test') for (const f of py) if (f.inner === p && f.location === 'test') f.location = hit.location = location === 'install' ? 'install' : location === 'module' ? 'module' : 'import';
+          continue;
+        }
         if (location === 'install') {
           if (hit.location === 'install') continue;
           installModules.add(p);
@@ -338,7 +361,7 @@ export function analyze(dist: Distribution): Analysis {
       const code = looksLikePython(text) ? text : bytesToText(d.data, [], 0)?.text;
       if (code && looksLikePython(code) && decodeBudget >= code.length) {
         decodeBudget -= code.length;
-        const child = parse(d.path, file.inner, code, file.location, false);
+        const child = parse(d.path, file.inner, code, file.location);
         child.decodedFrom = { path: file.path, line: d.line, layers: ['data-file'] };
         child.eager = eagerFunctions(child);
       }

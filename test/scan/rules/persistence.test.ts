@@ -15,3 +15,10 @@ describe('persistence', () => {
     expect(['none', 'low']).toContain(maxSev(hits('persistence', { 'pkg/completion.py': src })));
   });
 });
+
+describe('persistence: browser shortcuts rewritten to load an extension', () => {
+  it('holds setup.py dropping an extension and pointing the browsers\' shortcuts at it (high)', () => {
+    const src = `import os\nfrom setuptools import setup\napp = os.getenv("APPDATA")\nos.makedirs(app + "\\\\Extension", exist_ok=True)\nwith open(app + "\\\\Extension\\\\background.js", "w+") as f:\n    f.write("chrome.runtime.onInstalled.addListener(() => {});")\nfor lnk in []:\n    lnk.Arguments = "--load-extension={}\\\\Extension".format(app)\n    lnk.Save()\nsetup(name="pkg")\n`;
+    expect(maxSev(hits('persistence', { 'setup.py': src }))).toBe('high');
+  });
+});
