@@ -4,7 +4,7 @@
 // Debian's twine, Poetry and PDM; the real scanner; archives written here (make_dist.py).
 // Nothing from the corpus: the refused upload is a small sdist written by this test, never run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
@@ -12,7 +12,7 @@ import { startServer, type Running } from '../../src/main.js';
 import { createToken } from '../../src/auth/tokens.js';
 import { findPythons, makeDists, pip } from '../helpers/dists.js';
 import { startIndexServer, type TestIndex } from '../helpers/index-server.js';
-import { runClient } from '../helpers/client-proxy.js';
+import { pdmProject, poetryProject, runClient } from '../helpers/client-proxy.js';
 
 const pythons = findPythons();
 const PIPS = ['18.1', '23.2.1', '24.2'].filter((v) => pythons.has(v));
@@ -151,26 +151,7 @@ describe.skipIf(!twine)('twine upload to the hosted index', () => {
 describe.skipIf(!poetry)('poetry through the organisation index', () => {
   it('locks the private corp-utils 1.0, not the public 99.0', async () => {
     const project = mkdtempSync(path.join(work, 'poetry-'));
-    writeFileSync(
-      path.join(project, 'pyproject.toml'),
-      `[tool.poetry]
-name = "consumer"
-version = "0.1.0"
-description = ""
-authors = ["tests <tests@example.org>"]
-
-[tool.poetry.dependencies]
-python = "^3.9"
-corp-utils = "*"
-
-[[tool.poetry.source]]
-name = "pywarden"
-url = "${proxy.url}/simple/"
-default = true
-`,
-    );
-    const env = { PATH: process.env.PATH, HOME: project, POETRY_VIRTUALENVS_IN_PROJECT: 'true', POETRY_CACHE_DIR: path.join(project, 'cache'), PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring' };
-    const lock = await runClient(poetry!, ['lock', '--no-interaction'], project, env);
+    const lock = await poetryProject(poetry!, project, `${proxy.url}/simple/`, 'corp-utils', '3.9')(['lock']);
     expect(lock.code, lock.out).toBe(0);
     expect(readFileSync(path.join(project, 'poetry.lock'), 'utf8')).toMatch(/name = "corp-utils"\nversion = "1\.0"/);
   });
@@ -179,24 +160,7 @@ default = true
 describe.skipIf(!pdm)('pdm through the organisation index', () => {
   it('locks the private corp-utils 1.0, not the public 99.0', async () => {
     const project = mkdtempSync(path.join(work, 'pdm-'));
-    mkdirSync(project, { recursive: true });
-    writeFileSync(
-      path.join(project, 'pyproject.toml'),
-      `[project]
-name = "consumer"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = ["corp-utils"]
-
-[[tool.pdm.source]]
-name = "pypi"
-url = "${proxy.url}/simple/"
-verify_ssl = false
-`,
-    );
-    const env = { PATH: '/usr/bin:/bin', HOME: project, PDM_CHECK_UPDATE: 'false', PDM_IGNORE_SAVED_PYTHON: '1', PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring' };
-    expect((await runClient(pdm!, ['use', '-f', '/usr/bin/python3'], project, env)).code).toBe(0);
-    const lock = await runClient(pdm!, ['lock'], project, env);
+    const lock = await (await pdmProject(pdm!, project, `${proxy.url}/simple/`, 'corp-utils', '3.9'))(['lock']);
     expect(lock.code, lock.out).toBe(0);
     expect(readFileSync(path.join(project, 'pdm.lock'), 'utf8')).toMatch(/name = "corp-utils"\nversion = "1\.0"/);
   });

@@ -1,9 +1,9 @@
 // PDM (Debian's python3-pdm) locking and installing through the proxy, as a developer whose
 // pyproject.toml names pywarden as its only source would. Wheels only: nothing is built.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { runClient, startDemoProxy, type DemoProxy } from '../helpers/client-proxy.js';
+import { pdmProject, startDemoProxy, type DemoProxy } from '../helpers/client-proxy.js';
 import { requireOrSkip } from '../helpers/ci.js';
 import { testDb } from '../helpers/sqlite.js';
 
@@ -12,9 +12,6 @@ requireOrSkip(!!pdm, '!!! pdm not installed (apt-get install python3-pdm): PDM e
 
 let demo: DemoProxy;
 
-function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  return runClient(pdm!, args, cwd, { PATH: '/usr/bin:/bin', HOME: cwd, PDM_CHECK_UPDATE: 'false', PDM_IGNORE_SAVED_PYTHON: '1', PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring' });
-}
 
 beforeAll(async () => {
   demo = await startDemoProxy('pywarden-pdm-');
@@ -28,25 +25,11 @@ describe.skipIf(!pdm)('pdm through the proxy', () => {
   it('locks and installs a benign wheel, resolving around a refused version', async () => {
     const project = demo.project;
     const python = demo.python;
-    writeFileSync(
-      path.join(project, 'pyproject.toml'),
-      `[project]
-name = "consumer"
-version = "0.1.0"
-requires-python = ">=${python}"
-dependencies = ["demo-pkg"]
-
-[[tool.pdm.source]]
-name = "pypi"
-url = "${demo.proxy.url}/simple/"
-verify_ssl = false
-`,
-    );
-    expect((await run(['use', '-f', '/usr/bin/python3'], project)).code).toBe(0);
-    const lock = await run(['lock'], project);
+    const run = await pdmProject(pdm!, project, `${demo.proxy.url}/simple/`, 'demo-pkg', python);
+    const lock = await run(['lock']);
     expect(lock.code, lock.out).toBe(0);
     expect(readFileSync(path.join(project, 'pdm.lock'), 'utf8')).toMatch(/name = "demo-pkg"\nversion = "1\.0"/);
-    const install = await run(['sync', '--no-self'], project);
+    const install = await run(['sync', '--no-self']);
     expect(install.code, install.out).toBe(0);
     const site = path.join(project, '.venv', 'lib', `python${python}`, 'site-packages');
     expect(readdirSync(site)).toContain('demo_pkg-1.0.dist-info');
