@@ -7,6 +7,8 @@ import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
 import { credentialIn, fileCaps, isNetwork, endpointIn } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
+/** Keystroke hooks: pynput's listener, the keyboard module's hooks, Windows' key-state polling and hook API. */
+const KEY_HOOK = /^(?:pynput\.keyboard\.Listener|keyboard\.(?:on_press|on_release|hook|read_key|record))$|(?:^|\.)(?:GetAsyncKeyState|SetWindowsHookExA?W?)$/;
 /** The cloud providers' own APIs, where their SDKs' credentials legitimately go. */
 const CLOUD_API = /^https?:\/\/[^/]*(?:amazonaws\.com|\.aws|googleapis\.com|azure\.(?:com|net)|microsoftonline\.com)(?:[:/]|$)/i;
 const WEAK = new Set(['SSH key', 'cloud credentials', 'package-index / git credentials']);
@@ -14,7 +16,7 @@ const WEAK = new Set(['SSH key', 'cloud credentials', 'package-index / git crede
 export const credentialTheft: Rule = {
   id: 'credential-theft',
   why: 'Info-stealers read browser, Discord, messenger, SSH and cloud secret stores and send them out; only the pairing of a secret store with reading and sending is graded up.',
-  severities: 'critical: a cloud SDK\'s credentials sent to an exfil endpoint or where code runs unasked, several kinds of secret stores read and sent where code runs on install/import, or a secret store with an exfil endpoint; high: a cloud SDK\'s credentials sent to an outside URL by the function that read them, a strong store (browser, Discord, DPAPI) read with network; medium: a store read; low: a mention',
+  severities: 'critical: a cloud SDK\'s credentials sent to an exfil endpoint or where code runs unasked, several kinds of secret stores read and sent where code runs on install/import, or a secret store with an exfil endpoint; high: a keylogger (a keystroke hook in a file that sends data; critical where it runs unasked), a cloud SDK\'s credentials sent to an outside URL by the function that read them, a strong store (browser, Discord, DPAPI) read with network; medium: a store read; low: a mention',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -26,6 +28,14 @@ export const credentialTheft: Rule = {
       if (sdk && sent) {
         const sev = endpointIn(sent.args[0].str!) || (runsUnasked(f) && isEager(f, sent)) ? 'critical' : 'high';
         out.push(finding('credential-theft', sev, f, f.decodedFrom?.line ?? sdk.line, lineOf(f, sdk.line), `${sdk.fn ? `${sdk.fn}()` : 'Module-level code'} reads the cloud SDK's credentials (${sdk.name}, line ${sdk.line}) and sends them to ${sent.args[0].str!.split(/[?#]/)[0].slice(0, 80)} (${sent.name}, line ${sent.line}).`));
+        continue;
+      }
+      // A keylogger: keystrokes captured by a hook in a file that also sends (mail, HTTP, a socket).
+      const hook = f.view.calls.find((c) => KEY_HOOK.test(c.name));
+      const send = hook && f.view.calls.find((c) => isNetwork(c.name));
+      if (hook && send) {
+        const sev = runsUnasked(f) && isEager(f, hook) ? 'critical' : 'high';
+        out.push(finding('credential-theft', sev, f, f.decodedFrom?.line ?? hook.line, lineOf(f, hook.line), `Records keystrokes (${hook.name}, line ${hook.line}) in code that also sends data out (${send.name}, line ${send.line}): a keylogger.`));
         continue;
       }
       const kinds = new Map<string, number>();

@@ -15,7 +15,9 @@ export const obfuscation: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
-      if (f.decodedFrom) continue;
+      // Decoded payloads are the decoding rules' matter; code only reassembled from chunks or read
+      // from a data member is plain code that was moved out of sight, and is read like any file.
+      if (f.decodedFrom && !['joined', 'data-file'].includes(f.decodedFrom.layers[0])) continue;
       const hot = f.location === 'install' || f.location === 'startup';
       if (PYARMOR.test(f.source)) {
         out.push(finding('obfuscation', hot ? 'high' : 'medium', f, undefined, undefined, 'PyArmor-protected code (cannot be reviewed).'));

@@ -50,6 +50,13 @@ describe('evasions of a blocked payload', () => {
     const chunks = text.match(/[\s\S]{1,20}/g)!.map((c) => JSON.stringify(c)).join(',\n    ');
     expect(verdict({ 'setup.py': `_parts = [\n    ${chunks}\n]\nexec(compile(''.join(_parts), '<x>', 'exec'))\n` })).toBe('malicious');
   });
+  it('obfuscated code (pushed off-screen) chunked or moved into a data member is read like a file', () => {
+    const offscreen = `print("colors")${' '.repeat(200)};import os;os.system("id")\n`;
+    const chunks = offscreen.match(/[\s\S]{1,20}/g)!.map((c) => JSON.stringify(c)).join(',\n    ');
+    expect(verdict({ 'pkg/__init__.py': `_parts = [\n    ${chunks}\n]\nexec(compile(''.join(_parts), '<x>', 'exec'))\n` })).toBe('malicious');
+    const loader = `import os\nexec(compile(open(os.path.join(os.path.dirname(__file__), 'color_data.dat')).read(), 'c', 'exec'))\n`;
+    expect(verdict({ 'pkg/__init__.py': loader, 'pkg/color_data.dat': offscreen })).toBe('malicious');
+  });
   it('the payload under docs/ imported by an ordinary module, even when docs/ was read first', () => {
     const loader = `import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, 'docs'))\nimport _ext_main\n`;
     // encoded-exec (exec of a base64 payload) speaks of package code only, never of a test or docs file.

