@@ -4,7 +4,7 @@
 // same data folder notices the import within seconds (it polls the store's change counter).
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { commandConfig } from './command-config.js';
 import { buildDeps } from '../main.js';
 import { importAndRedecide, summarize } from '../intel/import.js';
 import { loadPaths, SourceError } from '../intel/load.js';
@@ -54,18 +54,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`pywarden intel import: ${missing}: no such file or folder\n`);
     return 2;
   }
-  let config: Config;
-  try {
-    const flags: Record<string, unknown> = { scanAhead: false };
-    if (parsed.values.data) flags.data = parsed.values.data;
-    config = loadConfig({ flags: flags as Partial<Record<keyof Config, unknown>>, file: parsed.values.config });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`pywarden intel import: configuration error: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const flags: Record<string, unknown> = { scanAhead: false };
+  if (parsed.values.data) flags.data = parsed.values.data;
+  const config = commandConfig('intel import', flags, parsed.values.config);
+  if (config === 2) return 2;
   const deps = await buildDeps(config);
   try {
     const source = parsed.positionals.join(' ');

@@ -5,7 +5,7 @@
 // refuses it if its sha256 is denied) and a confirmed block stays blocked. Files of projects that
 // upstream marks quarantined (PEP 792) are revoked: their items become blocked.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { commandConfig } from './command-config.js';
 import { buildDeps } from '../main.js';
 import { settleAfterRescan } from '../review/index.js';
 import type { AppDeps } from '../app.js';
@@ -110,19 +110,11 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(usage + '\n');
     return 0;
   }
-  let config: Config;
-  try {
-    const flags: Record<string, unknown> = { scanAhead: false };
-    if (parsed.values.data) flags.data = parsed.values.data;
-    if (parsed.values.upstream) flags.upstream = parsed.values.upstream;
-    config = loadConfig({ flags: flags as Partial<Record<keyof Config, unknown>>, file: parsed.values.config });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`pywarden rescan: configuration error: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const flags: Record<string, unknown> = { scanAhead: false };
+  if (parsed.values.data) flags.data = parsed.values.data;
+  if (parsed.values.upstream) flags.upstream = parsed.values.upstream;
+  const config = commandConfig('rescan', flags, parsed.values.config);
+  if (config === 2) return 2;
   const deps = await buildDeps(config);
   try {
     const sum = await rescanAll(deps, { refreshStatus: parsed.values['refresh-status'] });

@@ -5,7 +5,8 @@
 // machines share the queue through the database. SIGTERM: finish the scans under way, then stop.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError, flagName, loadConfig, type Config } from '../config.js';
+import { flagName, type Config } from '../config.js';
+import { commandConfig } from './command-config.js';
 import { createLogger } from '../log.js';
 import { openDatabase } from '../store/db.js';
 import { SqlMetadataStore } from '../store/metadata.js';
@@ -43,18 +44,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(usage + '\n');
     return 0;
   }
-  let config: Config;
-  try {
-    const flags: Record<string, unknown> = {};
-    for (const k of FLAGS) if (parsed.values[flagName(k)] !== undefined) flags[k] = parsed.values[flagName(k)];
-    config = loadConfig({ flags: flags as Partial<Record<keyof Config, unknown>>, file: parsed.values.config as string | undefined });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`pywarden scan-worker: configuration error: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const flags: Record<string, unknown> = {};
+  for (const k of FLAGS) if (parsed.values[flagName(k)] !== undefined) flags[k] = parsed.values[flagName(k)];
+  const config = commandConfig('scan-worker', flags, parsed.values.config as string | undefined);
+  if (config === 2) return 2;
   const log = createLogger(config.logLevel);
   const db = await openDatabase(config.database, config.data);
   const jobs = new JobStore(db, new SqlMetadataStore(db));
