@@ -7,6 +7,8 @@ import { isNetwork, isProcess, DOWNLOAD_SHELL, SHELL_DOWNLOAD, SHELL_RUN_AFTER, 
 import type { Finding } from '../types.js';
 
 const EXE_URL = /^(?:https?|ftp):\/\/\S+?\.(?:exe|scr|msi|bat|cmd|ps1|vbs|jar|dll|hta|lnk|pif|com|elf|bin|sh|py|pyw|apk|dmg|pkg)(?:[?#]|$)/i;
+/** A script file a dropper writes and starts (Python without a console, VBScript, batch, PowerShell, HTA). */
+const DROPPED_SCRIPT = /\.(?:pyw|vbs|vbe|bat|cmd|ps1|hta|js)['"]?\s*\)?\s*$/i;
 /** Calls whose string arguments are words for a person: exceptions, warnings, log lines, prints. */
 const MESSAGE_CALL = /(?:^|\.)(?:print|echo|secho|warn|warning|info|debug|error|exception|critical|fatal)$|(?:Error|Exception|Warning)$/;
 const EXE_FILE = /\.(?:exe|scr|msi|bat|cmd|ps1|vbs|hta|pif|jar|dll)\b/i;
@@ -14,7 +16,7 @@ const EXE_FILE = /\.(?:exe|scr|msi|bat|cmd|ps1|vbs|hta|pif|jar|dll)\b/i;
 export const downloadExec: Rule = {
   id: 'download-exec',
   why: 'Fetching code or an executable and running it is the dropper pattern behind most install-time malware; downloading source tarballs to build is not.',
-  severities: 'critical: exec of a network response anywhere, an executable URL fetched and started (in one function, or a Windows executable fetched and a process started by code that runs on install/start-up/import), or curl|sh where code runs on install/start-up/import; high: the same in other modules, or a Windows executable downloaded and saved by code that runs on install/start-up/import; medium: fetch + write + spawn in one function without an executable target',
+  severities: 'critical: exec of a network response anywhere, an executable URL fetched and started (in one function, or a Windows executable fetched and a process started by code that runs on install/start-up/import), or curl|sh where code runs on install/start-up/import; high: the same in other modules, or a Windows executable downloaded and saved, or a script written out and started, by code that runs on install/start-up/import; medium: fetch + write + spawn in one function without an executable target',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -87,6 +89,13 @@ export const downloadExec: Rule = {
           const save = f.view.calls.find((c) => /\.(write|write_bytes)$|^urllib\.request\.urlretrieve$|^shutil\.copyfileobj$/.test(c.name) && isEager(f, c));
           if (save) out.push(finding('download-exec', 'high', f, f.decodedFrom?.line ?? fetch.line, lineOf(f, fetch.line), `Code that runs on ${f.location} downloads a Windows executable (line ${fetch.line}) and saves it (${save.name}, line ${save.line}).`));
         }
+      }
+      // 5. A script the package writes out and starts (`open(appdata + '\\x.pyw', 'w').write(code)`,
+      // then `os.startfile(...)` on it): a dropper that carries its payload instead of fetching it.
+      if (hotFile && !out.some((x) => x.path === f.path)) {
+        const start = f.view.calls.find((c) => (isProcess(c.name) || c.name === 'os.startfile') && isEager(f, c) && c.args.some((a) => DROPPED_SCRIPT.test(a.str ?? a.text)));
+        const write = start && f.view.calls.find((c) => /\.(write|write_text)$/.test(c.name) && isEager(f, c));
+        if (start && write) out.push(finding('download-exec', 'high', f, f.decodedFrom?.line ?? start.line, lineOf(f, start.line), `Code that runs on ${f.location} writes a script (line ${write.line}) and starts it (${start.name}, line ${start.line}).`));
       }
     }
     return out;

@@ -12,7 +12,7 @@ const EXEC = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|__built
 export const encodedExec: Rule = {
   id: 'encoded-exec',
   why: 'exec/eval/compile/marshal of decoded (base64, hex, zlib, Fernet, chr-joined, reversed) data hides code from review; benign code decodes data, not code to run.',
-  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed where code runs on install/start-up/import (high in an ordinary module), or an XOR-decoded string executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere; medium: elsewhere, or exec of a computed value in a scope that decodes, where code runs unasked; low: that pairing elsewhere',
+  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed where code runs on install/start-up/import (high in an ordinary module), or an XOR-decoded string or code spelled in character codes executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere; medium: elsewhere, or exec of a computed value in a scope that decodes, where code runs unasked; low: that pairing elsewhere',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -64,6 +64,15 @@ export const encodedExec: Rule = {
       if (!c) continue;
       const hot = runsUnasked(f) && isEager(f, c);
       out.push(finding('encoded-exec', hot ? 'medium' : 'low', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a computed value in the same ${c.fn ? `function ${c.fn}` : 'module top level'} that decodes data (${[...new Set(f.view.calls.filter((x) => isDecode(x.name) && (x.fn ?? '<module>') === (c.fn ?? '<module>')).map((x) => x.name))].slice(0, 2).join(', ')}).`));
+    }
+    // Code spelled out as character codes that no static evaluation resolves
+    // (`exec("".join(map(chr, [int(float(str('...').split('..')[2]))...])))`): nobody writes code that way to run it.
+    for (const f of ctx.py) {
+      if ((f.location === 'test' && !f.decodedFrom) || out.some((o) => o.path === f.path)) continue;
+      const c = f.view.calls.find((x) => EXEC.test(x.name) && /^\(?\s*(?:['"]{2}|str\(\))\.join\(\s*(?:map\(\s*chr\b|\[?\s*chr\()/.test(x.args[0]?.text ?? ''));
+      if (!c) continue;
+      const hot = runsUnasked(f) && isEager(f, c);
+      out.push(finding('encoded-exec', hot ? 'critical' : 'high', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs code spelled out as character codes (chr joined)${hot ? `, where code runs on ${f.location}` : ''}.`));
     }
     // A process started with a decoded command line: os.system(b64decode('...')).
     for (const f of ctx.py) {

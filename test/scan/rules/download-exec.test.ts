@@ -60,3 +60,12 @@ describe('download-exec: an executable saved by code that runs unasked', () => {
     expect(hits('download-exec', { 'pkg/envs/uv.py': src })).toEqual([]);
   });
 });
+
+describe('download-exec: a script written out and started', () => {
+  it('holds a .pyw written to APPDATA and started on import (high), not a build step running its own .py helper', () => {
+    const src = `from os import environ, startfile\nmal = r"""import os\\nos.system('whoami')"""\nopen(environ['appdata'] + '\\\\mal.pyw', 'w').write(mal)\nstartfile(environ['appdata'] + '\\\\mal.pyw')\n`;
+    expect(maxSev(hits('download-exec', { 'pkg/__init__.py': src }))).toBe('high');
+    const build = `import subprocess, sys\nfrom setuptools import setup\nopen("pkg/_version.py", "w").write("__version__ = '1.0'")\nsubprocess.check_call([sys.executable, "tools/gen.py"])\nsetup(name="pkg")\n`;
+    expect(hits('download-exec', { 'setup.py': build })).toEqual([]);
+  });
+});

@@ -58,3 +58,14 @@ describe('encoded-exec: XOR-built code run through an alias of exec', () => {
     expect(f[0].path).toMatch(/colored\.py$/);
   });
 });
+
+describe('encoded-exec: code spelled out as character codes', () => {
+  it('blocks setup.py exec-ing a chr join of computed numbers (critical), holds it in a module (high)', () => {
+    const src = `exec("".join(map(chr, [int(float(str('....33649378278.112.116..58').split('..')[1].split('.')[1])), int('114')])))\n`;
+    expect(maxSev(hits('encoded-exec', { 'setup.py': `${src}from setuptools import setup\nsetup(name="pkg")\n` }))).toBe('critical');
+    expect(maxSev(hits('encoded-exec', { 'pkg/util.py': `import os\ndef go():\n    ${src}` }))).toBe('high');
+  });
+  it('does not flag a chr join that is only printed', () => {
+    expect(hits('encoded-exec', { 'setup.py': `print("".join(map(chr, [104, 105])))\nfrom setuptools import setup\nsetup(name="pkg")\n` })).toEqual([]);
+  });
+});
