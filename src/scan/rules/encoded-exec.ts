@@ -12,7 +12,7 @@ const EXEC = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|__built
 export const encodedExec: Rule = {
   id: 'encoded-exec',
   why: 'exec/eval/compile/marshal of decoded (base64, hex, zlib, Fernet, chr-joined, reversed) data hides code from review; benign code decodes data, not code to run.',
-  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed where code runs on install/start-up/import (high in an ordinary module), or an XOR-decoded string or code spelled in character codes executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere; medium: elsewhere, or exec of a computed value in a scope that decodes, where code runs unasked; low: that pairing elsewhere',
+  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed where code runs on install/start-up/import (high in an ordinary module), or an XOR-decoded string or code spelled in character codes executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere, or a shell command run in a function that XOR-decodes bytes; medium: elsewhere, or exec of a computed value in a scope that decodes, where code runs unasked; low: that pairing elsewhere',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -73,6 +73,17 @@ export const encodedExec: Rule = {
       if (!c) continue;
       const hot = runsUnasked(f) && isEager(f, c);
       out.push(finding('encoded-exec', hot ? 'critical' : 'high', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs code spelled out as character codes (chr joined)${hot ? `, where code runs on ${f.location}` : ''}.`));
+    }
+    // A command line decoded by XOR (`bytes([b ^ key for b in command])`) and run through a shell in
+    // the same function (quasarlib: rundll32 on a file it XOR-decoded).
+    for (const f of ctx.py) {
+      if ((f.location === 'test' && !f.decodedFrom) || out.some((o) => o.path === f.path)) continue;
+      const xorFns = new Set(f.view.calls.filter((c) => /^(chr|bytes|bytearray)$/.test(c.name) && /\^/.test(c.args[0]?.text ?? '')).map((c) => c.fn ?? '<module>'));
+      if (!xorFns.size) continue;
+      const c = f.view.calls.find((x) => isProcess(x.name) && xorFns.has(x.fn ?? '<module>') && x.args[0] !== undefined && !/^[rbuRBU]*['"]/.test(x.args[0].text) && (x.kw.shell?.text === 'True' || /^os\.(system|popen)$/.test(x.name)));
+      if (!c) continue;
+      const hot = runsUnasked(f) && isEager(f, c);
+      out.push(finding('encoded-exec', hot ? 'critical' : 'high', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a shell command in the same ${c.fn ? `function ${c.fn}` : 'module top level'} that decodes bytes by XOR.`));
     }
     // A process started with a decoded command line: os.system(b64decode('...')).
     for (const f of ctx.py) {

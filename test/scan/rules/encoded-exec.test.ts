@@ -69,3 +69,14 @@ describe('encoded-exec: code spelled out as character codes', () => {
     expect(hits('encoded-exec', { 'setup.py': `print("".join(map(chr, [104, 105])))\nfrom setuptools import setup\nsetup(name="pkg")\n` })).toEqual([]);
   });
 });
+
+describe('encoded-exec: a shell command next to an XOR decoder', () => {
+  it('holds a function that XOR-decodes its command and runs it through a shell (high)', () => {
+    const src = `import os, subprocess\ndef load(path, key):\n    command = b'\\xae\\xa9\\xb2\\xb8'\n    name = bytes([b ^ key for b in command]).decode()\n    cmd = f'{name} "{path}", CalculateSum 1'\n    subprocess.run(cmd, shell=True)\n`;
+    expect(maxSev(hits('encoded-exec', { 'pkg/loader.py': src }))).toBe('high');
+  });
+  it('does not flag XOR next to a fixed shell command', () => {
+    const src = `import subprocess\ndef mask(data, key):\n    subprocess.run("sync", shell=True)\n    return bytes([b ^ key for b in data])\n`;
+    expect(hits('encoded-exec', { 'pkg/mask.py': src })).toEqual([]);
+  });
+});
