@@ -37,10 +37,14 @@ const SHELL_BEACON = /\b(?:curl|wget|nslookup|dig|ping)\b[^\n]{0,400}(?:\$\(|`)\
 export const exfilEndpoint: Rule = {
   id: 'exfil-endpoint',
   why: 'Stolen data leaves through webhooks, bot APIs, OAST/DNS-log services, tunnels and raw IPs; the endpoint matters only when the code also collects or sends data.',
-  severities: 'critical: strong endpoint (webhook, bot API, OAST) with network and collected data, or used eagerly on install/start-up/import, or a tunnel/paste/raw IP sent host data on install/import; high: endpoint + network elsewhere; medium: weaker pairings, DNS beacon at install/import; low: endpoint only. Without a known endpoint: critical when a function run on import/start-up reads the host identity, enumerates the environment and calls the network (or runs dig/curl); high with only one of them. A hard-coded URL called on import/start-up: low. Anywhere, tests included: a download/lookup command carrying $(whoami)-style output, critical where it runs unasked, else high',
+  severities: 'critical: strong endpoint (webhook, bot API, OAST) with network and collected data, or used eagerly on install/start-up/import, or a tunnel/paste/raw IP sent host data on install/import; high: endpoint + network elsewhere; medium: weaker pairings, DNS beacon at install/import; low: endpoint only. Without a known endpoint: critical when a function run on import/start-up reads the host identity, enumerates the environment and calls the network (or runs dig/curl); high with only one of them. A hard-coded URL called on import/start-up, or a URL kept encoded in a file that uses the network: low. Anywhere, tests included: a download/lookup command carrying $(whoami)-style output, critical where it runs unasked, else high',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
+      // A URL kept encoded (base64, hex, character codes) in a file that talks to the network: hidden
+      // from a reader on purpose. Low, a lead the classifier may corroborate (mangasee123, hashdecrypt).
+      const hiddenUrl = f.location !== 'test' ? f.view.decoded.find((d) => !d.layers.includes('joined') && /^(?:https?|ftp):\/\/[^\s/]+\S*$/.test(d.text.trim())) : undefined;
+      if (hiddenUrl && fileCaps(f).has('network')) out.push(finding('exfil-endpoint', 'low', f, f.decodedFrom?.line ?? hiddenUrl.line, lineOf(f, hiddenUrl.line), `A URL kept encoded (${hiddenUrl.layers.join(', ')}: ${hiddenUrl.text.trim().slice(0, 80)}) in a file that uses the network.`));
       // Checked in tests too: no test sends the tester's user name to an outside host.
       const shell = f.view.calls.find((c) => isProcess(c.name) && c.args.some((a) => SHELL_BEACON.test(a.str ?? a.text)));
       if (shell) {

@@ -82,3 +82,11 @@ describe('exfil-endpoint: a helper setup.py loads by file path', () => {
     expect(f[0].path).toMatch(/_post\.py$/);
   });
 });
+
+describe('exfil-endpoint: a URL kept encoded', () => {
+  it('notes (low) a base64-encoded URL in a file that uses the network, not one in a file that does not', () => {
+    const src = `import base64, requests\ndef ip():\n    return requests.get(base64.b64decode(b"aHR0cHM6Ly9hcGkubXlpcC5jb20v").decode()).json()\n`;
+    expect(maxSev(hits('exfil-endpoint', { 'pkg/client.py': src }))).toBe('low');
+    expect(hits('exfil-endpoint', { 'pkg/consts.py': `import base64\nHOME = base64.b64decode(b"aHR0cHM6Ly9hcGkubXlpcC5jb20v")\n` })).toEqual([]);
+  });
+});
