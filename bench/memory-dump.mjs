@@ -6,6 +6,7 @@ import v8 from 'node:v8';
 
 const mib = (x) => +(x / 2 ** 20).toFixed(1);
 process.on('SIGUSR2', () => {
+  if (process.env.PYWARDEN_MEMORY_GC) globalThis.gc?.();
   const m = process.memoryUsage();
   const status = readFileSync('/proc/self/status', 'utf8');
   const kib = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);

@@ -20,7 +20,7 @@ try {
   const proxy = await startProxy({
     upstream: up,
     data: path.join(scratch, 'data'),
-    env: { NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/memory-dump.mjs')}`, PYWARDEN_MEMORY_DUMP: dumpBase },
+    env: { NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/memory-dump.mjs')}${process.env.PYWARDEN_MEMORY_GC ? ' --expose-gc' : ''}`, PYWARDEN_MEMORY_DUMP: dumpBase },
   });
   const rows = [];
   const step = async (what) => {
