@@ -101,11 +101,11 @@ export function freePort() {
 /**
  * Starts `pywarden serve` as its own process; resolves once it listens. One serving process unless
  * extraArgs say `--processes N` (the last one wins): rss() reads this pid, which with N > 1 is the
- * cluster primary, not a serving process.
+ * cluster primary, not a serving process. `root` is the checkout whose bin/pywarden.js runs.
  */
-export async function startProxy({ upstream, data, extraArgs = [], env = {} }) {
+export async function startProxy({ upstream, data, extraArgs = [], env = {}, root = ROOT }) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/pywarden.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', upstream, '--data', data, '--log-level', 'info', '--processes', '1', ...extraArgs], {
+  const child = spawn(process.execPath, [path.join(root, 'bin/pywarden.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', upstream, '--data', data, '--log-level', 'info', '--processes', '1', ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
     // The bench's synthetic wheels are allow-listed: the figures are about serving, and the
     // learned classifier may hold a synthetic three-file wheel. They are still scanned.

@@ -127,7 +127,27 @@ export function negotiateContentType(accept: string | undefined | null, formatPa
   // No Accept header means */* (RFC 9110 §12.5.1); an empty one is treated the same way, as
   // every client that sends one means "anything".
   if (accept === undefined || accept === null || accept.trim() === '') return pick('*/*');
-  return pick(String(accept));
+  return pickCached(String(accept));
+}
+
+/**
+ * Each client sends the same Accept header on every request (pip, uv, a browser): the choice is
+ * remembered per header value, up to a bound (hostile clients send new values).
+ */
+const chosen = new Map<string, Negotiated | null>();
+const MAX_CHOSEN = 256;
+const MAX_CHOSEN_HEADER = 512;
+
+function pickCached(accept: string): Negotiated | null {
+  let n = chosen.get(accept);
+  if (n === undefined) {
+    n = pick(accept);
+    if (accept.length <= MAX_CHOSEN_HEADER) {
+      if (chosen.size >= MAX_CHOSEN) chosen.clear();
+      chosen.set(accept, n);
+    }
+  }
+  return n;
 }
 
 export function negotiate(accept: string | undefined | null, formatParam?: string | null): Format | null {

@@ -5,7 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Upstream } from '../upstream/types.js';
-import { Counter, Gauge, Histogram, Registry, CONTENT_TYPE } from './registry.js';
+import { Counter, Gauge, Histogram, Registry, CONTENT_TYPE, seriesKey } from './registry.js';
 
 export { CONTENT_TYPE } from './registry.js';
 
@@ -64,15 +64,32 @@ export class Metrics {
   /** Request metrics middleware: the route label is Hono's matched pattern, never the raw path (bounded cardinality). */
   middleware(): MiddlewareHandler {
     const m = { requests: this.requests, requestSeconds: this.requestSeconds, cache: this.cache };
+    // The series keys of each route, method and status seen, computed once (bounded: routes ×
+    // methods × statuses), so a request adds to three counters without building label strings.
+    const keys = new Map<string, { requests: string; seconds: string; kind: string | null }>();
+    const cacheKeys = new Map<string, string>();
     return async function measure(c, next) {
       const started = performance.now();
       const scope = { upstream: false };
       await requestScope.run(scope, next);
       const route = routeOf(c);
-      m.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
-      m.requestSeconds.observe({ route }, (performance.now() - started) / 1000);
-      const kind = route === '/simple/:project/' ? 'page' : route === '/files/:sha256/:filename' ? (c.req.path.endsWith('.metadata') ? 'metadata' : 'file') : null;
-      if (kind && c.res.status < 500) m.cache.inc({ kind, result: scope.upstream ? 'miss' : 'hit' });
+      const status = c.res.status;
+      const id = `${route} ${c.req.method} ${status}`;
+      let k = keys.get(id);
+      if (!k) {
+        const kind = route === '/simple/:project/' ? 'page' : route === '/files/:sha256/:filename' ? 'file' : null;
+        keys.set(id, (k = { requests: seriesKey({ route, method: c.req.method, status: String(status) }), seconds: seriesKey({ route }), kind }));
+      }
+      m.requests.incKey(k.requests);
+      m.requestSeconds.observeKey(k.seconds, (performance.now() - started) / 1000);
+      if (k.kind && status < 500) {
+        const kind = k.kind === 'file' && c.req.path.endsWith('.metadata') ? 'metadata' : k.kind;
+        const result = scope.upstream ? 'miss' : 'hit';
+        const ck = `${kind} ${result}`;
+        let key = cacheKeys.get(ck);
+        if (!key) cacheKeys.set(ck, (key = seriesKey({ kind, result })));
+        m.cache.incKey(key);
+      }
     };
   }
 
@@ -111,7 +128,15 @@ export class Metrics {
 /** Hono reports "/*" for requests no route matched; name them so 404 floods stay one series. */
 function routeOf(c: Context): string {
   const handler = matchedRoutes(c).filter((r) => r.method !== 'ALL').at(-1);
-  return handler ? routeLabel(handler.path) : c.req.path.startsWith('/-/api/') ? '/-/api/*' : 'unmatched';
+  return handler ? labelOf(handler.path) : c.req.path.startsWith('/-/api/') ? '/-/api/*' : 'unmatched';
+}
+
+/** routeLabel of each registered pattern, computed once (the patterns are the app's routes: bounded). */
+const labels = new Map<string, string>();
+function labelOf(pattern: string): string {
+  let l = labels.get(pattern);
+  if (l === undefined) labels.set(pattern, (l = routeLabel(pattern)));
+  return l;
 }
 
 /** A route as people write it: `/simple/:project{[^/]+}/` is labelled `/simple/:project/` (the regex constrains, it does not name). */

@@ -12,7 +12,8 @@ function escapeValue(v: string): string {
   return NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v;
 }
 
-function key(labels: Labels): string {
+/** The series a label set names, as rendered between the braces; callers that record the same labels on every request compute it once (incKey, observeKey). */
+export function seriesKey(labels: Labels): string {
   let out = '';
   for (const k of Object.keys(labels).sort()) out += `${out ? ',' : ''}${k}="${escapeValue(String(labels[k]))}"`;
   return out;
@@ -40,11 +41,13 @@ export class Counter extends Base {
     super(name, help, 'counter');
   }
   inc(labels: Labels = {}, by = 1): void {
-    const k = key(labels);
+    this.incKey(seriesKey(labels), by);
+  }
+  incKey(k: string, by = 1): void {
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
   get(labels: Labels = {}): number {
-    return this.values.get(key(labels)) ?? 0;
+    return this.values.get(seriesKey(labels)) ?? 0;
   }
   render(): string {
     let out = this.header();
@@ -60,7 +63,7 @@ export class Gauge extends Base {
     super(name, help, 'gauge');
   }
   set(labels: Labels, v: number): void {
-    this.values.set(key(labels), v);
+    this.values.set(seriesKey(labels), v);
   }
   render(): string {
     if (this.collect) {
@@ -79,7 +82,9 @@ export class Histogram extends Base {
     super(name, help, 'histogram');
   }
   observe(labels: Labels, v: number): void {
-    const k = key(labels);
+    this.observeKey(seriesKey(labels), v);
+  }
+  observeKey(k: string, v: number): void {
     let s = this.series.get(k);
     if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
     for (let i = 0; i < this.buckets.length; i++) if (v <= this.buckets[i]) s.counts[i]++;

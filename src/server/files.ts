@@ -4,9 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Readable } from 'node:stream';
-import type { ServerResponse } from 'node:http';
 import { isWheel } from '../index/index.js';
 import { StorageError, type Gate, type GateResult } from '../gate/gate.js';
 import { extractWheelMetadata } from '../gate/wheel-metadata.js';
@@ -21,6 +19,7 @@ import { HttpError, problem } from './problem.js';
 import { refusalPhrase, refusalReason, refusalVerb } from './refusal.js';
 import { parseRange } from './range.js';
 import { sendFileRange } from './send-file.js';
+import { alreadySent, outgoingOf } from './raw.js';
 
 export interface FilesDeps {
   gate: Gate;
@@ -258,12 +257,12 @@ export function mountFiles(app: Hono, d: FilesDeps): void {
     headers['content-length'] = String(length);
     if (c.req.method === 'HEAD' || length === 0) return c.body(null, status, headers);
     d.onBytesServed?.(length);
-    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const outgoing = outgoingOf(c);
     if (outgoing) {
       // Fast path: the file straight into the socket from reused buffers, no web-stream adaptation.
       outgoing.writeHead(status, headers);
       void sendFileRange(outgoing, blobs.path(sha256), start, end);
-      return RESPONSE_ALREADY_SENT;
+      return alreadySent(status);
     }
     return c.body(Readable.toWeb(blobs.read(sha256, { start, end })) as ReadableStream, status, headers);
   }

@@ -2,6 +2,7 @@
 // phrase of the status line (PROTOCOL.md), so refusals also carry a short phrase.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { outgoingOf } from './raw.js';
 
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -39,6 +40,6 @@ export function problem(c: Context, e: HttpError, extra: Record<string, unknown>
 
 /** @hono/node-server drops Response.statusText; the Node response object keeps the phrase (PROTOCOL.md). */
 export function setReasonPhrase(c: Context, phrase: string): void {
-  const outgoing = (c.env as { outgoing?: { statusMessage: string } } | undefined)?.outgoing;
+  const outgoing = outgoingOf(c);
   if (outgoing) outgoing.statusMessage = safePhrase(phrase);
 }

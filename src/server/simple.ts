@@ -5,6 +5,7 @@ import { negotiateContentType, normalizeName, validProjectName } from '../index/
 import type { CachedProject, PageCache } from '../pages/cache.js';
 import type { PageRenderer, Rendered } from '../pages/render.js';
 import { HttpError } from './problem.js';
+import { outgoingOf, sendRaw } from './raw.js';
 
 export interface SimpleDeps {
   pages: PageCache;
@@ -89,10 +90,13 @@ function send(c: Context, r: Rendered, contentType: string, ttl: number, stale: 
   }
   // pip revalidates every page (Cache-Control: max-age=0): answer 304 when nothing changed.
   const inm = c.req.header('if-none-match');
-  if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return c.body(null, 304, headers);
-  if (gzip) headers['content-encoding'] = 'gzip';
-  const body = gzip ? r.gzipped() : r.body;
-  headers['content-length'] = String(body.length);
-  if (c.req.method === 'HEAD') return c.body(null, 200, headers);
-  return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
+  const notModified = !!inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+  if (!notModified && gzip) headers['content-encoding'] = 'gzip';
+  const body = notModified ? null : gzip ? r.gzipped() : r.body;
+  if (body) headers['content-length'] = String(body.length);
+  const status = notModified ? 304 : 200;
+  const head = !body || c.req.method === 'HEAD';
+  const out = c.req.method === 'GET' ? outgoingOf(c) : undefined;
+  if (out) return sendRaw(out, status, headers, body ?? undefined);
+  return head ? c.body(null, status, headers) : c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
 }

@@ -26,6 +26,8 @@ export interface Lease {
   readonly name: string;
   /** False once a renewal found the lease taken over (this holder was too slow): stop, keep nothing. */
   readonly held: boolean;
+  /** Extends the lease by its time (the timer calls this every third of it); false once it was taken over. */
+  renew(): Promise<boolean>;
   release(): Promise<void>;
 }
 
@@ -43,20 +45,19 @@ export class LeaseStore {
     const { changes } = await this.db.run(SQL.acquire, [name, this.owner, now + this.ttlMs, now]);
     if (changes !== 1) return null;
     let held = true;
-    const timer = setInterval(() => {
-      this.db.run(SQL.renew, [Date.now() + this.ttlMs, name, this.owner]).then(
-        (r) => {
-          if (r.changes !== 1) held = false;
-        },
-        () => undefined, // a failed renewal is retried on the next tick; the lease lasts ttlMs
-      );
-    }, Math.max(50, Math.floor(this.ttlMs / 3)));
+    const renew = async (): Promise<boolean> => {
+      if (held && (await this.db.run(SQL.renew, [Date.now() + this.ttlMs, name, this.owner])).changes !== 1) held = false;
+      return held;
+    };
+    // A failed renewal is retried on the next tick; the lease lasts ttlMs.
+    const timer = setInterval(() => void renew().catch(() => undefined), Math.max(50, Math.floor(this.ttlMs / 3)));
     timer.unref();
     return {
       name,
       get held() {
         return held;
       },
+      renew,
       release: async () => {
         clearInterval(timer);
         held = false;

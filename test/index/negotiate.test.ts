@@ -81,4 +81,10 @@ describe('negotiate (PEP 691)', () => {
       { numRuns: 2000 },
     );
   });
+  test('a remembered choice is the choice: the same answers before and after 1,000 distinct headers filled and reset the memory', () => {
+    const headers = Array.from({ length: 1000 }, (_, i) => (i % 3 === 0 ? `${JSON_T};q=0.${i % 9}, text/html;q=0.${(i + 4) % 9}` : i % 3 === 1 ? `text/html;q=0.${i % 9}, ${HTML_T};q=0.${(i + 2) % 9}` : `image/${i}`));
+    const first = headers.map((h) => negotiateContentType(h));
+    expect(headers.map((h) => negotiateContentType(h))).toEqual(first);
+    expect(new Set(first.map((r) => r?.format ?? null))).toEqual(new Set(['json', 'html', null]));
+  });
 });

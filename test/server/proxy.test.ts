@@ -109,6 +109,24 @@ describe('index pages', () => {
     expect(gz.headers.etag).not.toBe(first.headers.etag);
   });
 
+  it('pages written straight to the socket keep their headers, the request id and the status the metrics see', async () => {
+    const first = await get('/simple/demo-pkg/', { accept: PIP_ACCEPT });
+    expect(first.headers['content-length']).toBe(String(first.body.length));
+    expect(first.headers['x-request-id']).toMatch(/^[0-9a-f]{12}$/);
+    const again = await get('/simple/demo-pkg/', { accept: PIP_ACCEPT, 'if-none-match': String(first.headers.etag) });
+    expect(again.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
+    expect(again.headers.etag).toBe(first.headers.etag);
+    // HEAD runs the GET route inside Hono, which then writes the response itself: headers, no body, once.
+    const head = await request(`${proxy.url}/simple/demo-pkg/`, { method: 'HEAD', headers: { accept: PIP_ACCEPT } });
+    await head.body.dump();
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-length']).toBe(String(first.body.length));
+    expect(head.headers.etag).toBe(first.headers.etag);
+    const metrics = (await get('/metrics')).text;
+    expect(metrics).toMatch(/pywarden_http_requests_total\{method="GET",route="\/simple\/:project\/",status="304"\} [1-9]/);
+    expect(metrics).toMatch(/pywarden_http_requests_total\{method="HEAD",route="\/simple\/:project\/",status="200"\} [1-9]/);
+  });
+
   it('serves a stale page when upstream is down, and says so', async () => {
     await get('/simple/other/', { accept: JSON_TYPE });
     index.faults.down = true;

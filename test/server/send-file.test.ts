@@ -1,5 +1,5 @@
 // The large-file path (src/server/send-file.ts): exact bytes for whole files and ranges that cross
-// its 1 MiB buffers, many responses at once sharing the reused buffers, and a client that leaves
+// its 512 KiB buffers, many responses at once sharing the bounded pool of reused buffers, and a client that leaves
 // mid-file costs no file descriptor and no stuck response.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, request, type Server } from 'node:http';
@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { sendFileRange } from '../../src/server/send-file.js';
+import { filePool, sendFileRange } from '../../src/server/send-file.js';
 
 const MiB = 1 << 20;
 const data = randomBytes(3 * MiB + 12345);
@@ -58,6 +58,10 @@ describe('sendFileRange', () => {
       Array.from({ length: 12 }, (_, i) => cases[i % cases.length]).map(async ([s, e]) => [s, e, await fetchBytes(`start=${s}&end=${e}`)] as const),
     );
     for (const [s, e, got] of all) expect(got.equals(data.subarray(s, e + 1)), `${s}-${e}`).toBe(true);
+    // Twelve at once want more buffers than the pool holds: it stays bounded, and all are back.
+    const pool = filePool();
+    expect(pool.allocated).toBeLessThanOrEqual(pool.max);
+    expect(pool.idle).toBe(pool.allocated);
   });
 
   it('a client that leaves mid-file: the file is closed, and the next response is whole', async () => {

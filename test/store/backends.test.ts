@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { SqlMetadataStore, type NewFile } from '../../src/store/metadata.js';
 import { ReviewStore } from '../../src/store/review.js';
@@ -165,28 +165,52 @@ for (const b of backends) {
 
     it('one holder at a time; renewed while held; taken over once its holder stops renewing; released for the next', async () => {
       const { LeaseStore } = await import('../../src/store/leases.js');
-      const a = new LeaseStore(db, 'replica-a', 300);
-      const c = new LeaseStore(db, 'replica-c', 300);
+      // A lease time no test run comes near: the renewal timers never fire here, the test renews
+      // by hand (Lease.renew is what the timer calls), so no timer races the expiry set below.
+      const a = new LeaseStore(db, 'replica-a', 600_000);
+      const c = new LeaseStore(db, 'replica-c', 600_000);
+      const expiry = async () => (await db.get<{ expires_at: number }>(`SELECT expires_at FROM leases WHERE name = 'fetch:x'`))!.expires_at;
       const held = (await a.acquire('fetch:x'))!;
       expect(held.held).toBe(true);
       expect(await c.acquire('fetch:x')).toBeNull();
-      // Renewed every 100 ms: still a's after three lease times.
-      await new Promise((r) => setTimeout(r, 900));
+      // A renewal moves the expiry on; the lease stays a's.
+      await db.run(`UPDATE leases SET expires_at = ? WHERE name = 'fetch:x'`, [Date.now() + 1_000]);
+      expect(await held.renew()).toBe(true);
+      expect(await expiry()).toBeGreaterThan(Date.now() + 500_000);
       expect(await c.acquire('fetch:x')).toBeNull();
       expect(await a.holder('fetch:x')).toBe('replica-a');
       await held.release();
       const byC = (await c.acquire('fetch:x'))!;
       expect(await c.holder('fetch:x')).toBe('replica-c');
-      // c dies: nothing renews its lease (simulated by stopping the timer without deleting the row).
+      // c dies: nothing renews its lease (simulated by setting the expiry in the past).
       await db.run(`UPDATE leases SET expires_at = ? WHERE name = 'fetch:x'`, [Date.now() - 1]);
+      expect(await c.holder('fetch:x')).toBeNull();
       const takeover = (await a.acquire('fetch:x'))!;
       expect(takeover).not.toBeNull();
-      // c's next renewal finds the lease gone to a.
-      await new Promise((r) => setTimeout(r, 250));
+      // c's next renewal finds the lease gone to a, and does not take it back.
+      expect(await byC.renew()).toBe(false);
       expect(byC.held).toBe(false);
       await byC.release(); // releasing a lease that is no longer yours leaves the new holder's alone
       expect(await a.holder('fetch:x')).toBe('replica-a');
       await takeover.release();
+      expect(await a.holder('fetch:x')).toBeNull();
+    });
+
+    it('the timer renews a held lease every third of its time', async () => {
+      const { LeaseStore } = await import('../../src/store/leases.js');
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const lease = (await new LeaseStore(db, 'replica-t', 600_000).acquire('fetch:t'))!;
+        await db.run(`UPDATE leases SET expires_at = ? WHERE name = 'fetch:t'`, [Date.now() + 1_000]);
+        vi.advanceTimersByTime(200_000);
+        await vi.waitFor(async () => {
+          const row = await db.get<{ expires_at: number }>(`SELECT expires_at FROM leases WHERE name = 'fetch:t'`);
+          expect(row!.expires_at).toBeGreaterThan(Date.now() + 500_000);
+        });
+        await lease.release();
+      } finally {
+        vi.useRealTimers();
+      }
     });
   });
 }
