@@ -5,8 +5,7 @@ import Parser from 'tree-sitter';
 import Python from 'tree-sitter-python';
 import { literalValue } from './strings.js';
 import { bytesToText, decodeLiteral, latin1, type Decoded, type Encoding } from './decode.js';
-
-type Node = Parser.SyntaxNode;
+import { SyntaxTree, type Node } from './syntax-tree.js';
 
 export interface Arg {
   /** The argument's value when it evaluates statically to a string (literals, joins, decodes). */
@@ -99,7 +98,8 @@ const EVALUATED_METHODS = new Set(['decode', 'encode', 'replace', 'strip', 'lowe
 
 export function parsePython(source: string): PyView {
   const tree = getParser().parse(source, null, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
-  const root = tree.rootNode;
+  // Copied into plain arrays in one walk: the binding's per-node calls cost more than the parse.
+  const root = new SyntaxTree(tree, source).rootNode;
   const view: PyView = {
     aliases: Object.create(null) as Record<string, string>,
     modules: [],
