@@ -1,6 +1,7 @@
 // One tree-sitter pass over a Python file → a `PyView` that every rule reads. Comments never
 // reach the view (tree-sitter keeps them as separate nodes we never look at) and bare string
 // statements (docstrings) are left out of `strings`, so no rule fires on prose.
+import { LRUCache } from 'lru-cache';
 import Parser from 'tree-sitter';
 import Python from 'tree-sitter-python';
 import { literalValue } from './strings.js';
@@ -96,7 +97,32 @@ const MAX_STR = 2 * 1024 * 1024;
 const EVALUATED_CALLS = new Set(['chr', 'str', 'bytes', 'bytearray', 'codecs.decode']);
 const EVALUATED_METHODS = new Set(['decode', 'encode', 'replace', 'strip', 'lower', 'upper', 'join']);
 
+/** Sources shorter than this are parsed every time (they cost little); see `parsePython`. */
+const CACHED_FROM = 2048;
+/**
+ * Views of recently parsed sources, by the source text, up to 16 M characters of source (their
+ * views take a few times that). The same modules come back in every version of a project, in
+ * its sdist and its wheel, and in each sample of a malware family; parsing is most of a scan.
+ */
+export const parseCache = new LRUCache<string, PyView>({ maxSize: 16 * 1024 * 1024, sizeCalculation: (_v, source) => source.length });
+
+/**
+ * The view of a Python source. A pure function of the text, so a cached view is as good as a new
+ * one; the cached copy is frozen and each caller gets its own `strings` array (src/scan/analyze
+ * adds decoded strings to it), so no caller sees another's additions.
+ */
 export function parsePython(source: string): PyView {
+  if (source.length < CACHED_FROM) return parseUncached(source);
+  let view = parseCache.get(source);
+  if (!view) {
+    view = parseUncached(source);
+    for (const v of Object.values(view)) if (typeof v === 'object') Object.freeze(v);
+    parseCache.set(source, Object.freeze(view));
+  }
+  return { ...view, strings: view.strings.slice() };
+}
+
+function parseUncached(source: string): PyView {
   const tree = getParser().parse(source, null, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
   // Copied into plain arrays in one walk: the binding's per-node calls cost more than the parse.
   const root = new SyntaxTree(tree, source).rootNode;
