@@ -100,11 +100,13 @@ const EVALUATED_METHODS = new Set(['decode', 'encode', 'replace', 'strip', 'lowe
 /** Sources shorter than this are parsed every time (they cost little); see `parsePython`. */
 const CACHED_FROM = 2048;
 /**
- * Views of recently parsed sources, by the source text, up to 16 M characters of source (their
- * views take a few times that). The same modules come back in every version of a project, in
- * its sdist and its wheel, and in each sample of a malware family; parsing is most of a scan.
+ * Views of recently parsed sources, by the source text, up to 8 M characters of source: about
+ * two large distributions' parse budgets, and about 40 MB of views (4.8 bytes per character of
+ * source, measured on long-tail modules) besides the keys. The same modules come back in the
+ * next version of a project, in its sdist and its wheel, in each sample of a malware family;
+ * parsing is most of a scan.
  */
-export const parseCache = new LRUCache<string, PyView>({ maxSize: 16 * 1024 * 1024, sizeCalculation: (_v, source) => source.length });
+export const parseCache = new LRUCache<string, PyView>({ maxSize: 8 * 1024 * 1024, sizeCalculation: (_v, source) => source.length });
 
 /**
  * The view of a Python source. A pure function of the text, so a cached view is as good as a new
