@@ -1,5 +1,5 @@
-// node bench/scan-time.mjs FOLDER... [--workers N] [--repeat R] [--skip-cli] (after npm run build):
-// the scan time of issue 11 for a set of distributions.
+// node bench/scan-time.mjs FOLDER... [--workers N] [--repeat R] [--skip-cli] [--against DIR]
+// (after npm run build): the scan time of issue 11 for a set of distributions.
 // 1. Per-file CPU time: every file scanned in this process, one at a time (the scanner of
 //    `pywarden scan` without a pool), CPU time of the process around each scan (process.cpuUsage:
 //    user + system, so other load on a shared machine counts far less than in wall time). The
@@ -8,6 +8,10 @@
 // 2. The whole set as users run it: `pywarden scan --jsonl --workers N FOLDER` (default 2 workers),
 //    wall time and the p50 / p90 / p99 of the per-file `ms` it prints; with --repeat R, R runs and
 //    the median of each figure.
+// --against DIR: another checkout of pywarden (its dist/ built, e.g. `git worktree add DIR <commit>`)
+//    is scanned in the same process, alternating with this one file by file (so both see the same
+//    load), in step 1: both CPU figures, and every file whose verdict, score, model score or
+//    findings differ. A speed-up must leave that list empty. Step 2 is skipped.
 // The load average is printed before and after: on a shared machine, quote it with the figures.
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -24,7 +28,8 @@ const opt = (name, dflt) => {
 };
 const workers = Number(opt('--workers', 2));
 const repeat = Number(opt('--repeat', 1));
-const skipCli = args.includes('--skip-cli');
+const against = opt('--against', undefined);
+const skipCli = args.includes('--skip-cli') || against !== undefined;
 const folders = args.filter((a) => a !== '--skip-cli');
 if (!folders.length) {
   console.error('usage: node bench/scan-time.mjs FOLDER... [--workers N] [--repeat R] [--skip-cli]');
@@ -48,20 +53,39 @@ const dist = (xs) => `p50 ${fmt(q(xs, 0.5))} ms, p90 ${fmt(q(xs, 0.9))} ms, p99 
 
 console.log(`${files.length} files in ${folders.join(' ')}; ${os.cpus().length} cores; load average ${loadavg()}`);
 
-const scanner = createScanner({});
-// Warm-up: loading the parser and the classifier is the scan process's start-up, not a file's cost.
-await scanner.scan({ path: files[0], filename: path.basename(files[0]) });
-const cpu = [];
-for (const f of files) {
-  parseCache.clear();
-  const before = process.cpuUsage();
-  const r = await scanner.scan({ path: f, filename: path.basename(f) });
-  const d = process.cpuUsage(before);
-  cpu.push({ file: f, ms: (d.user + d.system) / 1000, verdict: r.verdict });
+/** A checkout's in-thread scanner, and a way to empty its parse cache (older checkouts have none). */
+async function checkout(root) {
+  const scanner = (await import(path.join(root, 'dist/scan/scan.js'))).createScanner({});
+  const cache = root === ROOT ? parseCache : (await import(path.join(root, 'dist/scan/analyze/python.js'))).parseCache;
+  // Warm-up: loading the parser and the classifier is the scan process's start-up, not a file's cost.
+  await scanner.scan({ path: files[0], filename: path.basename(files[0]) });
+  return { root, scanner, cache, cpu: [] };
 }
-const cpuMs = cpu.map((c) => c.ms);
-console.log(`per-file CPU, in process, one at a time: ${dist(cpuMs)}; total ${(cpuMs.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s`);
-for (const c of [...cpu].sort((a, b) => b.ms - a.ms).slice(0, 10)) console.log(`  ${fmt(c.ms).padStart(6)} ms  ${c.verdict.padEnd(10)} ${path.relative(process.cwd(), c.file)}`);
+const runs = [await checkout(ROOT), ...(against ? [await checkout(path.resolve(against))] : [])];
+const differ = [];
+const outcome = (r) => JSON.stringify([r.verdict, r.score, r.model, r.findings]);
+for (const [i, f] of files.entries()) {
+  const results = [];
+  // Alternate which checkout goes first, so neither always runs on a warmer cache.
+  for (const run of i % 2 ? [...runs].reverse() : runs) {
+    run.cache?.clear();
+    const before = process.cpuUsage();
+    const r = await run.scanner.scan({ path: f, filename: path.basename(f) });
+    const d = process.cpuUsage(before);
+    run.cpu.push({ file: f, ms: (d.user + d.system) / 1000, verdict: r.verdict });
+    results.push(outcome(r));
+  }
+  if (results.length > 1 && results[0] !== results[1]) differ.push(f);
+}
+for (const run of runs) {
+  const cpuMs = run.cpu.map((c) => c.ms);
+  console.log(`${run.root}: per-file CPU, in process, one at a time: ${dist(cpuMs)}; total ${(cpuMs.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s`);
+  for (const c of [...run.cpu].sort((a, b) => b.ms - a.ms).slice(0, 10)) console.log(`  ${fmt(c.ms).padStart(6)} ms  ${c.verdict.padEnd(10)} ${path.relative(process.cwd(), c.file)}`);
+}
+if (against) {
+  console.log(`${differ.length} of ${files.length} files differ in verdict, score, model score or findings`);
+  for (const f of differ) console.log(`  differs: ${f}`);
+}
 console.log(`load average ${loadavg()}`);
 
 if (!skipCli) {
