@@ -139,7 +139,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** Recursively list regular files that start like an archive; symlinks are not followed. */
-async function collect(dir: string, out: string[]): Promise<void> {
+export async function collect(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {

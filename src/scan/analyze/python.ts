@@ -1,12 +1,12 @@
 // One tree-sitter pass over a Python file → a `PyView` that every rule reads. Comments never
 // reach the view (tree-sitter keeps them as separate nodes we never look at) and bare string
 // statements (docstrings) are left out of `strings`, so no rule fires on prose.
+import { LRUCache } from 'lru-cache';
 import Parser from 'tree-sitter';
 import Python from 'tree-sitter-python';
 import { literalValue } from './strings.js';
 import { bytesToText, decodeLiteral, latin1, stringBytes, type Decoded, type Encoding } from './decode.js';
-
-type Node = Parser.SyntaxNode;
+import { SyntaxTree, type Node } from './syntax-tree.js';
 
 export interface Arg {
   /** The argument's value when it evaluates statically to a string (literals, joins, decodes). */
@@ -148,9 +148,37 @@ function importScope(n: Node, fns: readonly { start: number; end: number; name: 
   return inner?.name ?? '';
 }
 
+/** Sources shorter than this are parsed every time (they cost little); see `parsePython`. */
+const CACHED_FROM = 2048;
+/**
+ * Views of recently parsed sources, by the source text, up to 8 M characters of source: about
+ * two large distributions' parse budgets, and about 40 MB of views (4.8 bytes per character of
+ * source, measured on long-tail modules) besides the keys. The same modules come back in the
+ * next version of a project, in its sdist and its wheel, in each sample of a malware family;
+ * parsing is most of a scan.
+ */
+export const parseCache = new LRUCache<string, PyView>({ maxSize: 8 * 1024 * 1024, sizeCalculation: (_v, source) => source.length });
+
+/**
+ * The view of a Python source. A pure function of the text, so a cached view is as good as a new
+ * one; the cached copy is frozen and each caller gets its own `strings` array (src/scan/analyze
+ * adds decoded strings to it), so no caller sees another's additions.
+ */
 export function parsePython(source: string): PyView {
+  if (source.length < CACHED_FROM) return parseUncached(source);
+  let view = parseCache.get(source);
+  if (!view) {
+    view = parseUncached(source);
+    for (const v of Object.values(view)) if (typeof v === 'object') Object.freeze(v);
+    parseCache.set(source, Object.freeze(view));
+  }
+  return { ...view, strings: view.strings.slice() };
+}
+
+function parseUncached(source: string): PyView {
   const tree = getParser().parse(source, null, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
-  const root = tree.rootNode;
+  // Copied into plain arrays in one walk: the binding's per-node calls cost more than the parse.
+  const root = new SyntaxTree(tree, source).rootNode;
   const view: PyView = {
     aliases: Object.create(null) as Record<string, string>,
     modules: [],
