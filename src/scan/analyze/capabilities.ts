@@ -5,7 +5,8 @@ import type { PyFile } from './context.js';
 
 export type Capability = 'network' | 'process' | 'exec' | 'decode' | 'fileRead' | 'fileWrite' | 'collect' | 'clipboard' | 'dns';
 
-const NET = /^(requests|httpx|urllib3|aiohttp|http\.client|httplib|urllib\.request|urllib2|ftplib|smtplib|telnetlib|websocket|websockets|pycurl|paramiko|grequests|discord_webhook|dhooks|telebot)\.|(^|\.)(urlopen|urlretrieve|build_opener|create_connection|HTTPSConnection|HTTPConnection|PoolManager|ClientSession|AsyncClient)$|^socket\.socket|^requests\(\)|^Webhook|^SyncWebhook|^DiscordWebhook/;
+// http.client and httplib count through their connection classes (below), not `http.client.responses`.
+const NET = /^(requests|httpx|urllib3|aiohttp|urllib\.request|urllib2|ftplib|smtplib|telnetlib|websocket|websockets|pycurl|paramiko|grequests|discord_webhook|dhooks|telebot)\.|(^|\.)(urlopen|urlretrieve|build_opener|create_connection|HTTPSConnection|HTTPConnection|PoolManager|ClientSession|AsyncClient)$|^socket\.socket|^requests\(\)|^Webhook|^SyncWebhook|^DiscordWebhook/;
 const DNS = /^socket\.(gethostbyname|gethostbyname_ex|getaddrinfo)$|^dns\.resolver\.|^resolver\.(query|resolve)$/;
 const PROC = /^(subprocess\.(Popen|call|run|check_output|check_call|getoutput|getstatusoutput)|os\.(system|popen\d?|spawn\w*|exec[lv]\w*|startfile|posix_spawn\w*)|pty\.spawn|commands\.getoutput|win32api\.ShellExecute\w*|ctypes\.windll\.shell32\.ShellExecute\w*|win32process\.CreateProcess\w*|asyncio\.create_subprocess_\w+|sh\.\w+|plumbum\.local)$/;
 const EXEC = /^(exec|eval|execfile|builtins\.(exec|eval|compile)|__builtins__\.(exec|eval|compile)|__builtin__\.(exec|eval)|marshal\.loads|types\.FunctionType|runpy\.run_\w+|compile|pickle\.loads|cPickle\.loads|dill\.loads)$/;

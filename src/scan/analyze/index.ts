@@ -280,12 +280,16 @@ export function analyze(dist: Distribution): Analysis {
   const parsed = new Set<string>();
   /** Which modules each parsed hot or promoted file imports when it runs (inner paths), for `reached`. */
   const imports = new Map<string, string[]>();
+  /** The package's own modules setup.py imports (for its version, say): only their top level counts as run at install. */
+  const topOnly = new Set<string>();
   const parse = (path: string, inner: string, source: string, location: Location): PyFile => {
     const view = parsePython(source);
     const file: PyFile = { path, inner, location, view, source, eager: new Set() };
-    // What runs when the file runs: its top level and what that calls (also in a helper setup.py
-    // imports: `threading.Thread(target=exfiltrate).start()` there runs exfiltrate), and setup.py's commands.
-    file.eager = eagerFunctions(file);
+    // What runs when the file runs: its top level and what that calls, and setup.py's commands; a
+    // helper setup.py imports from outside the package runs what its top level calls too
+    // (`threading.Thread(target=exfiltrate).start()`), the package's own modules only their top
+    // level (bottle.py's import-time setup is not install code).
+    file.eager = topOnly.has(inner) ? new Set() : eagerFunctions(file);
     py.push(file);
     return file;
   };
@@ -336,6 +340,7 @@ export function analyze(dist: Distribution): Analysis {
         }
         if (location === 'install') {
           if (hit.location === 'install') continue;
+          if (hit.location === 'module' || hit.location === 'import') topOnly.add(p);
           installModules.add(p);
           hit.location = 'install';
         } else if (hit.location === 'test') hit.location = location === 'module' ? 'module' : 'import';

@@ -70,6 +70,11 @@ describe('evasions of a blocked payload', () => {
     const setup = `import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'docs'))\nimport _ext_setup\n`;
     expect(verdict({ 'setup.py': setup, 'docs/_ext_setup.py': helper })).toBe('malicious');
   });
+  it('but the package\'s own module setup.py imports for its version runs only its top level at install (bottle)', () => {
+    const setup = `from setuptools import setup\nimport pkg\nsetup(name="pkg", version=pkg.__version__)\n`;
+    const pkg = `import sys\n__version__ = "1.0"\ndef load(module, target):\n    return eval("%s.%s" % (module, target), {})\ndef _setup():\n    return load("sys", "maxsize")\nDEFAULT = _setup()\n`;
+    expect(verdict({ 'setup.py': setup, 'pkg/__init__.py': pkg })).toBe('clean');
+  });
   it('a large vendored library beside the payload', () => {
     const vendored: Record<string, string> = {};
     for (let i = 0; i < 40; i++) vendored[`pkg/_vendor/lib${i}.py`] = `import subprocess, socket\n${filler(60 * 1024)}\ndef run(cmd):\n    return subprocess.Popen(cmd)\n`;
