@@ -5,9 +5,15 @@ import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
 import { isDecode, isProcess } from '../analyze/capabilities.js';
 import { looksLikePython } from '../analyze/decode.js';
 import type { Finding } from '../types.js';
+import type { PyFile } from '../analyze/context.js';
 
 // pickle.loads is left out: libraries unpickle their own data constantly, malware rarely uses it.
 const EXEC = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|__builtins__\.(exec|eval|compile)|marshal\.loads|types\.FunctionType)$/;
+
+/** Functions (or '<module>') that XOR characters or bytes: `chr(ord(c) ^ k)`, `bytes([b ^ k for b in data])`. */
+function xorScopes(f: PyFile, builders: RegExp): Set<string> {
+  return new Set(f.view.calls.filter((c) => builders.test(c.name) && /\^/.test(c.args[0]?.text ?? '')).map((c) => c.fn ?? '<module>'));
+}
 
 export const encodedExec: Rule = {
   id: 'encoded-exec',
@@ -46,7 +52,7 @@ export const encodedExec: Rule = {
     // ciphers) but does not exec the result; none of the dev corpus's 1,334 benign files does both.
     for (const f of ctx.py) {
       if ((f.location === 'test' && !f.decodedFrom) || out.some((o) => o.path === f.path)) continue;
-      const xorFns = new Set(f.view.calls.filter((c) => c.name === 'chr' && /\^/.test(c.args[0]?.text ?? '')).map((c) => c.fn ?? '<module>'));
+      const xorFns = xorScopes(f, /^chr$/);
       if (!xorFns.size) continue;
       const c = f.view.calls.find((x) => /^(exec|eval|compile|builtins\.(exec|eval|compile))$/.test(x.name) && xorFns.has(x.fn ?? '<module>') && x.args[0] !== undefined && x.args[0].str === undefined);
       if (!c) continue;
@@ -78,7 +84,7 @@ export const encodedExec: Rule = {
     // the same function (quasarlib: rundll32 on a file it XOR-decoded).
     for (const f of ctx.py) {
       if ((f.location === 'test' && !f.decodedFrom) || out.some((o) => o.path === f.path)) continue;
-      const xorFns = new Set(f.view.calls.filter((c) => /^(chr|bytes|bytearray)$/.test(c.name) && /\^/.test(c.args[0]?.text ?? '')).map((c) => c.fn ?? '<module>'));
+      const xorFns = xorScopes(f, /^(chr|bytes|bytearray)$/);
       if (!xorFns.size) continue;
       const c = f.view.calls.find((x) => isProcess(x.name) && xorFns.has(x.fn ?? '<module>') && x.args[0] !== undefined && !/^[rbuRBU]*['"]/.test(x.args[0].text) && (x.kw.shell?.text === 'True' || /^os\.(system|popen)$/.test(x.name)));
       if (!c) continue;
