@@ -19,8 +19,9 @@ function identityBeacon(f: PyFile) {
   for (const net of eager.filter((c) => isNetwork(c.name) || isNetProcess(c))) {
     const same = eager.filter((c) => c.fn === net.fn);
     const id = same.find((c) => IDENTITY.test(c.name) || isReconProcess(c));
-    const env = serialisesEnvironment(same) || same.some((c) => /^os\.environ\.(items|copy|keys|values)$|^dict$|^json\.dumps$/.test(c.name) && (c.name.startsWith('os.environ') || c.args.some((a) => a.ref === 'os.environ')));
-    if (id || serialisesEnvironment(same)) return { net, id, env };
+    const dump = serialisesEnvironment(same);
+    const env = dump || same.some((c) => /^os\.environ\.(items|copy|keys|values)$|^dict$|^json\.dumps$/.test(c.name) && (c.name.startsWith('os.environ') || c.args.some((a) => a.ref === 'os.environ')));
+    if (id || dump) return { net, id, env };
   }
   return undefined;
 }
