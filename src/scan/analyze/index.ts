@@ -132,18 +132,15 @@ const ORDER = { install: 0, startup: 1, import: 2, module: 3, test: 4 } as const
 const VENDORED = /(^|\/)(_?vendor(ed)?|third_party|extern(al)?|_?bundled?)\//i;
 const EXEC_CALL = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|runpy\.run_path)$/;
 
-/**
- * Files an import in `f` names, as inner paths present in the archive: relative imports from the
- * file's package, absolute ones from its folder, the root, `src/`, and any folder the file names
- * in a string (`sys.path.insert(0, os.path.join(here, 'docs'))` then `import helper`).
- */
 /** Calls that load a module from a file path rather than by name. */
 const PATH_LOAD = /(?:^|\.)(?:spec_from_file_location|run_path|SourceFileLoader|load_source)$/;
 
 /**
- * Modules of this distribution that `f` imports (inner paths), each with whether the import runs
- * when `f` runs: at module level or in a function that runs then, not under TYPE_CHECKING or in a
- * function something must call.
+ * Files an import in `f` names, as inner paths present in the archive: relative imports from the
+ * file's package, absolute ones from its folder, the root, `src/`, and any folder the file names
+ * in a string (`sys.path.insert(0, os.path.join(here, 'docs'))` then `import helper`), and `.py`
+ * files it loads by path. Each with whether the import runs when `f` runs: at module level or in a
+ * function that runs then, not under TYPE_CHECKING or in a function something must call.
  */
 function importedFiles(f: PyFile, byInner: ReadonlyMap<string, unknown>, dirs: ReadonlyMap<string, string[]>): Map<string, boolean> {
   const out = new Map<string, boolean>();
