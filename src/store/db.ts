@@ -43,10 +43,12 @@ export async function migrate(db: SqlDb): Promise<void> {
     }
     return;
   }
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)`);
   await db.tx(async (q) => {
     // Replicas starting together: one migrates, the others wait here and then find nothing to do.
+    // The version table is created under the lock too: two concurrent CREATE TABLE IF NOT EXISTS
+    // can both miss it and one fails on pg_type's unique index (a replica exited on start).
     await q.run(`SELECT pg_advisory_xact_lock(7313)`);
+    await q.run(`CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)`);
     const row = await q.get<{ v: number | null }>(`SELECT max(version) AS v FROM schema_version`);
     const current = row?.v ?? 0;
     for (const m of MIGRATIONS) {
