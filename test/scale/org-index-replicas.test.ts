@@ -3,7 +3,7 @@
 // and the name it claims reaches the other's look-alike check (its change poll, every 5 s), so a
 // public project imitating the new private name is held there too, not only where it was uploaded.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -13,7 +13,7 @@ import { ReviewStore } from '../../src/store/review.js';
 import { FaultUpstream, benignWheel, sha256 } from '../helpers/fault-upstream.js';
 import { freshDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
 import { get } from '../reliability/harness.js';
-import { built, kill9, serve, waitFor, type Child } from './processes.js';
+import { built, serve, tearDown, waitFor, type Child } from './processes.js';
 
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
 const mine = benignWheel('acme-billing', '1.0');
@@ -46,12 +46,7 @@ describe.skipIf(!built || !postgresAvailable)('organisation index on two replica
     await db.close();
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all([kill9(a), kill9(b)]);
-    await up?.stop();
-    await pg?.drop();
-    if (data) rmSync(data, { recursive: true, force: true });
-  });
+  afterAll(() => tearDown([a, b], up, pg, data));
 
   test('an upload to one replica is served by the other, and its look-alike is held on both', async () => {
     // Before the upload the public look-alike is an ordinary public project on b.

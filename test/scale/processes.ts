@@ -1,10 +1,13 @@
 // Real pywarden processes for the scale-out tests (issue 13): serving replicas and scan workers
 // started from bin/pywarden.js on one data folder (the shared blob store) and one database.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { TEST_PROJECTS } from '../reliability/harness.js';
+import { expect } from 'vitest';
+import { sha256, type FaultUpstream } from '../helpers/fault-upstream.js';
+import type { TestDatabase } from '../helpers/postgres.js';
+import { PIP_ACCEPT, TEST_PROJECTS, get } from '../reliability/harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/pywarden.js');
@@ -113,4 +116,26 @@ export async function waitFor(what: string, cond: () => boolean | Promise<boolea
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Ends a scale test: its processes SIGKILLed, then its upstream, database and shared blob folder removed. */
+export async function tearDown(children: (Child | undefined)[], up: FaultUpstream | undefined, db: TestDatabase | undefined, data: string | undefined): Promise<void> {
+  await Promise.all(children.map(kill9));
+  await up?.stop();
+  await db?.drop();
+  if (data) rmSync(data, { recursive: true, force: true });
+}
+
+/**
+ * 50 cold clients for one file, alternating between two replicas (after each has listed the
+ * project): every answer 200 with the same bytes, and one download from upstream.
+ */
+export async function fiftyColdClients(a: Child, b: Child, up: FaultUpstream, project: string, wheel: { filename: string; body: Buffer }): Promise<void> {
+  for (const r of [a, b]) expect((await get(`${r.url}/simple/${project}/`, { accept: PIP_ACCEPT })).status).toBe(200);
+  const file = `/files/${sha256(wheel.body)}/${wheel.filename}`;
+  up.resetHits();
+  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`${(i % 2 ? a : b).url}${file}`)));
+  expect(answers.map((r) => r.status)).toEqual(Array(50).fill(200));
+  expect(new Set(answers.map((r) => sha256(r.body)))).toEqual(new Set([sha256(wheel.body)]));
+  expect(up.hitCount('/files/')).toBe(1);
 }

@@ -2,14 +2,14 @@
 // 50 cold clients spread over both make one upstream download and one scan and all get the same
 // bytes; a replica SIGKILLed mid-download leaves nothing half-written that anyone serves, and the
 // other replica takes the file over once the dead one's lease expires.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FaultUpstream, benignWheel, sha256 } from '../helpers/fault-upstream.js';
 import { freshDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
 import { PIP_ACCEPT, get } from '../reliability/harness.js';
-import { built, kill9, serve, stop, waitFor, type Child } from './processes.js';
+import { built, fiftyColdClients, kill9, serve, stop, tearDown, waitFor, type Child } from './processes.js';
 
 if (!built) console.warn('\n*** scale tests SKIPPED: dist/ is not built (run `npm run build`; `npm test` does) ***\n');
 
@@ -32,21 +32,10 @@ describe.skipIf(!built || !postgresAvailable)('two replicas on PostgreSQL', () =
     [a, b] = await Promise.all([serve({ upstream: up.simple, data, database: pg.url }), serve({ upstream: up.simple, data, database: pg.url })]);
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all([kill9(a), kill9(b)]);
-    await up?.stop();
-    await pg?.drop();
-    if (data) rmSync(data, { recursive: true, force: true });
-  });
+  afterAll(() => tearDown([a, b], up, pg, data));
 
   test('50 cold clients over both replicas: one upstream download, one scan, identical bytes', async () => {
-    for (const r of [a!, b!]) expect((await get(`${r.url}/simple/demo/`, { accept: PIP_ACCEPT })).status).toBe(200);
-    const file = `/files/${sha256(small.body)}/${small.filename}`;
-    up.resetHits();
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`${(i % 2 ? a! : b!).url}${file}`)));
-    expect(answers.map((r) => r.status)).toEqual(Array(50).fill(200));
-    expect(new Set(answers.map((r) => sha256(r.body)))).toEqual(new Set([sha256(small.body)]));
-    expect(up.hitCount('/files/')).toBe(1);
+    await fiftyColdClients(a!, b!, up, 'demo', small);
     expect(a!.lines('scanned').length + b!.lines('scanned').length).toBe(1);
   }, 60_000);
 

@@ -3,7 +3,7 @@
 // upstream download and one scan (by the worker), identical bytes. A worker SIGKILLed mid-scan:
 // the job is claimed again after its lease lapses, and no byte of the file is served before the
 // second worker's verdict.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FaultUpstream, benignWheel, heavyWheel, sha256 } from '../helpers/fault-upstream.js';
 import { freshDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres.js';
 import { PIP_ACCEPT, get } from '../reliability/harness.js';
-import { built, kill9, scanWorker, serve, waitFor, type Child } from './processes.js';
+import { built, fiftyColdClients, kill9, scanWorker, serve, tearDown, waitFor, type Child } from './processes.js';
 
 const small = benignWheel('demo', '1.0', 256 * 1024);
 const heavy = heavyWheel();
@@ -44,21 +44,10 @@ describe.skipIf(!built || !postgresAvailable)('two replicas and a scan worker on
     [b, w] = await Promise.all([serve(opts), scanWorker({ data, database: db.url })]);
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all([kill9(a), kill9(b), kill9(w)]);
-    await up?.stop();
-    await db?.drop();
-    if (data) rmSync(data, { recursive: true, force: true });
-  });
+  afterAll(() => tearDown([a, b, w], up, db, data));
 
   test('50 cold clients over both replicas: one download, one scan by the worker, identical bytes', async () => {
-    for (const r of [a!, b!]) expect((await get(`${r.url}/simple/demo/`, { accept: PIP_ACCEPT })).status).toBe(200);
-    const file = `/files/${sha256(small.body)}/${small.filename}`;
-    up.resetHits();
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`${(i % 2 ? a! : b!).url}${file}`)));
-    expect(answers.map((r) => r.status)).toEqual(Array(50).fill(200));
-    expect(new Set(answers.map((r) => sha256(r.body)))).toEqual(new Set([sha256(small.body)]));
-    expect(up.hitCount('/files/')).toBe(1);
+    await fiftyColdClients(a!, b!, up, 'demo', small);
     expect(w!.lines('scanned').map((l) => l.sha256)).toEqual([sha256(small.body)]);
     expect(a!.lines('scanned').length + b!.lines('scanned').length).toBe(0); // serving processes scan nothing
   }, 60_000);
