@@ -29,6 +29,9 @@ function identityBeacon(f: PyFile) {
 /** A URL on another machine (not loopback, a private network or a reserved example domain). */
 const OUTSIDE_URL = /^(?:https?|ftp):\/\/(?!(?:[^/@]*@)?(?:localhost|127\.|0\.0\.0\.0|10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|\[::1\]|[^/:]*\.(?:local|internal|example|test|invalid)(?:[:/]|$)|(?:[^/:]*\.)?example\.(?:com|org|net)(?:[:/]|$)))[^/\s]/i;
 
+/** A Discord webhook with its id and token, or a Telegram bot token, written out. */
+const OWNED_CHANNEL = /discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/\d{17,20}\/[\w-]{30,}|^\d{8,10}:AA[\w-]{33}$/i;
+
 /** Where version checks ask for the latest release. */
 const PACKAGE_INDEX = /^https?:\/\/(?:pypi\.org|pypi\.python\.org|api\.github\.com)\//i;
 
@@ -38,7 +41,7 @@ const SHELL_BEACON = /\b(?:curl|wget|nslookup|dig|ping)\b[^\n]{0,400}(?:\$\(|`)\
 export const exfilEndpoint: Rule = {
   id: 'exfil-endpoint',
   why: 'Stolen data leaves through webhooks, bot APIs, OAST/DNS-log services, tunnels and raw IPs; the endpoint matters only when the code also collects or sends data.',
-  severities: 'critical: strong endpoint (webhook, bot API, OAST) with network and collected data, or used eagerly on install/start-up/import, or a tunnel/paste/raw IP sent host data on install/import; high: endpoint + network elsewhere; medium: weaker pairings, DNS beacon at install/import; low: endpoint only. Without a known endpoint: critical when a function run on import/start-up reads the host identity, enumerates the environment and calls the network (or runs dig/curl); high with only one of them. A hard-coded URL called on import/start-up, or a URL kept encoded in a file that uses the network: low. Anywhere, tests included: a download/lookup command carrying $(whoami)-style output, critical where it runs unasked, else high',
+  severities: 'critical: strong endpoint (webhook, bot API, OAST) with network and collected data, or used eagerly on install/start-up/import, or a tunnel/paste/raw IP sent host data on install/import; high: endpoint + network elsewhere, or a channel whose credentials are written in the code (webhook id/token, bot token) with network and collected data in a module; medium: weaker pairings, or that channel with network only, DNS beacon at install/import; low: endpoint only. Without a known endpoint: critical when a function run on import/start-up reads the host identity, enumerates the environment and calls the network (or runs dig/curl); high with only one of them. A hard-coded URL called on import/start-up, or a URL kept encoded in a file that uses the network: low. Anywhere, tests included: a download/lookup command carrying $(whoami)-style output, critical where it runs unasked, else high',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -87,8 +90,13 @@ export const exfilEndpoint: Rule = {
       // Services a library may integrate with (Telegram/Discord bots, paste sites) versus endpoints no
       // published library hard-codes (tunnels, raw IPs, OAST collectors, mock APIs).
       const hard = /tunnel|raw IP|OAST|mock/.test(best.kind);
+      // The channel's own credentials written into the code (a webhook URL with its id and token, a
+      // bot token): whatever is sent goes to the author, not to a bot the user configures.
+      const owned = f.view.strings.some((s) => OWNED_CHANNEL.test(s.value.trim()));
       if (net && !hot && !identity && hard) {
         sev = 'medium';
+      } else if (net && !hot && owned) {
+        sev = collect ? 'high' : 'medium';
       } else if (net && collect && !hot && !identity) {
         // A library module talking to such a service (tqdm's Telegram/Discord bells, IPython's dpaste) is a feature.
         sev = 'low';

