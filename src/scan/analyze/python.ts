@@ -105,6 +105,7 @@ const DECODERS: Record<string, Encoding> = {
 };
 
 const MAX_STR = 2 * 1024 * 1024;
+const isDecoder = (name: string): boolean => DECODERS[name] !== undefined || name === 'codecs.decode' || name === 'marshal.loads';
 /** Calls a wrapper may hand its parameter to (see `sinks` in parseUncached). */
 const SINKS = /^(os\.(system|popen)|subprocess\.(Popen|run|call|check_call|check_output|getoutput|getstatusoutput)|exec|eval)$/;
 /** Calls and methods static evaluation understands (everything else evaluates to nothing). */
@@ -210,18 +211,22 @@ function parseUncached(source: string): PyView {
   /**
    * One-parameter helpers written in the file that decode what they are given
    * (`_ = lambda __: zlib.decompress(b64decode(__[::-1]))`, `def b64d(s): b = b64decode(s); return b.decode()`):
-   * their steps, and the decoders they call. A call of one on a literal is evaluated like the
-   * decoders it wraps, and counts as those decoders in `inner`.
+   * their steps. A call of one on a literal is evaluated like the decoders it wraps.
    */
-  const helpers: Record<string, { param: string; steps: Node[]; ret: Node; decodes: string[] }> = Object.create(null);
+  const helpers: Record<string, { param: string; steps: Node[]; ret: Node }> = Object.create(null);
   /**
    * The file's functions that hand their first parameter to a process or exec
    * (`def subprocess_popen(statement): p = subprocess.Popen(statement, shell=True)`): a call of one
    * is read as that call, with the caller's arguments.
    */
   const sinks: Record<string, string> = Object.create(null);
-  /** Module functions and named lambdas: the candidates for `helpers` and `sinks`. */
-  const localFns: { name: string; params: Node | null; body: Node }[] = [];
+  /** The file's functions, methods and named lambdas: the candidates for `helpers`, `sinks` and `decoders`. */
+  const localFns: { name: string; params: Node | null; body: Node; method: boolean }[] = [];
+  /**
+   * Decoders each of the file's functions calls, by the name a call uses (`b64d`, `self.decode`):
+   * `exec(self.decode(blob))` runs decoded data as much as `exec(b64decode(blob))` does.
+   */
+  const decoders: Record<string, string[]> = Object.create(null);
   /** Names bound to a concatenation with computed parts, as `Arg.partial` reads it ('curl -F file=@? https://...'). */
   const partials: Record<string, string> = Object.create(null);
   /** While a helper's body is evaluated: the line of the call, where what it decodes is reported. */
@@ -416,7 +421,7 @@ function parseUncached(source: string): PyView {
     return undefined;
   };
 
-  /** A helper's steps when it takes one parameter, assigns names, returns one value, and decodes on the way. */
+  /** A decoding function's steps when it takes one parameter, assigns names and returns one value. */
   function decodingHelper(params: Node | null, body: Node): (typeof helpers)[string] | undefined {
     const ps = params?.namedChildren ?? [];
     if (ps.length !== 1 || ps[0].type !== 'identifier') return undefined;
@@ -429,9 +434,7 @@ function parseUncached(source: string): PyView {
       steps = stmts.map((st) => (st.type === 'expression_statement' && st.namedChildCount === 1 ? st.firstNamedChild : null)).filter((a): a is Node => a?.type === 'assignment');
       if (steps.length !== stmts.length || steps.some((a) => a.childForFieldName('left')?.type !== 'identifier')) return undefined;
     }
-    if (!ret) return undefined;
-    const decodes = [...steps, ret].flatMap((x) => x.descendantsOfType(['call']).map((c) => resolveName(c.childForFieldName('function')))).filter((c) => DECODERS[c] || c === 'codecs.decode' || c === 'marshal.loads');
-    return decodes.length ? { param: ps[0].text, steps, ret, decodes } : undefined;
+    return ret ? { param: ps[0].text, steps, ret } : undefined;
   }
 
   /** A decoding helper applied to a value: its steps evaluated with the parameter bound, names restored after. */
@@ -523,14 +526,14 @@ function parseUncached(source: string): PyView {
         const cls = n.parent?.parent?.type === 'class_definition' ? n.parent.parent.childForFieldName('name')?.text : undefined;
         fnSpans.push({ start: n.startIndex, end: n.endIndex, name: cls ? `${cls}.${name}` : name });
         const body = n.childForFieldName('body');
-        if (!cls && body) localFns.push({ name, params: n.childForFieldName('parameters'), body });
+        if (body) localFns.push({ name, params: n.childForFieldName('parameters'), body, method: !!cls });
         break;
       }
       case 'assignment': {
         const left = n.childForFieldName('left');
         const right = n.childForFieldName('right');
         const body = right?.type === 'lambda' ? right.childForFieldName('body') : null;
-        if (left?.type === 'identifier' && right && body) localFns.push({ name: left.text, params: right.childForFieldName('parameters'), body });
+        if (left?.type === 'identifier' && right && body) localFns.push({ name: left.text, params: right.childForFieldName('parameters'), body, method: false });
         break;
       }
       case 'class_definition': {
@@ -551,7 +554,11 @@ function parseUncached(source: string): PyView {
   }
   view.importScopes = importNodes.map((n) => importScope(n, fnSpans));
   for (const h of localFns) {
-    const helper = decodingHelper(h.params, h.body);
+    const called = h.body.descendantsOfType(['call']).map((c) => resolveName(c.childForFieldName('function')));
+    const decodes = called.filter(isDecoder);
+    if (decodes.length) decoders[h.method ? `self.${h.name}` : h.name] = decodes;
+    if (h.method) continue;
+    const helper = decodes.length ? decodingHelper(h.params, h.body) : undefined;
     if (helper) helpers[h.name] = helper;
     const first = h.params?.namedChildren[0];
     if (first?.type !== 'identifier') continue;
@@ -623,7 +630,7 @@ function parseUncached(source: string): PyView {
         // Calls nested in the arguments (exec(b64decode(...))): the calls still open around this one
         // whose argument span holds it. Calls arrive in source order, so the open ones are a stack.
         while (openCalls.length && openCalls[openCalls.length - 1].end <= start) openCalls.pop();
-        for (const o of openCalls) if (o.argsStart <= start) o.site.inner.push(name, ...(helpers[name]?.decodes ?? []));
+        for (const o of openCalls) if (o.argsStart <= start) o.site.inner.push(name, ...(decoders[fnNode?.text ?? ''] ?? []));
         if (argsNode && argsNode.namedChildCount) openCalls.push({ argsStart: argsNode.startIndex, end: argsNode.endIndex, site });
         break;
       }

@@ -118,3 +118,10 @@ describe('encoded-exec: exec of a computed value beside a decoder', () => {
     expect(maxSev(hits('encoded-exec', { 'pkg/__init__.py': '', 'pkg/tool_file.py': inFn }))).toBe('low');
   });
 });
+
+describe('encoded-exec: a method that decodes', () => {
+  it('flags exec of what a decoding method returns (colorama hijack: exec(self.decode(code)))', () => {
+    const src = `class Proxy:\n    def __init__(self, module):\n        self._code = 'clcWJhkQbGkSWCZtACEqSQhdC2RbHzwyQRx4'\n        self._mod = __import__('importlib').import_module(module)\n    def __getattr__(self, name):\n        attr = getattr(self._mod, name)\n        def wrapped(*a, **k):\n            exec(self.decode(self._code))\n            return attr(*a, **k)\n        return wrapped\n    def decode(self, encoded):\n        return bytes(c ^ 7 for c in __import__('base64').b64decode(encoded)).decode()\n__import__('sys').modules['colorama'] = Proxy('colorama')\n`;
+    expect(maxSev(hits('encoded-exec', { 'pkg/__init__.py': src }))).not.toBe('none');
+  });
+});
