@@ -10,9 +10,14 @@ import type { PyFile } from '../analyze/context.js';
 // pickle.loads is left out: libraries unpickle their own data constantly, malware rarely uses it.
 const EXEC = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|__builtins__\.(exec|eval|compile)|marshal\.loads|types\.FunctionType)$/;
 
-/** Functions (or '<module>') that XOR characters or bytes: `chr(ord(c) ^ k)`, `bytes([b ^ k for b in data])`. */
+/**
+ * Functions (or '<module>') that XOR characters or bytes (`chr(ord(c) ^ k)`, `bytes([b ^ k for b in data])`),
+ * and the functions that call one of them by name (`plain = atomic_scheme(blob, key)`: the XOR sits in a helper).
+ */
 function xorScopes(f: PyFile, builders: RegExp): Set<string> {
-  return new Set(f.view.calls.filter((c) => builders.test(c.name) && /\^/.test(c.args[0]?.text ?? '')).map((c) => c.fn ?? '<module>'));
+  const xor = new Set(f.view.calls.filter((c) => builders.test(c.name) && /\^/.test(c.args[0]?.text ?? '')).map((c) => c.fn ?? '<module>'));
+  for (const c of f.view.calls) if (xor.has(c.name) && c.name !== '<module>') xor.add(c.fn ?? '<module>');
+  return xor;
 }
 
 export const encodedExec: Rule = {
@@ -47,12 +52,13 @@ export const encodedExec: Rule = {
         out.push(finding('encoded-exec', sev, f, f.decodedFrom ? f.decodedFrom.line : c.line, lineOf(f, c.line), `${c.name}() runs ${literalPayload || viaName ? 'an encoded payload that decodes to code' : 'the output of ' + c.inner.filter(isDecode).slice(0, 2).join(', ')}${f.decodedFrom ? ' (inside decoded code)' : ''}.`));
       }
     }
-    // A string decoded by XOR at run time (chr(ord(c) ^ ord(k)) in a loop) and executed in the same
-    // function: the XOR hides the code from every static decoder. Benign code XORs bytes (hashes,
+    // A string or bytes decoded by XOR at run time (chr(ord(c) ^ ord(k)) in a loop,
+    // bytearray([b ^ key[i % n] ...])) and executed in the same function: the XOR hides the code
+    // from every static decoder. Benign code XORs bytes (hashes,
     // ciphers) but does not exec the result; none of the dev corpus's 1,334 benign files does both.
     for (const f of ctx.py) {
       if ((f.location === 'test' && !f.decodedFrom) || out.some((o) => o.path === f.path)) continue;
-      const xorFns = xorScopes(f, /^chr$/);
+      const xorFns = xorScopes(f, /^(chr|bytes|bytearray)$/);
       if (!xorFns.size) continue;
       const c = f.view.calls.find((x) => /^(exec|eval|compile|builtins\.(exec|eval|compile))$/.test(x.name) && xorFns.has(x.fn ?? '<module>') && x.args[0] !== undefined && x.args[0].str === undefined);
       if (!c) continue;

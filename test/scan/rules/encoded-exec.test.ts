@@ -125,3 +125,21 @@ describe('encoded-exec: a method that decodes', () => {
     expect(maxSev(hits('encoded-exec', { 'pkg/__init__.py': src }))).not.toBe('none');
   });
 });
+
+describe('encoded-exec: bytes decoded by XOR and executed', () => {
+  it('holds exec of a hex blob XOR-decoded into a bytearray in one function (high)', () => {
+    const src = `BLOB = 'b5d23ce28989b6df3ea3c0c1b6d23fad9899a0c839f79c83'\ndef startingbound(key):\n    enc = bytearray.fromhex(BLOB)\n    k = bytearray.fromhex(key)\n    out = bytearray([enc[i] ^ k[i % 6] for i in range(len(enc))])\n    exec(out.decode('ascii'))\n`;
+    expect(maxSev(hits('encoded-exec', { 'pkg/edt/bounding.py': src }))).toBe('high');
+  });
+  it('does not flag websocket-style masking that is never executed', () => {
+    const src = `def mask(data, key):\n    return bytes(b ^ key[i % 4] for i, b in enumerate(data))\n`;
+    expect(hits('encoded-exec', { 'pkg/ws.py': src })).toEqual([]);
+  });
+});
+
+describe('encoded-exec: XOR in a helper of the file', () => {
+  it('holds exec of what an XOR-decrypting helper returned (high)', () => {
+    const src = `import base64\ndef apply(content):\n    data = base64.b64decode(content).decode()\n    plain = atomic_scheme(data, 'asjkdhalskjdhlaj')\n    exec(plain, {})\ndef atomic_scheme(data, key):\n    out = ''\n    for i in range(len(data)):\n        out += chr(ord(data[i]) ^ ord(key[i % len(key)]))\n    return out\n`;
+    expect(maxSev(hits('encoded-exec', { 'pkg/driver.py': src }))).toBe('high');
+  });
+});
