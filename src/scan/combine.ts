@@ -11,7 +11,11 @@
 //     AND some behaviour finding is at least medium (a file held only for a lone medium in code
 //     that runs only when called is rules-clean, src/scan/analyze/verdict.ts, so it is not
 //     blocked; a medium lead beside some other reason to hold does count), and never for a
-//     top-3,000 project: the model alone never blocks.
+//     top-3,000 project: the model alone never blocks;
+//   - clean → malicious when the score reaches `block` and the rules found hidden code run
+//     (`encoded-exec` or `obfuscation` at medium) even where they call it a lead: an honest small
+//     library does not hide what it runs, and no benign file measured scores that high (never for
+//     a top-3,000 project).
 import { readFileSync } from 'node:fs';
 import type { Distribution } from './archive/types.js';
 import { extractFeatures, FEATURE_NAMES } from './features/index.js';
@@ -59,6 +63,9 @@ export function modelCard(): ModelCard {
 
 const POPULAR = new Set(POPULAR_NAMES.map((n) => n.toLowerCase().replace(/[-_.]+/g, '-')));
 
+/** Rules whose findings say code is hidden from a reader and run. */
+const HIDING = new Set(['encoded-exec', 'obfuscation']);
+
 /** Findings about behaviour (not the name or the metadata) at `min` or above. */
 const behaviour = (fs: Finding[], min: Finding['severity']): Finding[] => fs.filter((f) => !CONTEXT_RULES.has(f.rule) && f.rule !== 'model-score' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[min]);
 
@@ -71,6 +78,14 @@ export function combine(rules: Judged, modelScore: number, t: ModelThresholds, p
     // library named `acme-lib` "imitates acme" and a hand-made sdist still scores 0.999.
     const signal = behaviour(rules.findings, 'low')[0];
     if (!signal) return rules; // the model alone never holds
+    const hidden = s >= t.block && !popular ? behaviour(rules.findings, 'medium').find((f) => HIDING.has(f.rule)) : undefined;
+    if (hidden) {
+      return {
+        verdict: 'malicious',
+        score: Math.max(rules.score, 0.85),
+        findings: [...rules.findings, modelFinding('high', `The learned classifier scores this distribution ${pct(s)} (block threshold ${pct(t.block)}), with hidden code run (${hidden.rule}: ${hidden.message.replace(/\.$/, '')}).`)],
+      };
+    }
     return {
       verdict: 'suspicious',
       score: Math.max(rules.score, 0.5),

@@ -96,6 +96,18 @@ describe('combine (rules decide, the model only raises)', () => {
     expect(combine(lowOnly, 1, t, false).verdict).toBe('suspicious');
     expect(combine({ ...lowOnly, findings: [...lowOnly.findings, { ...f, severity: 'medium', path: 'pkg/steal.py' }] }, 1, t, false).verdict).toBe('malicious');
   });
+
+  it('blocks a rules-clean file only for hidden code run (encoded-exec, obfuscation at medium) above the block threshold', () => {
+    const lead = (rule: string): Judged => ({ verdict: 'clean', score: 0.25, findings: [{ rule, severity: 'medium', path: 'pkg/tool_file.py', message: 'eval() runs a computed value beside base64.b64decode.' }] });
+    const blocked = combine(lead('encoded-exec'), 0.95, t, false);
+    expect(blocked.verdict).toBe('malicious');
+    expect(blocked.findings.at(-1)?.message).toContain('encoded-exec');
+    expect(combine(lead('obfuscation'), 0.95, t, false).verdict).toBe('malicious');
+    // Below the block threshold, for a popular project, or for a lead that hides nothing: held, not blocked.
+    expect(combine(lead('encoded-exec'), 0.94, t, false).verdict).toBe('suspicious');
+    expect(combine(lead('encoded-exec'), 1, t, true).verdict).toBe('suspicious');
+    expect(combine(lead('download-exec'), 1, t, false).verdict).toBe('suspicious');
+  });
 });
 
 const corpus = resolve(__dirname, '../../../../shared/corpus');
