@@ -69,7 +69,7 @@ export interface PyView {
   classes: ClassDef[];
   /** Function name (qualified `Class.method`) → names it calls or passes as callbacks (last segment). */
   callGraph: Record<string, string[]>;
-  /** Literals written almost entirely in escapes (`"\\145\\166\\x61\\154"` = eval): value and line. */
+  /** Literals written almost entirely in escapes (`"\\145\\166\\x61\\154"` = eval), and short strings spelled in character codes (`"".join(chr(c) for c in [...])`): value and line. */
   escaped: { value: string; line: number }[];
   /** Identifiers holding non-ASCII letters (homoglyph / CJK obfuscation). */
   nonAsciiIdents: string[];
@@ -227,6 +227,8 @@ function parseUncached(source: string): PyView {
    * `exec(self.decode(blob))` runs decoded data as much as `exec(b64decode(blob))` does.
    */
   const decoders: Record<string, string[]> = Object.create(null);
+  /** Names bound to a string's join method (`_ = "".join`): the separator. */
+  const joiners: Record<string, string> = Object.create(null);
   /** Names bound to a concatenation with computed parts, as `Arg.partial` reads it ('curl -F file=@? https://...'). */
   const partials: Record<string, string> = Object.create(null);
   /** While a helper's body is evaluated: the line of the call, where what it decodes is reported. */
@@ -353,8 +355,10 @@ function parseUncached(source: string): PyView {
     const name = resolveName(fnNode, depth);
     const attr = fnNode.type === 'attribute' ? fnNode.childForFieldName('attribute')?.text : undefined;
     const helper = helpers[name];
+    // `_ = "".join` then `_([chr(c) for c in [95, 95, ...]])`.
+    const joiner = fnNode.type === 'identifier' ? joiners[fnNode.text] : undefined;
     // Most calls evaluate to nothing: decide from the name before reading arguments or positions.
-    if (!helper && !EVALUATED_CALLS.has(name) && !DECODERS[name] && (attr === undefined || !EVALUATED_METHODS.has(attr))) return undefined;
+    if (!helper && joiner === undefined && !EVALUATED_CALLS.has(name) && !DECODERS[name] && (attr === undefined || !EVALUATED_METHODS.has(attr))) return undefined;
     const args = n.childForFieldName('arguments');
     if (!args) return undefined;
     const a0 = args.namedChildren[0];
@@ -391,18 +395,9 @@ function parseUncached(source: string): PyView {
         const to = args.namedChildren[1] ? evalStr(args.namedChildren[1], depth) : undefined;
         return from !== undefined && to !== undefined && from.length ? v.split(from).join(to) : undefined;
       }
-      if (attr === 'join' && obj && (obj.type === 'string' || obj.type === 'concatenated_string') && a0) {
-        const sep = evalStr(obj, depth) ?? '';
-        const parts = joinParts(a0, depth);
-        if (parts) {
-          const s = parts.join(sep);
-          // Readable pieces joined (code generators do it too) are 'joined', not an encoding: the
-          // text is analysed as code all the same, but its exec is not "an encoded payload".
-          if (s.length >= 24) noteDecoded(s, [a0.type === 'identifier' ? 'joined' : 'chr'], line);
-          return s;
-        }
-      }
+      if (attr === 'join' && obj && (obj.type === 'string' || obj.type === 'concatenated_string') && a0) return join(evalStr(obj, depth) ?? '', a0, line, depth);
     }
+    if (joiner !== undefined && a0) return join(joiner, a0, line, depth);
     const enc = DECODERS[name];
     if (enc && a0) {
       const v = evalStr(a0, depth);
@@ -456,6 +451,20 @@ function parseUncached(source: string): PyView {
       atLine = outer;
       names.forEach((k, i) => (saved[i] === undefined ? delete consts[k] : (consts[k] = saved[i]!)));
     }
+  }
+
+  /** `sep.join(parts)` evaluated; code spelled in character codes is noted like decoded data. */
+  function join(sep: string, a0: Node, line: number, depth: number): string | undefined {
+    const parts = joinParts(a0, depth);
+    if (!parts) return undefined;
+    const s = parts.join(sep);
+    // Readable pieces joined (code generators do it too) are 'joined', not an encoding: the
+    // text is analysed as code all the same, but its exec is not "an encoded payload".
+    const spelled = a0.type !== 'identifier' && /\bchr\b/.test(a0.text);
+    if (s.length >= 24) noteDecoded(s, [a0.type === 'identifier' ? 'joined' : 'chr'], line);
+    // A short name spelled in character codes (`__builtins__`, `getattr`): what `escaped` collects.
+    else if (spelled && s.length >= 3 && view.escaped.length < 500 && !view.escaped.some((e) => e.line === line && e.value === s)) view.escaped.push({ value: s, line });
+    return s;
   }
 
   const decodeAs = (v: string, enc: Encoding, line: number): string | undefined => {
@@ -595,6 +604,8 @@ function parseUncached(source: string): PyView {
           }
           if (v === undefined && right.type === 'binary_operator') partials[left.text] = knownPart(right);
           else delete partials[left.text];
+          if (right.type === 'attribute' && right.childForFieldName('attribute')?.text === 'join' && right.childForFieldName('object')?.type === 'string') joiners[left.text] = evalStr(right.childForFieldName('object')) ?? '';
+          else delete joiners[left.text];
           if (v === undefined && (right.type === 'identifier' || right.type === 'attribute')) {
             // `s = os.system` makes `s(...)` an os.system call.
             const r = resolveName(right);
@@ -626,6 +637,8 @@ function parseUncached(source: string): PyView {
         const start = n.startIndex;
         const site: CallSite = { name, line: n.startPosition.row + 1, args, kw, fn: fnAt(start), inner: [] };
         if (via) site.via = via;
+        // A join through an alias read where no call takes it as an argument (`globals()[_([chr(95), ...])]`).
+        if (fnNode?.type === 'identifier' && joiners[fnNode.text] !== undefined) evalCall(n, 0);
         view.calls.push(site);
         // Calls nested in the arguments (exec(b64decode(...))): the calls still open around this one
         // whose argument span holds it. Calls arrive in source order, so the open ones are a stack.

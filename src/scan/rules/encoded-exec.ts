@@ -63,7 +63,7 @@ export const encodedExec: Rule = {
       const c = f.view.calls.find((x) => /^(exec|eval|compile|builtins\.(exec|eval|compile))$/.test(x.name) && xorFns.has(x.fn ?? '<module>') && x.args[0] !== undefined && x.args[0].str === undefined);
       if (!c) continue;
       const hot = runsUnasked(f) && isEager(f, c);
-      out.push(finding('encoded-exec', hot ? 'critical' : 'high', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a string decoded by XOR (chr(... ^ ...)) in the same ${c.fn ? `function ${c.fn}` : 'module top level'}${hot ? `, where code runs on ${f.location}` : ''}.`));
+      out.push(finding('encoded-exec', hot ? 'critical' : 'high', f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs a string or bytes decoded by XOR in the same ${c.fn ? `function ${c.fn}` : 'module top level'}${hot ? `, where code runs on ${f.location}` : ''}.`));
     }
     // exec/eval of a computed value in a scope that also decodes (`exec(__vare__(___))` after a chain
     // of b64decode/decrypt on module level, `exec((_)(b'...'))` with a decoding lambda): the flow

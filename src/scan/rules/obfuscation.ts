@@ -36,7 +36,7 @@ export const obfuscation: Rule = {
       if (huge >= 0) out.push(finding('obfuscation', 'medium', f, huge + 1, lines[huge].slice(0, 120), `Single line of ${lines[huge].length} characters of code.`));
       // Builtin names spelled in escapes ("\145\166\x61\154" is eval): BlankOBF and friends.
       const hiddenNames = f.view.escaped.filter((e) => /^(eval|exec|compile|__import__|getattr|__builtins__|base64|b64decode|marshal|zlib|decompress|codecs|rot13|builtins|globals|chr|ord)$/.test(e.value.trim()));
-      if (hiddenNames.length >= 2) out.push(finding('obfuscation', 'critical', f, hiddenNames[0].line, lineOf(f, hiddenNames[0].line).slice(0, 120), `Builtin names spelled in escape sequences (${[...new Set(hiddenNames.map((e) => e.value))].slice(0, 4).join(', ')}): code hidden from readers.`));
+      if (hiddenNames.length >= 2) out.push(finding('obfuscation', 'critical', f, hiddenNames[0].line, lineOf(f, hiddenNames[0].line).slice(0, 120), `Builtin names spelled in escape sequences or character codes (${[...new Set(hiddenNames.map((e) => e.value))].slice(0, 4).join(', ')}): code hidden from readers.`));
       const ids = f.view.nonAsciiIdents;
       // Mathematical alphanumerics (𝙉𝘔𝘭) are NFKC-folded to ASCII by Python: the same name, hidden from grep.
       const math = ids.filter((id) => /[\u{1D400}-\u{1D7FF}]/u.test(id));

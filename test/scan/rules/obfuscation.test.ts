@@ -30,3 +30,16 @@ describe('obfuscation: escaped builtin names and math letters', () => {
     expect(hits('obfuscation', { 'pkg/m.py': 'A = "line\\n"\nB = "caf\\u00e9"\n' })).toEqual([]);
   });
 });
+
+describe('obfuscation: builtin names spelled in character codes', () => {
+  it('flags globals()["__builtins__"].get("getattr") spelled through `_ = "".join` over chr lists (critical)', () => {
+    const src = `_ = "".join\n__ = globals()[_([chr(c) for c in [95, 95, 98, 117, 105, 108, 116, 105, 110, 115, 95, 95]])].get(_([chr(c) for c in [103, 101, 116, 97, 116, 116, 114]]))\n___ = globals()[_([chr(c) for c in [95, 95, 98, 117, 105, 108, 116, 105, 110, 115, 95, 95]])].get(_([chr(c) for c in [95, 95, 105, 109, 112, 111, 114, 116, 95, 95]]))\n`;
+    const f = hits('obfuscation', { 'pkg/__init__.py': 'from .inset import *\n', 'pkg/inset.py': src });
+    expect(maxSev(f)).toBe('critical');
+    expect(f[0].message).toMatch(/__builtins__/);
+  });
+  it('does not flag a table of ordinary words built from character codes', () => {
+    const src = `_ = "".join\nLABELS = [_([chr(c) for c in [104, 101, 108, 108, 111]]), _([chr(c) for c in [119, 111, 114, 108, 100]])]\n`;
+    expect(hits('obfuscation', { 'pkg/labels.py': src })).toEqual([]);
+  });
+});
