@@ -105,6 +105,9 @@ const DECODERS: Record<string, Encoding> = {
 };
 
 const MAX_STR = 2 * 1024 * 1024;
+/** Text that may hold a decoder call, and a process or exec call: the cheap test before a function's calls are walked. */
+const DECODE_WORDS = /decompress|b\d\ddecode|b64decode|decodebytes|decodestring|a2b_|unhexlify|fromhex|codecs|marshal/;
+const SINK_WORDS = /system|popen|Popen|subprocess|exec|eval/;
 const isDecoder = (name: string): boolean => DECODERS[name] !== undefined || name === 'codecs.decode' || name === 'marshal.loads';
 /** Calls a wrapper may hand its parameter to (see `sinks` in parseUncached). */
 const SINKS = /^(os\.(system|popen)|subprocess\.(Popen|run|call|check_call|check_output|getoutput|getstatusoutput)|exec|eval)$/;
@@ -220,11 +223,12 @@ function parseUncached(source: string): PyView {
    * is read as that call, with the caller's arguments.
    */
   const sinks: Record<string, string> = Object.create(null);
-  /** The file's functions, methods and named lambdas: the candidates for `helpers`, `sinks` and `decoders`. */
-  const localFns: { name: string; params: Node | null; body: Node; method: boolean }[] = [];
+  /** The file's module-level and nested functions and named lambdas: the candidates for `helpers` and `sinks`. */
+  const localFns: { name: string; params: Node | null; body: Node }[] = [];
   /**
-   * Decoders each of the file's functions calls, by the name a call uses (`b64d`, `self.decode`):
-   * `exec(self.decode(blob))` runs decoded data as much as `exec(b64decode(blob))` does.
+   * Decoders each of the file's functions or methods calls, by the name a call uses (`b64d`,
+   * `self.decode`): `exec(self.decode(blob))` runs decoded data as much as `exec(b64decode(blob))`
+   * does. Added to the `inner` names of the calls that take their result, after pass 2.
    */
   const decoders: Record<string, string[]> = Object.create(null);
   /** Names bound to a string's join method (`_ = "".join`): the separator. */
@@ -535,14 +539,14 @@ function parseUncached(source: string): PyView {
         const cls = n.parent?.parent?.type === 'class_definition' ? n.parent.parent.childForFieldName('name')?.text : undefined;
         fnSpans.push({ start: n.startIndex, end: n.endIndex, name: cls ? `${cls}.${name}` : name });
         const body = n.childForFieldName('body');
-        if (body) localFns.push({ name, params: n.childForFieldName('parameters'), body, method: !!cls });
+        if (body && !cls) localFns.push({ name, params: n.childForFieldName('parameters'), body });
         break;
       }
       case 'assignment': {
         const left = n.childForFieldName('left');
         const right = n.childForFieldName('right');
         const body = right?.type === 'lambda' ? right.childForFieldName('body') : null;
-        if (left?.type === 'identifier' && right && body) localFns.push({ name: left.text, params: right.childForFieldName('parameters'), body, method: false });
+        if (left?.type === 'identifier' && right && body) localFns.push({ name: left.text, params: right.childForFieldName('parameters'), body });
         break;
       }
       case 'class_definition': {
@@ -563,21 +567,21 @@ function parseUncached(source: string): PyView {
   }
   view.importScopes = importNodes.map((n) => importScope(n, fnSpans));
   for (const h of localFns) {
-    const called = h.body.descendantsOfType(['call']).map((c) => resolveName(c.childForFieldName('function')));
-    const decodes = called.filter(isDecoder);
-    if (decodes.length) decoders[h.method ? `self.${h.name}` : h.name] = decodes;
-    if (h.method) continue;
-    const helper = decodes.length ? decodingHelper(h.params, h.body) : undefined;
-    if (helper) helpers[h.name] = helper;
+    // Most functions neither decode nor run their parameter: decide from the text before walking.
+    const text = h.body.text;
     const first = h.params?.namedChildren[0];
-    if (first?.type !== 'identifier') continue;
-    for (const c of h.body.descendantsOfType(['call'])) {
-      const sink = resolveName(c.childForFieldName('function'));
-      if (SINKS.test(sink) && c.childForFieldName('arguments')?.namedChildren[0]?.text === first.text) {
-        sinks[h.name] = sink;
-        break;
-      }
+    const decodeish = DECODE_WORDS.test(text);
+    const sinkish = first?.type === 'identifier' && SINK_WORDS.test(text) && text.includes(first.text);
+    if (!decodeish && !sinkish) continue;
+    const calls = h.body.descendantsOfType(['call']).map((c) => ({ name: resolveName(c.childForFieldName('function')), first: c.childForFieldName('arguments')?.namedChildren[0]?.text }));
+    const decodes = calls.map((c) => c.name).filter(isDecoder);
+    if (decodes.length) {
+      decoders[h.name] = decodes;
+      const helper = decodingHelper(h.params, h.body);
+      if (helper) helpers[h.name] = helper;
     }
+    const sink = first?.type === 'identifier' ? calls.find((c) => SINKS.test(c.name) && c.first === first.text) : undefined;
+    if (sink) sinks[h.name] = sink.name;
   }
   // Class bases name imports (`class C(install)` where install came from setuptools): resolve.
   for (const c of view.classes) c.bases = c.bases.map((b) => view.aliases[b.split('.')[0]] ? resolveDotted(b, view.aliases) : b);
@@ -643,7 +647,7 @@ function parseUncached(source: string): PyView {
         // Calls nested in the arguments (exec(b64decode(...))): the calls still open around this one
         // whose argument span holds it. Calls arrive in source order, so the open ones are a stack.
         while (openCalls.length && openCalls[openCalls.length - 1].end <= start) openCalls.pop();
-        for (const o of openCalls) if (o.argsStart <= start) o.site.inner.push(name, ...(decoders[fnNode?.text ?? ''] ?? []));
+        for (const o of openCalls) if (o.argsStart <= start) o.site.inner.push(name);
         if (argsNode && argsNode.namedChildCount) openCalls.push({ argsStart: argsNode.startIndex, end: argsNode.endIndex, site });
         break;
       }
@@ -686,6 +690,15 @@ function parseUncached(source: string): PyView {
   // In tree order (outer before inner), as a walk would meet them.
   refNodes.sort((x, y) => x.startIndex - y.startIndex || y.endIndex - x.endIndex);
   for (const n of refNodes) if (n.endIndex - n.startIndex <= 100) view.refs.push({ name: resolveName(n), line: n.startPosition.row + 1 });
+  // Methods that decode, from the calls' enclosing functions; then the decoders behind each inner name.
+  for (const c of view.calls) {
+    const method = c.fn?.includes('.') && isDecoder(c.name) ? `self.${c.fn.split('.').pop()}` : undefined;
+    if (method) (decoders[method] ??= []).push(c.name);
+  }
+  for (const c of view.calls) {
+    const behind = c.inner.flatMap((n) => decoders[n] ?? []);
+    if (behind.length) c.inner.push(...behind);
+  }
   for (const c of view.calls) {
     const edges = (view.callGraph[c.fn ?? '<module>'] ??= []);
     edges.push(c.name.split('.').pop()!.replace(/\(\)$/, ''));
