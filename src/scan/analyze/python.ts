@@ -467,7 +467,7 @@ function parseUncached(source: string): PyView {
     const spelled = a0.type !== 'identifier' && /\bchr\b/.test(a0.text);
     if (s.length >= 24) noteDecoded(s, [a0.type === 'identifier' ? 'joined' : 'chr'], line);
     // A short name spelled in character codes (`__builtins__`, `getattr`): what `escaped` collects.
-    else if (spelled && s.length >= 3 && view.escaped.length < 500 && !view.escaped.some((e) => e.line === line && e.value === s)) view.escaped.push({ value: s, line });
+    else if (spelled && s.length >= 3 && view.escaped.length < 500) view.escaped.push({ value: s, line });
     return s;
   }
 
@@ -641,12 +641,13 @@ function parseUncached(source: string): PyView {
         const start = n.startIndex;
         const site: CallSite = { name, line: n.startPosition.row + 1, args, kw, fn: fnAt(start), inner: [] };
         if (via) site.via = via;
-        // A join through an alias read where no call takes it as an argument (`globals()[_([chr(95), ...])]`).
-        if (fnNode?.type === 'identifier' && joiners[fnNode.text] !== undefined) evalCall(n, 0);
         view.calls.push(site);
         // Calls nested in the arguments (exec(b64decode(...))): the calls still open around this one
         // whose argument span holds it. Calls arrive in source order, so the open ones are a stack.
         while (openCalls.length && openCalls[openCalls.length - 1].end <= start) openCalls.pop();
+        // A join through an alias that no call takes as an argument (`globals()[_([chr(95), ...])]`):
+        // evaluated here, since no argument evaluation will reach it.
+        if (fnNode?.type === 'identifier' && joiners[fnNode.text] !== undefined && !openCalls.some((o) => o.argsStart <= start)) evalCall(n, 0);
         for (const o of openCalls) if (o.argsStart <= start) o.site.inner.push(name);
         if (argsNode && argsNode.namedChildCount) openCalls.push({ argsStart: argsNode.startIndex, end: argsNode.endIndex, site });
         break;
