@@ -250,13 +250,12 @@ void p.scan(${JSON.stringify(input)}); console.log(p.pids[0]);`;
     // reported as such, not as the resident-memory limit.
     const s = createScanner({ workers: 1, analyzerModule: analyzerUrl, memoryLimitMb: 400 });
     try {
-      const t0 = Date.now();
+      // The reasons say which limit stopped each scan; a scan stopped by the time limit instead would say so.
       const heap = await s.scan(await sdist('heap', { 'heap.py': '' }));
       expect(heap).toMatchObject({ verdict: 'error', reason: 'scan process ran out of memory (JavaScript heap limit 200 MiB)' });
       const native = await s.scan(await sdist('native', { 'native.py': '' }));
       expect(native.verdict).toBe('error');
       expect(native.reason).toMatch(/^scan process used \d+ MiB, over the 400 MiB memory limit; killed$/);
-      expect(Date.now() - t0).toBeLessThan(30_000);
       expect((await s.scan(await sdist('fine2', { 'setup.py': 'ok' }))).verdict).toBe('clean');
     } finally {
       await s.close?.();
