@@ -16,7 +16,7 @@ const WEAK = new Set(['SSH key', 'cloud credentials', 'package-index / git crede
 export const credentialTheft: Rule = {
   id: 'credential-theft',
   why: 'Info-stealers read browser, Discord, messenger, SSH and cloud secret stores and send them out; only the pairing of a secret store with reading and sending is graded up.',
-  severities: 'critical: a cloud SDK\'s credentials sent to an exfil endpoint or where code runs unasked, several kinds of secret stores read and sent where code runs on install/import, or a secret store with an exfil endpoint; high: a keylogger (a keystroke hook in a file that sends data; critical where it runs unasked), a cloud SDK\'s credentials sent to an outside URL by the function that read them, a strong store (browser, Discord, DPAPI) read with network, or any store read and sent where an exfil endpoint is named; medium: a store read; low: a mention',
+  severities: 'critical: a cloud SDK\'s credentials sent to an exfil endpoint or where code runs unasked, several kinds of secret stores read and sent where code runs on install/import, or a secret store with an exfil endpoint; high: a keylogger (a keystroke hook in a file that sends data; critical where it runs unasked), a cloud SDK\'s credentials sent to an outside URL by the function that read them, a strong store (browser, Discord, DPAPI) read with network, or any store read and sent where an exfil endpoint (not a mere suspicious TLD or throw-away host) is named; medium: a store read; low: a mention',
   check(ctx) {
     const out: Finding[] = [];
     for (const f of ctx.py) {
@@ -49,7 +49,8 @@ export const credentialTheft: Rule = {
       if (!kinds.size) continue;
       const caps = fileCaps(f);
       const strong = [...kinds.keys()].filter((k) => !WEAK.has(k) && k !== 'environment dump');
-      const endpoint = f.view.strings.some((s) => endpointIn(s.value));
+      const endpoints = f.view.strings.map((s) => endpointIn(s.value)).filter((e) => e !== undefined);
+      const endpoint = endpoints.length > 0;
       const hotFile = runsUnasked(f) || !!f.decodedFrom;
       const eagerNet = f.view.calls.some((c) => isNetwork(c.name) && isEager(f, c));
       let sev: Finding['severity'] = 'low';
@@ -57,8 +58,9 @@ export const credentialTheft: Rule = {
       if (caps.has('network') && (reads || kinds.has('environment dump'))) {
         if (endpoint && (strong.length || kinds.size >= 2)) sev = 'critical';
         // Even a weak store (~/.ssh, ~/.pypirc) read and sent where an exfil-class endpoint is named:
-        // twine and paramiko talk to the hosts their users configure, not to raw IPs or webhooks.
-        else if (endpoint) sev = 'high';
+        // twine and paramiko talk to the hosts their users configure, not to raw IPs or webhooks. A
+        // weak endpoint (a .ru or .tk address) is not enough: yt-dlp reads ~/.netrc and names rkn.gov.ru.
+        else if (endpoints.some((e) => e.weight !== 'weak')) sev = 'high';
         else if (kinds.size >= 3 && hotFile) sev = 'critical';
         else if (strong.length) sev = hotFile && eagerNet ? 'critical' : 'high';
         else sev = hotFile && eagerNet ? 'medium' : 'low'; // twine, setuptools, requests read ~/.pypirc / ~/.netrc

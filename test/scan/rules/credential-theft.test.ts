@@ -74,3 +74,10 @@ describe('credential-theft: a store uploaded through the file\'s own process wra
     expect(['none', 'low', 'medium']).toContain(maxSev(hits('credential-theft', { 'pkg/client.py': src })));
   });
 });
+
+describe('credential-theft: a weak store next to a weak endpoint', () => {
+  it('keeps ~/.netrc logins in a downloader that names a .ru address below high (yt-dlp)', () => {
+    const src = `import os, urllib.request\nBLOCKLIST = 'http://blocklist.rkn.gov.ru/'\ndef login(host):\n    with open(os.path.expanduser('~/.netrc')) as f:\n        data = f.read()\n    return urllib.request.urlopen('https://' + host + '/login', data=data.encode())\n`;
+    expect(['none', 'low', 'medium']).toContain(maxSev(hits('credential-theft', { 'pkg/extractor/common.py': src })));
+  });
+});
