@@ -9,7 +9,7 @@ import type { BlobStore, TempBlob } from '../store/blobs.js';
 import type { BlobQuota, Reservation } from '../store/quota.js';
 import type { Slots } from './slots.js';
 import type { FileRow, MetadataStore, ReviewRow, ReviewState, VerdictRow } from '../store/metadata.js';
-import type { Scanner } from '../scan/types.js';
+import type { GrowingScan, Scanner, ScanResult } from '../scan/types.js';
 import type { Upstream } from '../upstream/types.js';
 import { UpstreamError } from '../upstream/types.js';
 import { decide, type Decision, type PolicyOptions } from '../policy/decide.js';
@@ -158,11 +158,9 @@ export class Gate {
 
   private async fetchAndScanHere(file: FileRow): Promise<void> {
     const present = (await this.d.blobs.size(file.sha256)) !== null && (file.stored === 1 || (await this.adoptBlob(file)));
-    if (!present) {
-      // The scan follows the download: its process starts while the bytes arrive (issue 13).
-      if (!this.d.jobs) this.d.scanner.warm?.();
-      await this.download(file);
-    }
+    // Scanned here while it downloads (issue 13), unless the scanner tier scans it as a job.
+    const scanned = present ? undefined : await this.download(file, !this.d.jobs);
+    if (scanned) return this.recordScan(file, scanned);
     if (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
     if (this.d.jobs) return this.awaitScanJob(file, this.d.jobs);
     const result = await this.d.scanner.scan({
@@ -171,10 +169,14 @@ export class Gate {
       sha256: file.sha256,
       project: file.project,
     });
+    await this.recordScan(file, result);
+  }
+
+  private async recordScan(file: FileRow, result: ScanResult): Promise<void> {
     // The verdict is recorded before any byte is served.
     await this.d.store.putVerdict(file.sha256, result);
     this.d.onScan?.(result.verdict, result.ms);
-    this.d.log.info('scanned', { sha256: file.sha256, filename: file.filename, verdict: result.verdict, score: result.score, ms: Math.round(result.ms), findings: result.findings.length, reason: result.reason });
+    this.d.log.info('scanned', { sha256: file.sha256, filename: file.filename, verdict: result.verdict, score: result.score, ms: Math.round(result.ms), findings: result.findings.length, reason: result.reason, early: result.early });
     this.d.onChange?.(file.project);
   }
 
@@ -211,7 +213,14 @@ export class Gate {
     return false;
   }
 
-  private async download(file: FileRow): Promise<void> {
+  /**
+   * Downloads, verifies and stores the file. With `scan`, the scanner reads the temp file as its
+   * bytes arrive (Scanner.scanGrowing, issue 13) and the scan's result is returned: it is asked
+   * for only after the whole file is in and its sha256 verified, and before the file is committed
+   * (the scanner reads it at its temp path). A download that fails aborts the scan and its result
+   * is never looked at. Without scanGrowing the scan process is only warmed meanwhile.
+   */
+  private async download(file: FileRow, scan: boolean): Promise<ScanResult | undefined> {
     const max = this.d.maxFileSize ?? Number.MAX_SAFE_INTEGER;
     const listed = file.size;
     // PEP 700 size: a file listed over the limit is refused before any byte is requested.
@@ -221,11 +230,18 @@ export class Gate {
     const release = slots ? await slots.acquire() : undefined;
     let room: Reservation | undefined;
     let tmp: TempBlob | undefined;
+    let growing: GrowingScan | undefined;
+    let result: ScanResult | undefined;
     const hash = createHash('sha256');
     let bytes = 0;
     try {
       room = quota ? await quota.reserve(listed ?? 0, file.filename) : undefined;
       tmp = this.d.blobs.createTemp();
+      if (scan) {
+        const { scanner } = this.d;
+        growing = scanner.scanGrowing?.({ path: tmp.path, filename: file.filename, sha256: file.sha256, project: file.project, expectedSize: listed });
+        if (!growing) scanner.warm?.();
+      }
       const { body, length } = await this.d.upstream.open(file.upstream_url, file.upstream);
       const declared =
         length === null ? null
@@ -265,11 +281,16 @@ export class Gate {
         this.d.log.warn('upstream bytes do not match the listed sha256', { filename: file.filename, url: file.upstream_url, listed: file.sha256, got });
         throw new UpstreamError('hash-mismatch', `${file.filename}: upstream bytes do not match the sha256 the index listed`);
       }
+      const downloadMs = performance.now() - started;
+      result = await growing?.complete(bytes);
+      growing = undefined;
       await this.d.blobs.commit(tmp.path, file.sha256);
       if (quota && room) quota.commit(room, bytes);
       await this.d.store.markStored(file.sha256);
-      this.d.onDownload?.(bytes, performance.now() - started);
+      this.d.onDownload?.(bytes, downloadMs);
+      return result;
     } catch (err) {
+      growing?.abort();
       if (tmp) await this.d.blobs.abandon(tmp);
       if (err instanceof UpstreamError || err instanceof StorageError) throw err;
       // Our disk, not upstream: say so (a 502 would send operators to the wrong system).
