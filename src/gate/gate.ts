@@ -9,7 +9,7 @@ import type { BlobStore, TempBlob } from '../store/blobs.js';
 import type { BlobQuota, Reservation } from '../store/quota.js';
 import type { Slots } from './slots.js';
 import type { FileRow, MetadataStore, ReviewRow, ReviewState, VerdictRow } from '../store/metadata.js';
-import type { GrowingScan, Scanner, ScanResult } from '../scan/types.js';
+import type { GrowingScan, Scanner, ScanInput, ScanResult } from '../scan/types.js';
 import type { Upstream } from '../upstream/types.js';
 import { UpstreamError } from '../upstream/types.js';
 import { decide, type Decision, type PolicyOptions } from '../policy/decide.js';
@@ -93,7 +93,7 @@ export class Gate {
    * Makes sure the file's verdict is known (downloading and scanning it if needed) and returns the decision.
    * Throws NotListedError for a sha256 no upstream page listed, UpstreamError when the bytes cannot be had.
    */
-  async ensure(sha256: string, listed?: FileRow): Promise<GateResult> {
+  async ensure(sha256: string, listed?: FileRow, opts: { background?: boolean } = {}): Promise<GateResult> {
     // Callers that already read the row (the file route) pass it: one SQLite read less per download.
     let file = listed ?? (await this.d.store.getFile(sha256));
     if (!file) throw new NotListedError(sha256);
@@ -103,7 +103,7 @@ export class Gate {
     const refusedWithoutBytes = state.decision.action !== 'allow' && state.decision.source !== 'pending' && state.decision.source !== 'verdict';
     const needBytes = !(refusedWithoutBytes && state.decision.enforced);
     if (needBytes && (!state.verdict || !file.stored)) {
-      await this.fetchAndScan(file);
+      await this.fetchAndScan(file, opts.background === true);
       file = (await this.d.store.getListing(sha256, file.filename))!;
       state = await this.peek(file);
     }
@@ -123,10 +123,11 @@ export class Gate {
     return row;
   }
 
-  private fetchAndScan(file: FileRow): Promise<void> {
+  /** `background`: scan-ahead's work, which no client waits for (a request that joins it waits at its pace). */
+  private fetchAndScan(file: FileRow, background: boolean): Promise<void> {
     let p = this.inflight.get(file.sha256);
     if (!p) {
-      p = this.doFetchAndScan(file).finally(() => this.inflight.delete(file.sha256));
+      p = this.doFetchAndScan(file, background).finally(() => this.inflight.delete(file.sha256));
       this.inflight.set(file.sha256, p);
     }
     return p;
@@ -136,9 +137,9 @@ export class Gate {
    * Across processes: whoever holds the file's lease downloads and scans it; the others wait for
    * its verdict, and take the lease over if its holder dies (it stops renewing) or gives up.
    */
-  private async doFetchAndScan(file: FileRow): Promise<void> {
+  private async doFetchAndScan(file: FileRow, background: boolean): Promise<void> {
     const leases = this.d.leases;
-    if (!leases) return this.fetchAndScanHere(file);
+    if (!leases) return this.fetchAndScanHere(file, background);
     const name = `fetch:${file.sha256}`;
     for (let wait = 20; ; wait = Math.min(wait * 2, 250)) {
       const now = (await this.d.store.getListing(file.sha256, file.filename)) ?? file;
@@ -146,7 +147,7 @@ export class Gate {
       const lease = await leases.acquire(name);
       if (lease) {
         try {
-          return await this.fetchAndScanHere(now);
+          return await this.fetchAndScanHere(now, background);
         } finally {
           // Not released (the database is away): it expires after leaseSeconds like a dead holder's.
           await lease.release().catch((err: Error) => this.d.log.warn('could not release a lease', { lease: name, reason: err.message }));
@@ -156,20 +157,15 @@ export class Gate {
     }
   }
 
-  private async fetchAndScanHere(file: FileRow): Promise<void> {
+  private async fetchAndScanHere(file: FileRow, background: boolean): Promise<void> {
     const present = (await this.d.blobs.size(file.sha256)) !== null && (file.stored === 1 || (await this.adoptBlob(file)));
     // Scanned here while it downloads (issue 13), unless the scanner tier scans it as a job.
-    const scanned = present ? undefined : await this.download(file, !this.d.jobs);
+    const input = { filename: file.filename, sha256: file.sha256, project: file.project, background };
+    const scanned = present ? undefined : await this.download(file, this.d.jobs ? undefined : input);
     if (scanned) return this.recordScan(file, scanned);
     if (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
     if (this.d.jobs) return this.awaitScanJob(file, this.d.jobs);
-    const result = await this.d.scanner.scan({
-      path: this.d.blobs.path(file.sha256),
-      filename: file.filename,
-      sha256: file.sha256,
-      project: file.project,
-    });
-    await this.recordScan(file, result);
+    await this.recordScan(file, await this.d.scanner.scan({ ...input, path: this.d.blobs.path(file.sha256) }));
   }
 
   private async recordScan(file: FileRow, result: ScanResult): Promise<void> {
@@ -214,13 +210,14 @@ export class Gate {
   }
 
   /**
-   * Downloads, verifies and stores the file. With `scan`, the scanner reads the temp file as its
+   * Downloads, verifies and stores the file. With `scan` (the scan's input; absent when the
+   * scanner tier scans it as a job), the scanner reads the temp file as its
    * bytes arrive (Scanner.scanGrowing, issue 13) and the scan's result is returned: it is asked
    * for only after the whole file is in and its sha256 verified, and before the file is committed
    * (the scanner reads it at its temp path). A download that fails aborts the scan and its result
    * is never looked at. Without scanGrowing the scan process is only warmed meanwhile.
    */
-  private async download(file: FileRow, scan: boolean): Promise<ScanResult | undefined> {
+  private async download(file: FileRow, scan?: Omit<ScanInput, 'path'>): Promise<ScanResult | undefined> {
     const max = this.d.maxFileSize ?? Number.MAX_SAFE_INTEGER;
     const listed = file.size;
     // PEP 700 size: a file listed over the limit is refused before any byte is requested.
@@ -239,7 +236,7 @@ export class Gate {
       tmp = this.d.blobs.createTemp();
       if (scan) {
         const { scanner } = this.d;
-        growing = scanner.scanGrowing?.({ path: tmp.path, filename: file.filename, sha256: file.sha256, project: file.project, expectedSize: listed });
+        growing = scanner.scanGrowing?.({ ...scan, path: tmp.path, expectedSize: listed });
         if (!growing) scanner.warm?.();
       }
       const { body, length } = await this.d.upstream.open(file.upstream_url, file.upstream);

@@ -53,6 +53,8 @@ interface Slot {
   started?: number;
   /** The last few KB the process wrote to stderr: says whether it died of a full heap. */
   stderr: string;
+  /** Running SCAN_NICENESS steps below the serving process (its last task was background work). */
+  background: boolean;
 }
 
 /** Extra time past the reader's own deadline before the process is killed (analysis included). */
@@ -191,16 +193,7 @@ export class ScanPool {
       // stdout is the CLI's --jsonl output: nothing from a scan process may land there.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const slot: Slot = { child, stderr: '' };
-    // Scans yield the CPU to serving (issue 13: scan-ahead must not slow cached pages): a scan
-    // process runs SCAN_NICENESS steps below the serving process; it still gets every idle cycle.
-    if (child.pid !== undefined) {
-      try {
-        setPriority(child.pid, Math.min(19, getPriority() + SCAN_NICENESS));
-      } catch {
-        /* not allowed here (some containers): scans keep the same priority */
-      }
-    }
+    const slot: Slot = { child, stderr: '', background: false };
     child.stderr!.on('data', (c: Buffer) => {
       slot.stderr = (slot.stderr + c.toString('latin1')).slice(-4096);
     });
@@ -251,9 +244,28 @@ export class ScanPool {
       s.task = task;
       s.started = performance.now();
       this.ref(s);
+      this.prioritize(s, task.input.background === true);
       if (!task.growing) this.arm(s);
       s.watch = setInterval(() => this.checkMemory(s), MEMORY_POLL_MS);
       s.child.send({ id: task.id, job: task.job, input: task.input, growing: task.growing } satisfies JobMessage);
+    }
+  }
+
+  /**
+   * Background scans (scan-ahead: nobody waits for them) yield the CPU to serving (issue 13:
+   * scan-ahead must not slow cached pages): their process runs SCAN_NICENESS steps below the
+   * serving process, and still gets every idle cycle. A scan a client waits for runs at the serving
+   * process's own priority: niced, on a busy machine it fell behind a download it was reading.
+   * Raising a priority again needs CAP_SYS_NICE (root has it); without it the process stays niced.
+   */
+  private prioritize(slot: Slot, background: boolean): void {
+    const pid = slot.child.pid;
+    if (pid === undefined || slot.background === background) return;
+    try {
+      setPriority(pid, background ? Math.min(19, getPriority() + SCAN_NICENESS) : getPriority());
+      slot.background = background;
+    } catch {
+      /* not allowed here (some containers): the process keeps its priority */
     }
   }
 

@@ -45,6 +45,8 @@ export interface ScanInput {
   sha256: string;
   /** Normalized project name when known (from the index page). */
   project?: string;
+  /** Work nobody waits for (scan-ahead): its scan process yields the CPU to serving. */
+  background?: boolean;
 }
 
 /** A file about to download: `path` is its temp file, which grows; `expectedSize` is the listed size, if any. */
