@@ -159,10 +159,14 @@ export class Gate {
 
   private async fetchAndScanHere(file: FileRow, background: boolean): Promise<void> {
     const present = (await this.d.blobs.size(file.sha256)) !== null && (file.stored === 1 || (await this.adoptBlob(file)));
-    // Scanned here while it downloads (issue 13), unless the scanner tier scans it as a job.
     const input = { filename: file.filename, sha256: file.sha256, project: file.project, background };
-    const scanned = present ? undefined : await this.download(file, this.d.jobs ? undefined : input);
-    if (scanned) return this.recordScan(file, scanned);
+    if (!present) {
+      // Scanned here while it downloads (issue 13), unless the scanner tier scans it as a job or it
+      // has a verdict already (a blob evicted by the quota and fetched again).
+      const known = await this.d.store.getVerdict(file.sha256, this.d.scanner.version);
+      const scanned = await this.download(file, this.d.jobs || known ? undefined : input);
+      if (scanned) return this.recordScan(file, scanned);
+    }
     if (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
     if (this.d.jobs) return this.awaitScanJob(file, this.d.jobs);
     await this.recordScan(file, await this.d.scanner.scan({ ...input, path: this.d.blobs.path(file.sha256) }));

@@ -85,6 +85,7 @@ export class GrowingFile {
           await this.verify(fh);
           return null;
         }
+        const whole = this.final !== undefined;
         const target = this.room(want);
         const { bytesRead } = await fh.read(target, 0, want, this.filled);
         if (bytesRead > 0) {
@@ -94,7 +95,10 @@ export class GrowingFile {
           if (this.final === undefined) this.early += bytesRead;
           return chunk;
         }
-        if (this.final !== undefined) throw new ArchiveError('truncated', `the file ends at ${this.filled} of its ${this.final} bytes`);
+        // Nothing more although the file was already whole when the read began: it is short.
+        // (If it became whole during the read, look again: the last bytes may have landed meanwhile.)
+        if (whole) throw new ArchiveError('truncated', `the file ends at ${this.filled} of its ${this.final} bytes`);
+        if (this.final !== undefined) continue;
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, POLL_MS);
