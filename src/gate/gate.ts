@@ -164,8 +164,8 @@ export class Gate {
       // Scanned here while it downloads (issue 13), unless the scanner tier scans it as a job or it
       // has a verdict already (a blob evicted by the quota and fetched again).
       const known = await this.d.store.getVerdict(file.sha256, this.d.scanner.version);
-      const scanned = await this.download(file, this.d.jobs || known ? undefined : input);
-      if (scanned) return this.recordScan(file, scanned);
+      const growing = await this.download(file, this.d.jobs || known ? undefined : input);
+      if (growing) return this.recordScan(file, await growing.scanned);
     }
     if (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
     if (this.d.jobs) return this.awaitScanJob(file, this.d.jobs);
@@ -215,13 +215,13 @@ export class Gate {
 
   /**
    * Downloads, verifies and stores the file. With `scan` (the scan's input; absent when the
-   * scanner tier scans it as a job), the scanner reads the temp file as its
-   * bytes arrive (Scanner.scanGrowing, issue 13) and the scan's result is returned: it is asked
-   * for only after the whole file is in and its sha256 verified, and before the file is committed
-   * (the scanner reads it at its temp path). A download that fails aborts the scan and its result
-   * is never looked at. Without scanGrowing the scan process is only warmed meanwhile.
+   * scanner tier scans it as a job), the scanner reads the temp file as its bytes arrive
+   * (Scanner.scanGrowing, issue 13) and the scan's result is returned (`scanned`): it is asked
+   * for only after the whole file is in, its sha256 verified and the blob stored. A download that
+   * fails aborts the scan and its result is never looked at. Without scanGrowing the scan process
+   * is only warmed meanwhile.
    */
-  private async download(file: FileRow, scan?: Omit<ScanInput, 'path'>): Promise<ScanResult | undefined> {
+  private async download(file: FileRow, scan?: Omit<ScanInput, 'path'>): Promise<{ scanned: Promise<ScanResult> } | undefined> {
     const max = this.d.maxFileSize ?? Number.MAX_SAFE_INTEGER;
     const listed = file.size;
     // PEP 700 size: a file listed over the limit is refused before any byte is requested.
@@ -232,7 +232,6 @@ export class Gate {
     let room: Reservation | undefined;
     let tmp: TempBlob | undefined;
     let growing: GrowingScan | undefined;
-    let result: ScanResult | undefined;
     const hash = createHash('sha256');
     let bytes = 0;
     try {
@@ -282,14 +281,15 @@ export class Gate {
         this.d.log.warn('upstream bytes do not match the listed sha256', { filename: file.filename, url: file.upstream_url, listed: file.sha256, got });
         throw new UpstreamError('hash-mismatch', `${file.filename}: upstream bytes do not match the sha256 the index listed`);
       }
-      const downloadMs = performance.now() - started;
-      result = await growing?.complete(bytes);
-      growing = undefined;
       await this.d.blobs.commit(tmp.path, file.sha256);
       if (quota && room) quota.commit(room, bytes);
       await this.d.store.markStored(file.sha256);
-      this.d.onDownload?.(bytes, downloadMs);
-      return result;
+      this.d.onDownload?.(bytes, performance.now() - started);
+      // Whole, verified and stored (a crash from here on finds the blob and scans it again): the
+      // scan reading it is told so; its result is the caller's to wait for and record.
+      const scanned = growing?.complete(bytes, this.d.blobs.path(file.sha256));
+      growing = undefined;
+      return scanned && { scanned };
     } catch (err) {
       growing?.abort();
       if (tmp) await this.d.blobs.abandon(tmp);

@@ -17,8 +17,8 @@ export interface JobMessage {
   /** A scan of a file still downloading (input is a GrowingInput): a ControlMessage says when it is whole. */
   growing?: boolean;
 }
-/** For a growing scan: the file is whole and verified at `size` bytes, or its download failed. */
-export type ControlMessage = { id: number; control: 'complete'; size: number } | { id: number; control: 'abort' };
+/** For a growing scan: the file is whole and verified at `size` bytes and stored at `path`, or its download failed. */
+export type ControlMessage = { id: number; control: 'complete'; size: number; path: string } | { id: number; control: 'abort' };
 export interface ReplyMessage {
   id: number;
   reply: unknown;
@@ -51,7 +51,7 @@ function run(msg: JobMessage): Promise<unknown> {
 process.on('message', (msg: InitMessage | JobMessage | ControlMessage) => {
   if ('control' in msg) {
     const growth = growths.get(msg.id);
-    if (msg.control === 'complete') growth?.complete(msg.size);
+    if (msg.control === 'complete') growth?.complete(msg.size, msg.path);
     else growth?.abort();
     return;
   }

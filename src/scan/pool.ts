@@ -124,7 +124,7 @@ export class ScanPool {
    */
   scanGrowing(input: GrowingInput): GrowingScan {
     const free = !this.closed && !this.queue.length && (this.slots.some((s) => !s.task) || this.slots.length < this.opts.size);
-    if (!free) return { complete: () => this.scan(input), abort: () => undefined };
+    if (!free) return { complete: (_size, path) => this.scan({ ...input, path }), abort: () => undefined };
     const task = this.task('scan', input, this.scanFailed);
     task.growing = true;
     const result = this.start(task) as Promise<ScanResult>;
@@ -135,7 +135,7 @@ export class ScanPool {
       this.arm(slot);
     };
     return {
-      complete: (size) => (tell({ id: task.id, control: 'complete', size }), result),
+      complete: (size, path) => (tell({ id: task.id, control: 'complete', size, path }), result),
       abort: () => tell({ id: task.id, control: 'abort' }),
     };
   }

@@ -98,16 +98,16 @@ export async function scanOne(
   }
 }
 
-/** The writer's side of a Growth: `complete(size)` once the file is whole and verified, `abort()` when its download failed. */
-export function growthSignal(): Growth & { complete(size: number): void; abort(): void } {
-  let complete!: (size: number) => void;
-  let abort!: (err: Error) => void;
-  const done = new Promise<number>((resolve, reject) => {
-    complete = resolve;
-    abort = reject;
+/** The writer's side of a Growth: `complete(size, path)` once the file is whole, verified and stored, `abort()` when its download failed. */
+export function growthSignal(): Growth & { complete(size: number, path: string): void; abort(): void } {
+  let resolve!: (whole: { size: number; path: string }) => void;
+  let reject!: (err: Error) => void;
+  const done = new Promise<{ size: number; path: string }>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
   done.catch(() => undefined); // an aborted scan may have stopped listening already
-  return { done, complete, abort: () => abort(new Error('download failed')) };
+  return { done, complete: (size, path) => resolve({ size, path }), abort: () => reject(new Error('download failed')) };
 }
 
 
@@ -157,7 +157,7 @@ export function createScanner(opts: ScannerOptions = {}): Scanner {
       const growth = growthSignal();
       const result = scanOne(input, getAnalyzer(), limits, version, growth);
       return {
-        complete: (size) => (growth.complete(size), result),
+        complete: (size, path) => (growth.complete(size, path), result),
         abort: () => growth.abort(),
       };
     },
@@ -167,7 +167,7 @@ export function createScanner(opts: ScannerOptions = {}): Scanner {
 /** A GrowingScan whose start waits for the pool module to load; calls made meanwhile are passed on once it has. */
 function deferredGrowingScan(started: Promise<GrowingScan>): GrowingScan {
   return {
-    complete: async (size) => (await started).complete(size),
+    complete: async (size, path) => (await started).complete(size, path),
     abort: () => void started.then((s) => s.abort()),
   };
 }

@@ -59,8 +59,8 @@ export interface GrowingInput extends ScanInput {
  * whole file at the listed sha256: the scanner re-hashes what it reads and fails closed otherwise.
  */
 export interface GrowingScan {
-  /** The file is whole at `size` bytes and its sha256 verified: the scan's result (still at `path`). */
-  complete(size: number): Promise<ScanResult>;
+  /** The file is whole at `size` bytes, its sha256 verified, and stored at `path`: the scan's result. */
+  complete(size: number, path: string): Promise<ScanResult>;
   /** The download failed: the scan stops, and nothing it found may be recorded. */
   abort(): void;
 }

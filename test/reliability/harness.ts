@@ -43,7 +43,7 @@ export function countingScanner(inner: Scanner = createScanner({ workers: 0 }), 
     scanGrowing: growing && ((input) => {
       scans.push(input);
       const g = growing(input);
-      return { complete: async (size) => (await delay(), g.complete(size)), abort: () => g.abort() };
+      return { complete: async (size, path) => (await delay(), g.complete(size, path)), abort: () => g.abort() };
     }),
     close: () => inner.close?.() ?? Promise.resolve(),
   };

@@ -5,7 +5,7 @@
 // request meanwhile, and the next scan must work. The serving process itself must never load
 // onnxruntime or tree-sitter, not even for the reviewer's views of a held file.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -57,19 +57,6 @@ async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<
   }
 }
 
-/** The file is all in: at full size in the temp folder, or stored under its sha256. */
-function downloaded(sha: string, size: number): boolean {
-  if (existsSync(path.join(data, 'blobs', sha.slice(0, 2), sha))) return true;
-  const tmp = path.join(data, 'tmp');
-  return readdirSync(tmp).some((f) => {
-    try {
-      return statSync(path.join(tmp, f)).size === size;
-    } catch {
-      return false; // renamed into blobs/ meanwhile: the next look finds it there
-    }
-  });
-}
-
 function verdictRow(sha: string): { verdict: string; reason: string | null } | undefined {
   const db = new Database(path.join(data, 'pywarden.db'), { readonly: true, fileMustExist: true });
   try {
@@ -110,9 +97,8 @@ describe.skipIf(!built || process.platform !== 'linux')('scan isolation (SIGSEGV
     expect((await get(`${url}/simple/heavy/`, { accept: PIP_ACCEPT })).status).toBe(200);
 
     const pending = get(`${url}/files/${heavySha}/${heavy.filename}`);
-    // The scan process starts with the download and reads the file as it arrives (issue 13); once
-    // the whole file is in (in tmp/ until its scan is done, or stored), the analysis runs.
-    await waitFor('the scan process and the whole file', () => childrenOf(proc!.pid!).length === 1 && downloaded(heavySha, heavy.body.length));
+    // The blob is stored before its scan starts, and the scan process starts with the scan.
+    await waitFor('the scan process', () => existsSync(path.join(data, 'blobs', heavySha.slice(0, 2), heavySha)) && childrenOf(proc!.pid!).length === 1);
     const [scanPid] = childrenOf(proc.pid!);
     // Requests keep coming while the scan process dies.
     let polling = true;

@@ -10,8 +10,11 @@ import { ArchiveError } from './types.js';
 
 /** What the writer tells the reader. */
 export interface Growth {
-  /** Resolves with the final size once the file is whole and verified; rejects when the download failed. */
-  readonly done: Promise<number>;
+  /**
+   * Resolves once the file is whole and verified, with its size and where it is stored now (the
+   * writer moves it there from the path it grew at); rejects when the download failed.
+   */
+  readonly done: Promise<{ size: number; path: string }>;
 }
 
 /** How long the reader waits before looking again when it has read every byte written so far. */
@@ -38,15 +41,16 @@ export class GrowingFile {
    * `expected`: the size the index listed, when it did (one allocation instead of doubling).
    */
   constructor(
-    private readonly path: string,
+    private where: string,
     growth: Growth,
     private readonly sha256: string,
     expected: number | null,
     private keepMax: number,
   ) {
     growth.done.then(
-      (n) => {
-        this.final = n;
+      (whole) => {
+        this.final = whole.size;
+        this.where = whole.path;
         this.wake?.();
       },
       (err: Error) => {
@@ -55,6 +59,11 @@ export class GrowingFile {
       },
     );
     if (keepMax > 0) this.kept = Buffer.allocUnsafe(expected !== null && expected <= keepMax ? expected : Math.min(keepMax, READ_BYTES));
+  }
+
+  /** Where the file is: the path it grows at, then the path it was stored at once whole. */
+  get path(): string {
+    return this.where;
   }
 
   /** Every byte read so far, when they are kept. */
@@ -121,13 +130,18 @@ export class GrowingFile {
     this.fh = undefined;
   }
 
-  /** The temp file is created by an asynchronous open in the writer: until it exists, wait. */
+  /**
+   * The temp file is created by an asynchronous open in the writer: until it exists, wait. Once it
+   * is whole it is moved to where it is stored (an open descriptor follows it; a file not opened
+   * yet is opened there).
+   */
   private async openFile(): Promise<FileHandle | undefined> {
+    const at = this.where;
     try {
-      this.fh = await open(this.path, 'r');
+      this.fh = await open(at, 'r');
       return this.fh;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && this.final === undefined) return undefined;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (this.final === undefined || at !== this.where)) return undefined;
       throw err;
     }
   }

@@ -83,7 +83,7 @@ export async function readGrowingDistribution(
       // Over ZIP_BUFFER_MAX the bytes stopped being kept: the rest is hashed here and read from disk below.
       if (!whole) await file.drain();
       const collector = collectorFor(file.filled);
-      await readZip(path, collector, file.filled, whole && { buf: whole, memo: walker.memo }).catch((err) => Promise.reject(toArchiveError(err)));
+      await readZip(file.path, collector, file.filled, whole && { buf: whole, memo: walker.memo }).catch((err) => Promise.reject(toArchiveError(err)));
       dist = distribution(opts, container, collector, file.filled);
     } else {
       file.release();
@@ -102,7 +102,7 @@ export async function readGrowingDistribution(
       );
       await readTar(source, container, collector).catch((err) => Promise.reject(toArchiveError(err)));
       await file.drain(); // bytes after the end of the compressed stream: hashed and verified too
-      const { tail } = await readEnds(path, file.filled);
+      const { tail } = await readEnds(file.path, file.filled);
       checkNoZipTail(container, tail);
       collector.checkTotalRatio(collector.totalBytes, file.filled);
       dist = distribution(opts, container, collector, file.filled);

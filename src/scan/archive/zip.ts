@@ -66,8 +66,12 @@ function inflateMember(raw: Buffer, method: number, size: number, path: string):
  */
 async function readSmall(zip: ZipFile, buf: Buffer, entry: Entry, path: string, memo?: InflateMemo): Promise<Buffer> {
   const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
-  const done = memo?.get(memoKey(fileDataStart, entry.compressedSize, entry.compressionMethod, entry.uncompressedSize));
-  if (done) return done;
+  const key = memoKey(fileDataStart, entry.compressedSize, entry.compressionMethod, entry.uncompressedSize);
+  const done = memo?.get(key);
+  if (done) {
+    memo!.delete(key); // the collector keeps its own copy; a second entry on the same bytes inflates them again
+    return done;
+  }
   return inflateMember(buf.subarray(fileDataStart, fileDataStart + entry.compressedSize), entry.compressionMethod, entry.uncompressedSize, path);
 }
 

@@ -4,7 +4,7 @@
 // Real files on disk written in pieces with pauses, as the verdict gate writes a download.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDistribution, readGrowingDistribution, type Distribution } from '../../../src/scan/archive/index.js';
@@ -32,7 +32,7 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 async function readWhileWriting(
   body: Buffer,
-  opts: { pieces?: number; end?: 'complete' | 'abort'; sha256?: string; size?: number; stopAt?: number; expected?: number | null } = {},
+  opts: { pieces?: number; end?: 'complete' | 'abort'; sha256?: string; size?: number; stopAt?: number; expected?: number | null; moveTo?: string } = {},
 ): Promise<{ dist: Distribution; early: number }> {
   const path = join(dir, `f${n++}`);
   const growth = growthSignal();
@@ -54,8 +54,9 @@ async function readWhileWriting(
     await pause(15);
   }
   closeSync(fd);
+  if (opts.moveTo) renameSync(path, opts.moveTo);
   if (opts.end === 'abort') growth.abort();
-  else growth.complete(opts.size ?? body.length);
+  else growth.complete(opts.size ?? body.length, opts.moveTo ?? path);
   return reading;
 }
 
@@ -83,6 +84,21 @@ describe('an archive read while it downloads', () => {
     expect(view(dist)).toEqual(view(await wholeFile(body)));
     expect(dist.members.filter((m) => m.data).length).toBe(41);
     expect(early).toBeGreaterThan(body.length / 2);
+  });
+
+  it('a file moved to where it is stored once whole (the gate commits the blob) is read there to its end', async () => {
+    const body = bigWheel();
+    const tgz = gzip(await makeTar([{ name: 'p-1.0/setup.py', data: 'x = 1\n'.repeat(50_000) }]));
+    expect(view((await readWhileWriting(body, { moveTo: join(dir, `moved${n++}`) })).dist)).toEqual(view(await wholeFile(body)));
+    expect(view((await readWhileWriting(tgz, { moveTo: join(dir, `moved${n++}`) })).dist)).toEqual(view(await wholeFile(tgz)));
+    // Moved before the reader ever opened it (its scan process was still starting): read where it was stored.
+    const growth = growthSignal();
+    const stored = join(dir, `stored${n++}`);
+    const reading = readGrowingDistribution(join(dir, 'never-created'), growth, { filename: 'x.whl', sha256: sha(body), limits, wantsContent, expectedSize: body.length });
+    await pause(10);
+    writeFileSync(stored, body);
+    growth.complete(body.length, stored);
+    expect(view((await reading).dist)).toEqual(view(await wholeFile(body)));
   });
 
   it('a wheel without a listed size, and a tar.gz sdist: the same as the whole file', async () => {
