@@ -79,7 +79,13 @@ export async function readGrowingDistribution(
     if (container === 'zip') {
       const walker = new LocalHeaderWalker(opts.wantsContent, opts.limits.maxTotalContentBytes ?? DEFAULT_LIMITS.maxTotalContentBytes!);
       let whole: Buffer | undefined;
-      for (let buf = file.buffer; buf; buf = (await file.next()) === null ? ((whole = file.buffer), undefined) : file.buffer) walker.advance(buf);
+      for (let buf = file.buffer; buf; buf = file.buffer) {
+        walker.advance(buf);
+        if ((await file.next()) === null) {
+          whole = file.buffer;
+          break;
+        }
+      }
       // Over ZIP_BUFFER_MAX the bytes stopped being kept: the rest is hashed here and read from disk below.
       if (!whole) await file.drain();
       const collector = collectorFor(file.filled);

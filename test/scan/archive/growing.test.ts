@@ -3,7 +3,7 @@
 // download fails, the bytes do not match the listed sha256, or the file is shorter than said.
 // Real files on disk written in pieces with pauses, as the verdict gate writes a download.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +113,18 @@ describe('an archive read while it downloads', () => {
     );
     const { dist, early } = await readWhileWriting(tgz, { expected: null });
     expect(view(dist)).toEqual(view(await wholeFile(tgz)));
+    expect(early).toBeGreaterThan(0);
+  });
+
+  it('a wheel over the 32 MiB kept in memory: hashed as it arrives, then read from disk, the same as the whole file', async () => {
+    const body = makeZip([
+      { name: 'big/__init__.py', data: 'x = 1\n' },
+      { name: 'big/blob.bin', data: randomBytes(33 * 1024 * 1024), method: 0 },
+      { name: 'big/late.py', data: 'import os\n' },
+    ]);
+    const { dist, early } = await readWhileWriting(body, { pieces: 6, expected: null });
+    expect(view(dist)).toEqual(view(await wholeFile(body)));
+    expect(dist.members.find((m) => m.path === 'big/late.py')?.data?.toString()).toBe('import os\n');
     expect(early).toBeGreaterThan(0);
   });
 
