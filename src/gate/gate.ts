@@ -291,8 +291,10 @@ export class Gate {
       growing = undefined;
       return scanned && { scanned };
     } catch (err) {
-      growing?.abort();
+      const stopped = growing?.abort();
       if (tmp) await this.d.blobs.abandon(tmp);
+      // The scan reading the temp file holds it open: its space is free only once it has stopped.
+      await stopped;
       if (err instanceof UpstreamError || err instanceof StorageError) throw err;
       // Our disk, not upstream: say so (a 502 would send operators to the wrong system).
       const code = (err as { code?: string }).code;

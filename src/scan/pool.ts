@@ -124,7 +124,7 @@ export class ScanPool {
    */
   scanGrowing(input: GrowingInput): GrowingScan {
     const free = !this.closed && !this.queue.length && (this.slots.some((s) => !s.task) || this.slots.length < this.opts.size);
-    if (!free) return { complete: (_size, path) => this.scan({ ...input, path }), abort: () => undefined };
+    if (!free) return { complete: (_size, path) => this.scan({ ...input, path }), abort: () => Promise.resolve() };
     const task = this.task('scan', input, this.scanFailed);
     task.growing = true;
     const result = this.start(task) as Promise<ScanResult>;
@@ -136,7 +136,8 @@ export class ScanPool {
     };
     return {
       complete: (size, path) => (tell({ id: task.id, control: 'complete', size, path }), result),
-      abort: () => tell({ id: task.id, control: 'abort' }),
+      // Its process answers once it has stopped reading (or is killed at the time limit).
+      abort: () => (tell({ id: task.id, control: 'abort' }), result.then(() => undefined)),
     };
   }
 

@@ -158,7 +158,7 @@ export function createScanner(opts: ScannerOptions = {}): Scanner {
       const result = scanOne(input, getAnalyzer(), limits, version, growth);
       return {
         complete: (size, path) => (growth.complete(size, path), result),
-        abort: () => growth.abort(),
+        abort: () => (growth.abort(), result.then(() => undefined)),
       };
     },
   };
@@ -168,6 +168,6 @@ export function createScanner(opts: ScannerOptions = {}): Scanner {
 function deferredGrowingScan(started: Promise<GrowingScan>): GrowingScan {
   return {
     complete: async (size, path) => (await started).complete(size, path),
-    abort: () => void started.then((s) => s.abort()),
+    abort: async () => (await started).abort(),
   };
 }

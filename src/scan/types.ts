@@ -61,8 +61,11 @@ export interface GrowingInput extends ScanInput {
 export interface GrowingScan {
   /** The file is whole at `size` bytes, its sha256 verified, and stored at `path`: the scan's result. */
   complete(size: number, path: string): Promise<ScanResult>;
-  /** The download failed: the scan stops, and nothing it found may be recorded. */
-  abort(): void;
+  /**
+   * The download failed: the scan stops, and nothing it found may be recorded. Resolves once it
+   * has stopped reading (the temp file's descriptor closed: until then a deleted file keeps its space).
+   */
+  abort(): Promise<void>;
 }
 
 /** Work on a stored file other than its scan, run where scans run: the reviewer's extra views. */
