@@ -270,3 +270,28 @@ export async function timed(fn) {
 export function loadavg() {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
+
+/** A wheel's path under a static tree or the proxy (files/<sha256>/<name>). */
+export const filePath = (f) => `/files/${f.sha256}/${f.filename}`;
+
+/** The file straight from the upstream, best of 3 (ms). */
+export async function directFetch(upstreamUrl, f) {
+  let ms = Infinity;
+  for (let k = 0; k < 3; k++) ms = Math.min(ms, (await timed(async () => (await fetch(upstreamUrl + filePath(f))).arrayBuffer()))[0]);
+  return ms;
+}
+
+/**
+ * One cold fetch of a file through the proxy: its time, and the scan's `ms` from the proxy's log
+ * (a scan read while the file downloaded counts from the moment the file was whole).
+ */
+export async function coldFetch(proxy, f) {
+  const [coldMs, status] = await timed(async () => {
+    const r = await fetch(proxy.url + filePath(f));
+    await r.arrayBuffer();
+    return r.status;
+  });
+  if (status !== 200) throw new Error(`cold fetch of ${f.filename}: ${status}`);
+  const scanned = proxy.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'scanned' && l.filename === f.filename);
+  return { coldMs, scanMs: scanned?.ms ?? NaN, early: scanned?.early };
+}

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AHEAD_PROJECTS, PIP_ACCEPT, ROOT, loadavg, startNginx, startProxy, timed, wrk, writeWheel } from './lib.mjs';
+import { AHEAD_PROJECTS, PIP_ACCEPT, ROOT, coldFetch, directFetch, filePath, loadavg, startNginx, startProxy, timed, wrk, writeWheel } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 // Each cell is run REPEAT times, proxy and nginx alternating, and the median of each reported
@@ -244,19 +244,10 @@ function scannedCount(p) {
 async function coldFetches(proxyB, upstreamUrl, files) {
   const rows = [];
   for (const f of files) {
-    const p = `/files/${f.sha256}/${f.filename}`;
-    let directMs = Infinity;
-    for (let k = 0; k < 3; k++) directMs = Math.min(directMs, (await timed(async () => (await fetch(upstreamUrl + p)).arrayBuffer()))[0]);
-    const [coldMs, status] = await timed(async () => {
-      const r = await fetch(proxyB.url + p);
-      await r.arrayBuffer();
-      return r.status;
-    });
-    if (status !== 200) throw new Error(`cold fetch of ${f.filename}: ${status}`);
+    const directMs = await directFetch(upstreamUrl, f);
+    const { coldMs, scanMs } = await coldFetch(proxyB, f);
     let cachedMs = Infinity;
-    for (let k = 0; k < 3; k++) cachedMs = Math.min(cachedMs, (await timed(async () => (await fetch(proxyB.url + p)).arrayBuffer()))[0]);
-    const scanned = proxyB.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'scanned' && l.filename === f.filename);
-    const scanMs = scanned?.ms ?? NaN;
+    for (let k = 0; k < 3; k++) cachedMs = Math.min(cachedMs, (await timed(async () => (await fetch(proxyB.url + filePath(f))).arrayBuffer()))[0]);
     rows.push({ file: f.filename, directMs, coldMs, scanMs, cachedMs, beforeScan: (coldMs - scanMs) / directMs });
     log(`cold ${f.filename} from ${upstreamUrl}: direct ${directMs.toFixed(1)} ms, via proxy ${coldMs.toFixed(1)} ms (scan ${scanMs} ms, cached re-serve ${cachedMs.toFixed(1)} ms)`);
   }

@@ -9,7 +9,7 @@ import type { BlobStore, TempBlob } from '../store/blobs.js';
 import type { BlobQuota, Reservation } from '../store/quota.js';
 import type { Slots } from './slots.js';
 import type { FileRow, MetadataStore, ReviewRow, ReviewState, VerdictRow } from '../store/metadata.js';
-import type { Scanner } from '../scan/types.js';
+import type { GrowingScan, Scanner, ScanInput, ScanResult } from '../scan/types.js';
 import type { Upstream } from '../upstream/types.js';
 import { UpstreamError } from '../upstream/types.js';
 import { decide, type Decision, type PolicyOptions } from '../policy/decide.js';
@@ -93,7 +93,7 @@ export class Gate {
    * Makes sure the file's verdict is known (downloading and scanning it if needed) and returns the decision.
    * Throws NotListedError for a sha256 no upstream page listed, UpstreamError when the bytes cannot be had.
    */
-  async ensure(sha256: string, listed?: FileRow): Promise<GateResult> {
+  async ensure(sha256: string, listed?: FileRow, opts: { background?: boolean } = {}): Promise<GateResult> {
     // Callers that already read the row (the file route) pass it: one SQLite read less per download.
     let file = listed ?? (await this.d.store.getFile(sha256));
     if (!file) throw new NotListedError(sha256);
@@ -103,7 +103,7 @@ export class Gate {
     const refusedWithoutBytes = state.decision.action !== 'allow' && state.decision.source !== 'pending' && state.decision.source !== 'verdict';
     const needBytes = !(refusedWithoutBytes && state.decision.enforced);
     if (needBytes && (!state.verdict || !file.stored)) {
-      await this.fetchAndScan(file);
+      await this.fetchAndScan(file, opts.background === true);
       file = (await this.d.store.getListing(sha256, file.filename))!;
       state = await this.peek(file);
     }
@@ -123,10 +123,11 @@ export class Gate {
     return row;
   }
 
-  private fetchAndScan(file: FileRow): Promise<void> {
+  /** `background`: scan-ahead's work, which no client waits for (a request that joins it waits at its pace). */
+  private fetchAndScan(file: FileRow, background: boolean): Promise<void> {
     let p = this.inflight.get(file.sha256);
     if (!p) {
-      p = this.doFetchAndScan(file).finally(() => this.inflight.delete(file.sha256));
+      p = this.doFetchAndScan(file, background).finally(() => this.inflight.delete(file.sha256));
       this.inflight.set(file.sha256, p);
     }
     return p;
@@ -136,9 +137,9 @@ export class Gate {
    * Across processes: whoever holds the file's lease downloads and scans it; the others wait for
    * its verdict, and take the lease over if its holder dies (it stops renewing) or gives up.
    */
-  private async doFetchAndScan(file: FileRow): Promise<void> {
+  private async doFetchAndScan(file: FileRow, background: boolean): Promise<void> {
     const leases = this.d.leases;
-    if (!leases) return this.fetchAndScanHere(file);
+    if (!leases) return this.fetchAndScanHere(file, background);
     const name = `fetch:${file.sha256}`;
     for (let wait = 20; ; wait = Math.min(wait * 2, 250)) {
       const now = (await this.d.store.getListing(file.sha256, file.filename)) ?? file;
@@ -146,7 +147,7 @@ export class Gate {
       const lease = await leases.acquire(name);
       if (lease) {
         try {
-          return await this.fetchAndScanHere(now);
+          return await this.fetchAndScanHere(now, background);
         } finally {
           // Not released (the database is away): it expires after leaseSeconds like a dead holder's.
           await lease.release().catch((err: Error) => this.d.log.warn('could not release a lease', { lease: name, reason: err.message }));
@@ -156,25 +157,26 @@ export class Gate {
     }
   }
 
-  private async fetchAndScanHere(file: FileRow): Promise<void> {
+  private async fetchAndScanHere(file: FileRow, background: boolean): Promise<void> {
     const present = (await this.d.blobs.size(file.sha256)) !== null && (file.stored === 1 || (await this.adoptBlob(file)));
+    const input = { filename: file.filename, sha256: file.sha256, project: file.project, background };
     if (!present) {
-      // The scan follows the download: its process starts while the bytes arrive (issue 13).
-      if (!this.d.jobs) this.d.scanner.warm?.();
-      await this.download(file);
+      // Scanned here while it downloads (issue 13), unless the scanner tier scans it as a job or it
+      // has a verdict already (a blob evicted by the quota and fetched again).
+      const known = await this.d.store.getVerdict(file.sha256, this.d.scanner.version);
+      const growing = await this.download(file, this.d.jobs || known ? undefined : input);
+      if (growing) return this.recordScan(file, await growing.scanned);
     }
     if (await this.d.store.getVerdict(file.sha256, this.d.scanner.version)) return;
     if (this.d.jobs) return this.awaitScanJob(file, this.d.jobs);
-    const result = await this.d.scanner.scan({
-      path: this.d.blobs.path(file.sha256),
-      filename: file.filename,
-      sha256: file.sha256,
-      project: file.project,
-    });
+    await this.recordScan(file, await this.d.scanner.scan({ ...input, path: this.d.blobs.path(file.sha256) }));
+  }
+
+  private async recordScan(file: FileRow, result: ScanResult): Promise<void> {
     // The verdict is recorded before any byte is served.
     await this.d.store.putVerdict(file.sha256, result);
     this.d.onScan?.(result.verdict, result.ms);
-    this.d.log.info('scanned', { sha256: file.sha256, filename: file.filename, verdict: result.verdict, score: result.score, ms: Math.round(result.ms), findings: result.findings.length, reason: result.reason });
+    this.d.log.info('scanned', { sha256: file.sha256, filename: file.filename, verdict: result.verdict, score: result.score, ms: Math.round(result.ms), findings: result.findings.length, reason: result.reason, early: result.early });
     this.d.onChange?.(file.project);
   }
 
@@ -211,7 +213,15 @@ export class Gate {
     return false;
   }
 
-  private async download(file: FileRow): Promise<void> {
+  /**
+   * Downloads, verifies and stores the file. With `scan` (the scan's input; absent when the
+   * scanner tier scans it as a job), the scanner reads the temp file as its bytes arrive
+   * (Scanner.scanGrowing, issue 13) and the scan's result is returned (`scanned`): it is asked
+   * for only after the whole file is in, its sha256 verified and the blob stored. A download that
+   * fails aborts the scan and its result is never looked at. Without scanGrowing the scan process
+   * is only warmed meanwhile.
+   */
+  private async download(file: FileRow, scan?: Omit<ScanInput, 'path'>): Promise<{ scanned: Promise<ScanResult> } | undefined> {
     const max = this.d.maxFileSize ?? Number.MAX_SAFE_INTEGER;
     const listed = file.size;
     // PEP 700 size: a file listed over the limit is refused before any byte is requested.
@@ -221,11 +231,17 @@ export class Gate {
     const release = slots ? await slots.acquire() : undefined;
     let room: Reservation | undefined;
     let tmp: TempBlob | undefined;
+    let growing: GrowingScan | undefined;
     const hash = createHash('sha256');
     let bytes = 0;
     try {
       room = quota ? await quota.reserve(listed ?? 0, file.filename) : undefined;
       tmp = this.d.blobs.createTemp();
+      if (scan) {
+        const { scanner } = this.d;
+        growing = scanner.scanGrowing?.({ ...scan, path: tmp.path, expectedSize: listed });
+        if (!growing) scanner.warm?.();
+      }
       const { body, length } = await this.d.upstream.open(file.upstream_url, file.upstream);
       const declared =
         length === null ? null
@@ -269,8 +285,16 @@ export class Gate {
       if (quota && room) quota.commit(room, bytes);
       await this.d.store.markStored(file.sha256);
       this.d.onDownload?.(bytes, performance.now() - started);
+      // Whole, verified and stored (a crash from here on finds the blob and scans it again): the
+      // scan reading it is told so; its result is the caller's to wait for and record.
+      const scanned = growing?.complete(bytes, this.d.blobs.path(file.sha256));
+      growing = undefined;
+      return scanned && { scanned };
     } catch (err) {
+      const stopped = growing?.abort();
       if (tmp) await this.d.blobs.abandon(tmp);
+      // The scan reading the temp file holds it open: its space is free only once it has stopped.
+      await stopped;
       if (err instanceof UpstreamError || err instanceof StorageError) throw err;
       // Our disk, not upstream: say so (a 502 would send operators to the wrong system).
       const code = (err as { code?: string }).code;

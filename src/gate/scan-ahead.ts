@@ -103,7 +103,7 @@ export class ScanAhead {
       const sha = this.queue.shift()!;
       this.running++;
       this.gate
-        .ensure(sha)
+        .ensure(sha, undefined, { background: true })
         .catch((err: Error) => this.log.debug('scan-ahead failed', { sha256: sha, reason: err.message }))
         .finally(() => {
           this.running--;

@@ -3,7 +3,7 @@
 // crash, a runaway allocation or a hang here ends this process only; the pool answers the job
 // (a scan with verdict `error`) and starts another.
 import { Worker } from 'node:worker_threads';
-import { loadAnalyzer, scanOne, type Analyzer } from './scan.js';
+import { growthSignal, loadAnalyzer, scanOne, type Analyzer } from './scan.js';
 import type { ArchiveLimits } from './archive/types.js';
 import type { ScanInput, SideJob } from './types.js';
 
@@ -14,7 +14,11 @@ export interface JobMessage {
   id: number;
   job: 'scan' | SideJob;
   input: ScanInput;
+  /** A scan of a file still downloading (input is a GrowingInput): a ControlMessage says when it is whole. */
+  growing?: boolean;
 }
+/** For a growing scan: the file is whole and verified at `size` bytes and stored at `path`, or its download failed. */
+export type ControlMessage = { id: number; control: 'complete'; size: number; path: string } | { id: number; control: 'abort' };
 export interface ReplyMessage {
   id: number;
   reply: unknown;
@@ -29,14 +33,28 @@ const SIDE_JOBS: Record<SideJob, (input: ScanInput) => Promise<unknown>> = {
   explain: async (input) => (await import('../review/explain.js')).explainInput(input),
 };
 
+/** Growing scans in progress, by job id. */
+const growths = new Map<number, ReturnType<typeof growthSignal>>();
+
 function run(msg: JobMessage): Promise<unknown> {
   if (!init || !analyzer) throw new Error('scan process: job before init');
+  if (msg.job === 'scan' && msg.growing) {
+    const growth = growthSignal();
+    growths.set(msg.id, growth);
+    return scanOne(msg.input, analyzer, init.limits, init.version, growth).finally(() => growths.delete(msg.id));
+  }
   if (msg.job === 'scan') return scanOne(msg.input, analyzer, init.limits, init.version);
   // Never throws back: a failed side job answers null, as it does in the serving process.
   return SIDE_JOBS[msg.job](msg.input).catch(() => null);
 }
 
-process.on('message', (msg: InitMessage | JobMessage) => {
+process.on('message', (msg: InitMessage | JobMessage | ControlMessage) => {
+  if ('control' in msg) {
+    const growth = growths.get(msg.id);
+    if (msg.control === 'complete') growth?.complete(msg.size, msg.path);
+    else growth?.abort();
+    return;
+  }
   if ('init' in msg) {
     init = msg.init;
     analyzer = loadAnalyzer(init.analyzerModule);

@@ -12,9 +12,9 @@ import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ArchiveLimits } from './archive/types.js';
 import { ArchiveError } from './archive/types.js';
-import type { InitMessage, JobMessage, ReplyMessage } from './pool-worker.js';
+import type { ControlMessage, InitMessage, JobMessage, ReplyMessage } from './pool-worker.js';
 import { errorResult } from './error-result.js';
-import type { ScanInput, ScanResult, SideJob } from './types.js';
+import type { GrowingInput, GrowingScan, ScanInput, ScanResult, SideJob } from './types.js';
 
 export interface PoolOptions {
   size: number;
@@ -40,6 +40,8 @@ interface Task {
   resolve: (reply: unknown) => void;
   /** The answer when the process fails under this task (a scan's is verdict error). */
   failed: (err: Error, ms: number) => unknown;
+  /** A scan of a file still downloading: its time limit starts when the file is whole (or the download failed). */
+  growing?: boolean;
 }
 
 interface Slot {
@@ -51,6 +53,8 @@ interface Slot {
   started?: number;
   /** The last few KB the process wrote to stderr: says whether it died of a full heap. */
   stderr: string;
+  /** Running SCAN_NICENESS steps below the serving process (its last task was background work). */
+  background: boolean;
 }
 
 /** Extra time past the reader's own deadline before the process is killed (analysis included). */
@@ -107,7 +111,34 @@ export class ScanPool {
   }
 
   scan(input: ScanInput): Promise<ScanResult> {
-    return this.run('scan', input, (err, ms) => errorResult(err, this.opts.version, ms, 'worker')) as Promise<ScanResult>;
+    return this.run('scan', input, this.scanFailed) as Promise<ScanResult>;
+  }
+
+  private readonly scanFailed = (err: Error, ms: number) => errorResult(err, this.opts.version, ms, 'worker');
+
+  /**
+   * Starts the scan of a file while it downloads, in a scan process that reads it as its bytes
+   * land (issue 13), when one is idle or can start. Otherwise (every process busy) the scan waits
+   * its turn after the download as any other: a download must not hold a process that a whole
+   * file could use. The process's time limit runs from complete() or abort().
+   */
+  scanGrowing(input: GrowingInput): GrowingScan {
+    const free = !this.closed && !this.queue.length && (this.slots.some((s) => !s.task) || this.slots.length < this.opts.size);
+    if (!free) return { complete: (_size, path) => this.scan({ ...input, path }), abort: () => Promise.resolve() };
+    const task = this.task('scan', input, this.scanFailed);
+    task.growing = true;
+    const result = this.start(task) as Promise<ScanResult>;
+    const tell = (msg: ControlMessage) => {
+      const slot = this.slots.find((x) => x.task === task);
+      if (!slot) return; // its process already failed: the result is that failure (verdict error)
+      slot.child.send(msg);
+      this.arm(slot);
+    };
+    return {
+      complete: (size, path) => (tell({ id: task.id, control: 'complete', size, path }), result),
+      // Its process answers once it has stopped reading (or is killed at the time limit).
+      abort: () => (tell({ id: task.id, control: 'abort' }), result.then(() => undefined)),
+    };
   }
 
   /**
@@ -128,9 +159,18 @@ export class ScanPool {
   }
 
   private run(job: Task['job'], input: ScanInput, failed: Task['failed']): Promise<unknown> {
-    if (this.closed) return Promise.resolve(failed(new Error('scanner closed'), 0));
+    return this.start(this.task(job, input, failed));
+  }
+
+  private task(job: Task['job'], input: ScanInput, failed: Task['failed']): Task {
+    return { id: this.nextId++, job, input, resolve: () => undefined, failed };
+  }
+
+  private start(task: Task): Promise<unknown> {
+    if (this.closed) return Promise.resolve(task.failed(new Error('scanner closed'), 0));
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, job, input, resolve, failed });
+      task.resolve = resolve;
+      this.queue.push(task);
       this.pump();
     });
   }
@@ -154,16 +194,7 @@ export class ScanPool {
       // stdout is the CLI's --jsonl output: nothing from a scan process may land there.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const slot: Slot = { child, stderr: '' };
-    // Scans yield the CPU to serving (issue 13: scan-ahead must not slow cached pages): a scan
-    // process runs SCAN_NICENESS steps below the serving process; it still gets every idle cycle.
-    if (child.pid !== undefined) {
-      try {
-        setPriority(child.pid, Math.min(19, getPriority() + SCAN_NICENESS));
-      } catch {
-        /* not allowed here (some containers): scans keep the same priority */
-      }
-    }
+    const slot: Slot = { child, stderr: '', background: false };
     child.stderr!.on('data', (c: Buffer) => {
       slot.stderr = (slot.stderr + c.toString('latin1')).slice(-4096);
     });
@@ -214,10 +245,35 @@ export class ScanPool {
       s.task = task;
       s.started = performance.now();
       this.ref(s);
-      s.timer = setTimeout(() => this.timeout(s), this.opts.limits.timeoutMs + KILL_GRACE_MS);
+      this.prioritize(s, task.input.background === true);
+      if (!task.growing) this.arm(s);
       s.watch = setInterval(() => this.checkMemory(s), MEMORY_POLL_MS);
-      s.child.send({ id: task.id, job: task.job, input: task.input } satisfies JobMessage);
+      s.child.send({ id: task.id, job: task.job, input: task.input, growing: task.growing } satisfies JobMessage);
     }
+  }
+
+  /**
+   * Background scans (scan-ahead: nobody waits for them) yield the CPU to serving (issue 13:
+   * scan-ahead must not slow cached pages): their process runs SCAN_NICENESS steps below the
+   * serving process, and still gets every idle cycle. A scan a client waits for runs at the serving
+   * process's own priority: niced, on a busy machine it fell behind a download it was reading.
+   * Raising a priority again needs CAP_SYS_NICE (root has it); without it the process stays niced.
+   */
+  private prioritize(slot: Slot, background: boolean): void {
+    const pid = slot.child.pid;
+    if (pid === undefined || slot.background === background) return;
+    try {
+      setPriority(pid, background ? Math.min(19, getPriority() + SCAN_NICENESS) : getPriority());
+      slot.background = background;
+    } catch {
+      /* not allowed here (some containers): the process keeps its priority */
+    }
+  }
+
+  /** Starts the task's time limit (once). */
+  private arm(slot: Slot): void {
+    slot.started = performance.now();
+    slot.timer ??= setTimeout(() => this.timeout(slot), this.opts.limits.timeoutMs + KILL_GRACE_MS);
   }
 
   private finish(slot: Slot, reply: unknown): void {

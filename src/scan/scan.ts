@@ -3,10 +3,10 @@
 // object the proxy's verdict gate and `pywarden scan` use; with `workers` it runs scans in a pool
 // of child processes (src/scan/pool.ts), so the event loop never waits on a parser and a crash in
 // a native library ends one scan (verdict error), not the proxy.
-import { readDistribution, type Distribution } from './archive/index.js';
+import { readDistribution, readGrowingDistribution, type Distribution, type Growth } from './archive/index.js';
 import type { ArchiveLimits } from './archive/types.js';
 import { resolveLimits } from './limits.js';
-import type { Finding, ScanInput, ScanResult, Scanner, Verdict } from './types.js';
+import type { Finding, GrowingInput, GrowingScan, ScanInput, ScanResult, Scanner, Verdict } from './types.js';
 import { SCANNER_VERSION } from './version.js';
 import { errorResult } from './error-result.js';
 
@@ -61,14 +61,20 @@ export async function loadAnalyzer(specifier?: string): Promise<Analyzer> {
   return { analyze: mod.analyze.bind(mod), wantsContent: mod.wantsContent.bind(mod) };
 }
 
-/** One scan in this thread. Never throws: every failure is a ScanResult with verdict `error`. */
+/**
+ * One scan in this thread. Never throws: every failure is a ScanResult with verdict `error`.
+ * With `growth`, the file is read while it downloads (input is a GrowingInput); the result comes
+ * only once it is whole and verified, and `ms` counts from then (the time a client waits for it).
+ */
 export async function scanOne(
   input: ScanInput,
   analyzer: Analyzer | Promise<Analyzer>,
   limits: ArchiveLimits,
   version: string,
+  growth?: Growth,
 ): Promise<ScanResult> {
-  const started = performance.now();
+  let started = performance.now();
+  if (growth) void growth.done.then(() => (started = performance.now()), () => undefined);
   const ms = () => Math.round((performance.now() - started) * 100) / 100;
   let a: Analyzer;
   try {
@@ -77,20 +83,31 @@ export async function scanOne(
     return errorResult(new Error(`analysis unavailable: ${(err as Error)?.message ?? String(err)}`), version, ms(), 'analyze');
   }
   let dist: Distribution | undefined;
+  let early: number | undefined;
   try {
-    dist = await readDistribution(input.path, {
-      filename: input.filename,
-      sha256: input.sha256,
-      limits,
-      wantsContent: a.wantsContent,
-    });
+    const opts = { filename: input.filename, sha256: input.sha256, limits, wantsContent: a.wantsContent };
+    if (growth) ({ dist, early } = await readGrowingDistribution(input.path, growth, { ...opts, expectedSize: (input as GrowingInput).expectedSize ?? null }));
+    else dist = await readDistribution(input.path, opts);
     const result = await a.analyze(dist);
     const out: ScanResult = { verdict: result.verdict, score: clamp01(result.score), findings: result.findings, scannerVersion: version, ms: ms() };
     if ('model' in result && typeof result.model === 'number') out.model = Math.round(result.model * 10000) / 10000;
+    if (early !== undefined) out.early = early;
     return out;
   } catch (err) {
     return errorResult(err, version, ms(), dist ? 'analyze' : 'read');
   }
+}
+
+/** The writer's side of a Growth: `complete(size, path)` once the file is whole, verified and stored, `abort()` when its download failed. */
+export function growthSignal(): Growth & { complete(size: number, path: string): void; abort(): void } {
+  let resolve!: (whole: { size: number; path: string }) => void;
+  let reject!: (err: Error) => void;
+  const done = new Promise<{ size: number; path: string }>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  done.catch(() => undefined); // an aborted scan may have stopped listening already
+  return { done, complete: (size, path) => resolve({ size, path }), abort: () => reject(new Error('download failed')) };
 }
 
 
@@ -120,6 +137,9 @@ export function createScanner(opts: ScannerOptions = {}): Scanner {
       warm() {
         void poolReady.then((pool) => pool.warm());
       },
+      scanGrowing(input) {
+        return deferredGrowingScan(poolReady.then((pool) => pool.scanGrowing(input)));
+      },
       async close() {
         await (await poolReady).close();
       },
@@ -133,5 +153,21 @@ export function createScanner(opts: ScannerOptions = {}): Scanner {
   return {
     version,
     scan: (input) => scanOne(input, getAnalyzer(), limits, version),
+    scanGrowing(input) {
+      const growth = growthSignal();
+      const result = scanOne(input, getAnalyzer(), limits, version, growth);
+      return {
+        complete: (size, path) => (growth.complete(size, path), result),
+        abort: () => (growth.abort(), result.then(() => undefined)),
+      };
+    },
+  };
+}
+
+/** A GrowingScan whose start waits for the pool module to load; calls made meanwhile are passed on once it has. */
+function deferredGrowingScan(started: Promise<GrowingScan>): GrowingScan {
+  return {
+    complete: async (size, path) => (await started).complete(size, path),
+    abort: async () => (await started).abort(),
   };
 }

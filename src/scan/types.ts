@@ -33,6 +33,8 @@ export interface ScanResult {
   reason?: string;
   /** The learned classifier's score, when it ran (it ranks and corroborates; src/scan/combine.ts). */
   model?: number;
+  /** A scan read while its file downloaded: bytes it read before the file was whole (not stored). */
+  early?: number;
 }
 
 export interface ScanInput {
@@ -43,6 +45,27 @@ export interface ScanInput {
   sha256: string;
   /** Normalized project name when known (from the index page). */
   project?: string;
+  /** Work nobody waits for (scan-ahead): its scan process yields the CPU to serving. */
+  background?: boolean;
+}
+
+/** A file about to download: `path` is its temp file, which grows; `expectedSize` is the listed size, if any. */
+export interface GrowingInput extends ScanInput {
+  expectedSize: number | null;
+}
+
+/**
+ * A scan that reads a file while it downloads (issue 13). Its result is only ever the scan of the
+ * whole file at the listed sha256: the scanner re-hashes what it reads and fails closed otherwise.
+ */
+export interface GrowingScan {
+  /** The file is whole at `size` bytes, its sha256 verified, and stored at `path`: the scan's result. */
+  complete(size: number, path: string): Promise<ScanResult>;
+  /**
+   * The download failed: the scan stops, and nothing it found may be recorded. Resolves once it
+   * has stopped reading (the temp file's descriptor closed: until then a deleted file keeps its space).
+   */
+  abort(): Promise<void>;
 }
 
 /** Work on a stored file other than its scan, run where scans run: the reviewer's extra views. */
@@ -59,5 +82,7 @@ export interface Scanner {
   sideJob?(job: SideJob, input: ScanInput): Promise<unknown>;
   /** A scan is coming (its file is downloading): get a scan process ready. Absent: nothing to start. */
   warm?(): void;
+  /** Starts the scan of a file as it downloads (the gate then calls complete or abort). Absent: scan after the download. */
+  scanGrowing?(input: GrowingInput): GrowingScan;
   close?(): Promise<void>;
 }

@@ -24,17 +24,27 @@ export interface Proxy extends Running {
   stop(): Promise<void>;
 }
 
-/** The real scanner (in-thread), wrapped to count scans. */
+/**
+ * The real scanner (in-thread), wrapped to count scans: those after a download and those read
+ * while the file downloads (scanGrowing), which cold files get, as from the real pool.
+ */
 export function countingScanner(inner: Scanner = createScanner({ workers: 0 }), delayMs = 0): Scanner & { scans: ScanInput[] } {
   const scans: ScanInput[] = [];
+  const delay = () => (delayMs ? new Promise((r) => setTimeout(r, delayMs)) : undefined);
+  const growing = inner.scanGrowing?.bind(inner);
   return {
     version: inner.version,
     scans,
     async scan(input): Promise<ScanResult> {
       scans.push(input);
-      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      await delay();
       return inner.scan(input);
     },
+    scanGrowing: growing && ((input) => {
+      scans.push(input);
+      const g = growing(input);
+      return { complete: async (size, path) => (await delay(), g.complete(size, path)), abort: () => g.abort() };
+    }),
     close: () => inner.close?.() ?? Promise.resolve(),
   };
 }

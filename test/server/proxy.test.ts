@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type Running } from '../../src/main.js';
 import { createScanner } from '../../src/scan/scan.js';
-import type { Scanner } from '../../src/scan/types.js';
+import type { Scanner, ScanInput } from '../../src/scan/types.js';
 import { makeDists } from '../helpers/dists.js';
 import { startIndexServer, type TestIndex } from '../helpers/index-server.js';
 
@@ -259,9 +259,11 @@ describe('core metadata (PEP 658) and scan-ahead', () => {
         { filename: 'ahead-2.0-py3-none-any.whl', uploadTime: '2026-01-01T00:00:00Z' },
       ],
     });
+    const real = createScanner();
+    const inputs: ScanInput[] = [];
     const ahead = await startServer(
       loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, upstream: index.url, data: path.join(work, 'data-ahead'), logLevel: 'silent', allow: ALLOW } }),
-      { scanner: countingScanner() },
+      { scanner: { version: real.version, scan: (i) => (inputs.push(i), real.scan(i)) } },
     );
     try {
       const ua = 'pip/23.2.1 {"python":"3.11.7","implementation":{"name":"CPython"},"system":{"name":"Linux"},"cpu":"x86_64"}';
@@ -272,6 +274,8 @@ describe('core metadata (PEP 658) and scan-ahead', () => {
       const [old, newest] = page.files;
       expect((await ahead.deps.store.latestVerdict(newest.hashes.sha256))?.verdict).toBe('clean');
       expect(await ahead.deps.store.latestVerdict(old.hashes.sha256)).toBeUndefined();
+      // Nobody waits for it: scanned as background work (a scan process yields the CPU to serving).
+      expect(inputs.map((i) => [i.sha256, i.background])).toEqual([[newest.hashes.sha256, true]]);
     } finally {
       await ahead.close();
     }

@@ -29,7 +29,7 @@ export interface CollectorOptions {
   wantsContent: (memberPath: string, size: number) => boolean | 'data';
   /** Compressed size of the file on disk. */
   fileBytes: number;
-  /** Absolute time (ms since epoch) after which reading stops with `timeout`. */
+  /** Absolute time (ms since epoch) after which reading stops with `timeout` (see `deadline` below). */
   deadline: number;
 }
 
@@ -54,14 +54,20 @@ export class Collector {
   private dataBytes = 0;
   private readonly maxTotalContent: number;
   private readonly maxClaimed: number;
+  /**
+   * When reading stops with `timeout`. A file read while it downloads starts with none (waiting for
+   * bytes is not scanning) and gets `timeoutMs` from the moment the whole file is in.
+   */
+  deadline: number;
 
   constructor(private readonly opts: CollectorOptions) {
+    this.deadline = opts.deadline;
     this.maxTotalContent = opts.limits.maxTotalContentBytes ?? DEFAULT_LIMITS.maxTotalContentBytes!;
     this.maxClaimed = opts.limits.maxClaimedBytes ?? DEFAULT_LIMITS.maxClaimedBytes!;
   }
 
   checkDeadline(): void {
-    if (Date.now() > this.opts.deadline) {
+    if (Date.now() > this.deadline) {
       throw new ArchiveError('timeout', `reading took longer than ${this.opts.limits.timeoutMs} ms`);
     }
   }

@@ -58,10 +58,11 @@ function decoder(container: Container, guard: (produced: number, consumed: numbe
   }
 }
 
-export async function readTar(path: string, container: Container, collector: Collector): Promise<void> {
+/** `from`: the file's path, or its bytes as a stream (a file read while it downloads). */
+export async function readTar(from: string | Readable, container: Container, collector: Collector): Promise<void> {
   let compressed = 0;
   let decompressed = 0;
-  const source = createReadStream(path, { highWaterMark: 64 * 1024 });
+  const source = typeof from === 'string' ? createReadStream(from, { highWaterMark: 64 * 1024 }) : from;
   const countIn = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       compressed += chunk.length;

@@ -25,9 +25,9 @@ export const ZIP_BUFFER_MAX = 32 * 1024 * 1024;
 /** Members up to this size are inflated synchronously from the buffer (no stream, no thread-pool hop). */
 const SYNC_INFLATE_MAX = 8 * 1024 * 1024;
 
-async function openZip(path: string, fileBytes: number): Promise<{ zip: ZipFile; buf?: Buffer }> {
-  if (fileBytes <= ZIP_BUFFER_MAX) {
-    const buf = await readFile(path);
+async function openZip(path: string, fileBytes: number, read?: Buffer): Promise<{ zip: ZipFile; buf?: Buffer }> {
+  if (read || fileBytes <= ZIP_BUFFER_MAX) {
+    const buf = read ?? (await readFile(path));
     const zip = await new Promise<ZipFile>((resolve, reject) =>
       yauzl.fromBuffer(buf, ZIP_OPTIONS, (err, z) => (err ? reject(err) : resolve(z))),
     );
@@ -37,25 +37,92 @@ async function openZip(path: string, fileBytes: number): Promise<{ zip: ZipFile;
 }
 
 /**
- * Fast path for a small member of an in-memory zip: slice its bytes and inflate them at once,
- * capped at the size the central directory declares (yauzl's own check, done here by hand).
+ * Inflated members of a zip read while it downloaded (LocalHeaderWalker), keyed by what decides
+ * the result: where the compressed bytes start, how many, the method and the declared size.
  */
-async function readSmall(zip: ZipFile, buf: Buffer, entry: Entry, path: string): Promise<Buffer> {
-  const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
-  const raw = buf.subarray(fileDataStart, fileDataStart + entry.compressedSize);
+export type InflateMemo = Map<string, Buffer>;
+
+const memoKey = (dataStart: number, compressedSize: number, method: number, size: number) => `${dataStart}:${compressedSize}:${method}:${size}`;
+
+/** A member's bytes from its compressed bytes (stored or deflate), capped at its declared size. */
+function inflateMember(raw: Buffer, method: number, size: number, path: string): Buffer {
   let data: Buffer;
   try {
-    data = entry.compressionMethod === 8 ? inflateRawSync(raw, { maxOutputLength: entry.uncompressedSize + 1 }) : raw;
+    data = method === 8 ? inflateRawSync(raw, { maxOutputLength: size + 1 }) : raw;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ArchiveError('corrupt', `${path} inflates to more than the ${entry.uncompressedSize} bytes its header declares`);
+      throw new ArchiveError('corrupt', `${path} inflates to more than the ${size} bytes its header declares`);
     }
     throw err;
   }
-  if (data.length !== entry.uncompressedSize) {
-    throw new ArchiveError('corrupt', `${path} holds ${data.length} bytes, its header declares ${entry.uncompressedSize}`);
-  }
+  if (data.length !== size) throw new ArchiveError('corrupt', `${path} holds ${data.length} bytes, its header declares ${size}`);
   return data;
+}
+
+/**
+ * Fast path for a small member of an in-memory zip: slice its bytes and inflate them at once,
+ * capped at the size the central directory declares (yauzl's own check, done here by hand).
+ * The central directory decides which bytes: the memo only saves inflating the same bytes twice.
+ */
+async function readSmall(zip: ZipFile, buf: Buffer, entry: Entry, path: string, memo?: InflateMemo): Promise<Buffer> {
+  const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+  const key = memoKey(fileDataStart, entry.compressedSize, entry.compressionMethod, entry.uncompressedSize);
+  const done = memo?.get(key);
+  if (done) {
+    memo!.delete(key); // the collector keeps its own copy; a second entry on the same bytes inflates them again
+    return done;
+  }
+  return inflateMember(buf.subarray(fileDataStart, fileDataStart + entry.compressedSize), entry.compressionMethod, entry.uncompressedSize, path);
+}
+
+const LOCAL_SIG = 0x04034b50;
+
+/**
+ * Walks a zip's local file headers in file order while its bytes arrive, and inflates the members
+ * the analysis will read as soon as their compressed bytes are in (issue 13). It decides nothing:
+ * pip installs what the central directory at the end lists, so the members, their names and their
+ * bytes still come from the central directory once the whole file is in and verified; what the
+ * walker inflated is used only where the central directory points at exactly the same bytes
+ * (the same start, length, method and size). It stops at anything it cannot follow in order
+ * (data descriptors, zip64, encryption, bytes that are not a local header): the rest is read at the end.
+ */
+export class LocalHeaderWalker {
+  readonly memo: InflateMemo = new Map();
+  private pos = 0;
+  private stopped = false;
+  private memoBytes = 0;
+
+  constructor(
+    private readonly wantsContent: (memberPath: string, size: number) => boolean | 'data',
+    /** Inflated bytes kept at most (the collector's own budget for content). */
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Parses every local entry wholly inside `buf` (the file's first bytes). */
+  advance(buf: Buffer): void {
+    while (!this.stopped && buf.length >= this.pos + 30) {
+      const at = this.pos;
+      if (buf.readUInt32LE(at) !== LOCAL_SIG) return void (this.stopped = true);
+      const flags = buf.readUInt16LE(at + 6);
+      const method = buf.readUInt16LE(at + 8);
+      const compressed = buf.readUInt32LE(at + 18);
+      const size = buf.readUInt32LE(at + 22);
+      // Bit 0 encrypted, bit 3 sizes in a data descriptor after the data; 0xffffffff: zip64.
+      if (flags & 0x9 || compressed === 0xffffffff || size === 0xffffffff) return void (this.stopped = true);
+      const dataStart = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
+      if (buf.length < dataStart + compressed) return;
+      this.pos = dataStart + compressed;
+      if (method !== 8 || size > SYNC_INFLATE_MAX || this.memoBytes + size > this.maxBytes) continue;
+      const path = decodeName(buf.subarray(at + 30, at + 30 + buf.readUInt16LE(at + 26)), flags);
+      if (this.wantsContent(path, size) === false) continue;
+      try {
+        this.memo.set(memoKey(dataStart, compressed, method, size), inflateMember(buf.subarray(dataStart, dataStart + compressed), method, size, path));
+        this.memoBytes += size;
+      } catch {
+        /* not inflatable as declared: the read at the end meets the same bytes and says so */
+      }
+    }
+  }
 }
 
 function decodeName(raw: Buffer | string, flags: number): string {
@@ -127,7 +194,7 @@ async function sniffHead(zip: ZipFile, entry: Entry, buf?: Buffer): Promise<Buff
   }
 }
 
-async function readEntry(zip: ZipFile, entry: Entry, collector: Collector, buf?: Buffer): Promise<void> {
+async function readEntry(zip: ZipFile, entry: Entry, collector: Collector, buf?: Buffer, memo?: InflateMemo): Promise<void> {
   const path = decodeName(entry.fileName as unknown as Buffer, entry.generalPurposeBitFlag);
   const { type, mode } = entryType(path, entry);
   if (entry.isEncrypted()) {
@@ -153,7 +220,7 @@ async function readEntry(zip: ZipFile, entry: Entry, collector: Collector, buf?:
     if (entry.compressedSize > 0 && (entry.compressionMethod === 0 || entry.compressionMethod === 8)) writer.write(await sniffHead(zip, entry, buf));
   } else if (entry.uncompressedSize > 0 || entry.compressedSize > 0) {
     if (buf && (entry.compressionMethod === 0 || entry.compressionMethod === 8) && entry.uncompressedSize <= SYNC_INFLATE_MAX) {
-      writer.write(await readSmall(zip, buf, entry, path));
+      writer.write(await readSmall(zip, buf, entry, path, memo));
     } else {
       for await (const chunk of await openStream(zip, entry)) writer.write(chunk as Buffer);
     }
@@ -161,8 +228,12 @@ async function readEntry(zip: ZipFile, entry: Entry, collector: Collector, buf?:
   writer.end(entry.compressedSize);
 }
 
-export async function readZip(path: string, collector: Collector, fileBytes: number): Promise<void> {
-  const { zip, buf } = await openZip(path, fileBytes);
+/**
+ * Reads the zip as pip will (its central directory). `read`: the whole file, already in memory
+ * (read while it downloaded), with what the local-header walk inflated meanwhile.
+ */
+export async function readZip(path: string, collector: Collector, fileBytes: number, read?: { buf: Buffer; memo: InflateMemo }): Promise<void> {
+  const { zip, buf } = await openZip(path, fileBytes, read?.buf);
   try {
     collector.checkAnnouncedCount(zip.entryCount);
     await new Promise<void>((resolve, reject) => {
@@ -173,7 +244,7 @@ export async function readZip(path: string, collector: Collector, fileBytes: num
         reject(err);
       };
       zip.on('entry', (entry: Entry) => {
-        readEntry(zip, entry, collector, buf).then(() => {
+        readEntry(zip, entry, collector, buf, read?.memo).then(() => {
           if (!failed) zip.readEntry();
         }, fail);
       });

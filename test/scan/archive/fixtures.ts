@@ -173,3 +173,55 @@ export async function gzipZeros(prefix: Buffer, size: number): Promise<Buffer> {
   await ended;
   return Buffer.concat(out);
 }
+
+/**
+ * A zip whose central directory and local headers disagree. Local entries in file order: a
+ * README, 16 bytes of junk (a walk of local headers in order stops there), then `evil.py`, which
+ * only the central directory leads to; and a local `ok.py` whose name the central directory gives
+ * to the README's bytes, while its own bytes are listed under `evil2.py`.
+ */
+export function disagreeingZip(): Buffer {
+  const local = (name: string, data: string) => {
+    const d = Buffer.from(data);
+    const c = deflateRawSync(d);
+    const h = Buffer.alloc(30);
+    h.writeUInt32LE(0x04034b50, 0);
+    h.writeUInt16LE(20, 4);
+    h.writeUInt16LE(0x800, 6);
+    h.writeUInt16LE(8, 8);
+    h.writeUInt32LE(crc32(d) >>> 0, 14);
+    h.writeUInt32LE(c.length, 18);
+    h.writeUInt32LE(d.length, 22);
+    h.writeUInt16LE(Buffer.byteLength(name), 26);
+    return { bytes: Buffer.concat([h, Buffer.from(name), c]), crc: crc32(d) >>> 0, csize: c.length, size: d.length };
+  };
+  const central = (name: string, l: ReturnType<typeof local>, at: number) => {
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0);
+    c.writeUInt16LE(20, 4);
+    c.writeUInt16LE(20, 6);
+    c.writeUInt16LE(0x800, 8);
+    c.writeUInt16LE(8, 10);
+    c.writeUInt32LE(l.crc, 16);
+    c.writeUInt32LE(l.csize, 20);
+    c.writeUInt32LE(l.size, 24);
+    c.writeUInt16LE(Buffer.byteLength(name), 28);
+    c.writeUInt32LE(at, 42);
+    return Buffer.concat([c, Buffer.from(name)]);
+  };
+  const readme = local('ok.py', 'print("the README bytes, named ok.py locally")\n');
+  const ok = local('ok.py', 'import os; os.system("EVIL two")\n');
+  const junk = Buffer.alloc(16, 0x41);
+  const evil = local('README.txt', 'import os; os.system("EVIL")\n');
+  const offReadme = 0;
+  const offOk = readme.bytes.length;
+  const offEvil = offOk + ok.bytes.length + junk.length;
+  const cd = Buffer.concat([central('README.txt', readme, offReadme), central('evil2.py', ok, offOk), central('evil.py', evil, offEvil)]);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(3, 8);
+  end.writeUInt16LE(3, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offEvil + evil.bytes.length, 16);
+  return Buffer.concat([readme.bytes, ok.bytes, junk, evil.bytes, cd, end]);
+}
