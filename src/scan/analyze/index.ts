@@ -350,7 +350,8 @@ export function analyze(dist: Distribution): Analysis {
         // A module with nothing a rule could act on stays skipped (the cheap text check); a
         // subpackage __init__ is read for what it imports, which then runs on import too.
         const subpackage = hit.location === 'import';
-        if (gated(hit) && !subpackage && !rank.get(p) && !worthParsing(hit.data.toString('latin1'))) continue;
+        // A rank of 0 is that check's answer already (a module imported by many is checked once).
+        if (gated(hit) && !subpackage && !rank.get(p) && (rank.has(p) || !worthParsing(hit.data.toString('latin1')))) continue;
         promoted.add(p);
         // Move it next in line so it is parsed within budget.
         const at = ordered.indexOf(hit);
