@@ -1,4 +1,4 @@
-// node bench/scan-time.mjs FOLDER... [--workers N] [--repeat R] [--skip-cli] [--against DIR]
+// node bench/scan-time.mjs FOLDER... [--workers N] [--repeat R] [--skip-cli] [--against DIR] [--profile N]
 // (after npm run build): the scan time of issue 11 for a set of distributions.
 // 1. Per-file CPU time: every file scanned in this process, one at a time (the scanner of
 //    `pywarden scan` without a pool), CPU time of the process around each scan (process.cpuUsage:
@@ -12,8 +12,15 @@
 //    is scanned in the same process, alternating with this one file by file (so both see the same
 //    load), in step 1: both CPU figures, and every file whose verdict, score, model score or
 //    findings differ. A speed-up must leave that list empty. Step 2 is skipped.
+// --profile N: after step 1, the N slowest files of this checkout are scanned again under the V8
+//    CPU profiler (cache emptied before each, as in step 1): the profile is written to
+//    $TMPDIR/scan-time.cpuprofile (open it in Chrome DevTools) and the functions with the most CPU,
+//    by self time and with their callees, are printed (native code, tree-sitter's parse and cursor
+//    included, shows as "(native)"). Step 2 is skipped.
 // The load average is printed before and after: on a shared machine, quote it with the figures.
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, loadavg } from './lib.mjs';
@@ -29,7 +36,8 @@ const opt = (name, dflt) => {
 const workers = Number(opt('--workers', 2));
 const repeat = Number(opt('--repeat', 1));
 const against = opt('--against', undefined);
-const skipCli = args.includes('--skip-cli') || against !== undefined;
+const profileN = Number(opt('--profile', 0));
+const skipCli = args.includes('--skip-cli') || against !== undefined || profileN > 0;
 const folders = args.filter((a) => a !== '--skip-cli');
 if (!folders.length) {
   console.error('usage: node bench/scan-time.mjs FOLDER... [--workers N] [--repeat R] [--skip-cli]');
@@ -87,6 +95,51 @@ if (against) {
   for (const f of differ) console.log(`  differs: ${f}`);
 }
 console.log(`load average ${loadavg()}`);
+
+if (profileN > 0) {
+  const slowest = [...runs[0].cpu].sort((a, b) => b.ms - a.ms).slice(0, profileN).map((c) => c.file);
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  for (const f of slowest) {
+    runs[0].cache?.clear();
+    await runs[0].scanner.scan({ path: f, filename: path.basename(f) });
+  }
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  const out = path.join(os.tmpdir(), 'scan-time.cpuprofile');
+  writeFileSync(out, JSON.stringify(profile));
+  console.log(`CPU profile of the ${slowest.length} slowest files -> ${out}`);
+  printProfile(profile);
+}
+
+/** The functions with the most samples, by self time and with their callees (a function counted once per stack). */
+function printProfile(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = ({ callFrame: f }) => (f.url ? `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}` : f.functionName && f.functionName !== 'dispatch' ? f.functionName : '(native)');
+  const self = new Map();
+  const total = new Map();
+  let all = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    all += dt;
+    const n = byId.get(id);
+    self.set(name(n), (self.get(name(n)) ?? 0) + dt);
+    const seen = new Set();
+    for (let x = id; x !== undefined; x = parent.get(x)) {
+      const k = name(byId.get(x));
+      if (!seen.has(k)) total.set(k, (total.get(k) ?? 0) + dt);
+      seen.add(k);
+    }
+  });
+  for (const [title, m] of [['self', self], ['with callees', total]]) {
+    console.log(`  by ${title} (${(all / 1e6).toFixed(1)} s sampled):`);
+    for (const [k, t] of [...m].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`    ${(t / 1e3).toFixed(0).padStart(7)} ms ${((100 * t) / all).toFixed(1).padStart(5)} %  ${k}`);
+  }
+}
 
 if (!skipCli) {
   const runs = [];

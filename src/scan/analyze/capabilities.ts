@@ -38,27 +38,53 @@ export const serialisesEnvironment = (calls: readonly CallSite[]): boolean =>
   calls.some((c) => /^(json\.dumps|str|repr)$/.test(c.name) && c.args.some(isEnviron)) ||
   (calls.some((c) => c.name === 'dict' && c.args.length === 1 && isEnviron(c.args[0]) && !Object.keys(c.kw).length) && calls.some((c) => /^(json\.dumps|base64\.\w*encode)$/.test(c.name)));
 
-export function callCaps(name: string): Capability[] {
-  const out: Capability[] = [];
-  if (NET.test(name)) out.push('network');
-  if (DNS.test(name)) out.push('dns', 'network');
-  if (PROC.test(name)) out.push('process');
-  if (EXEC.test(name)) out.push('exec');
-  if (DECODE.test(name)) out.push('decode');
-  if (COLLECT.test(name)) out.push('collect');
-  if (READ.test(name)) out.push('fileRead');
-  if (WRITE.test(name)) out.push('fileWrite');
-  if (CLIP.test(name)) out.push('clipboard');
+/**
+ * Capabilities by call name, computed once per name: every rule asks about the same calls (nine
+ * regexes per name), and the names of a distribution repeat (`os.path.join` thousands of times).
+ * Emptied when it grows past 50,000 names, so a long-running scan process stays bounded.
+ */
+const capsByName = new Map<string, readonly Capability[]>();
+
+export function callCaps(name: string): readonly Capability[] {
+  let out = capsByName.get(name);
+  if (out) return out;
+  const caps: Capability[] = [];
+  if (NET.test(name)) caps.push('network');
+  if (DNS.test(name)) caps.push('dns', 'network');
+  if (PROC.test(name)) caps.push('process');
+  if (EXEC.test(name)) caps.push('exec');
+  if (DECODE.test(name)) caps.push('decode');
+  if (COLLECT.test(name)) caps.push('collect');
+  if (READ.test(name)) caps.push('fileRead');
+  if (WRITE.test(name)) caps.push('fileWrite');
+  if (CLIP.test(name)) caps.push('clipboard');
+  if (capsByName.size >= 50_000) capsByName.clear();
+  out = Object.freeze(caps);
+  capsByName.set(name, out);
   return out;
 }
 
+// One anchored regex each: for the names that do not match (nearly all) this fails faster than a
+// lookup in `capsByName`.
 export const isNetwork = (n: string) => NET.test(n) || DNS.test(n);
 export const isProcess = (n: string) => PROC.test(n);
 export const isExec = (n: string) => EXEC.test(n);
 export const isDecode = (n: string) => DECODE.test(n);
 
+/** `fileCaps(f)` of each file, computed once: several rules ask for it (its calls, refs and modules do not change once parsed). */
+const capsByFile = new WeakMap<PyFile, ReadonlySet<Capability>>();
+
 /** Capabilities of a file, optionally only of its eager calls (run when the file's trigger fires). */
-export function fileCaps(f: PyFile, filter?: (c: CallSite) => boolean): Set<Capability> {
+export function fileCaps(f: PyFile, filter?: (c: CallSite) => boolean): ReadonlySet<Capability> {
+  if (!filter) {
+    let caps = capsByFile.get(f);
+    if (!caps) capsByFile.set(f, (caps = capsOf(f)));
+    return caps;
+  }
+  return capsOf(f, filter);
+}
+
+function capsOf(f: PyFile, filter?: (c: CallSite) => boolean): Set<Capability> {
   const out = new Set<Capability>();
   for (const c of f.view.calls) {
     if (filter && !filter(c)) continue;

@@ -191,7 +191,7 @@ export function parsePython(source: string): PyView {
 function parseUncached(source: string): PyView {
   const tree = getParser().parse(source, null, { bufferSize: Math.max(32 * 1024, source.length * 2 + 1024) });
   // Copied into plain arrays in one walk: the binding's per-node calls cost more than the parse.
-  const root = new SyntaxTree(tree, source).rootNode;
+  const root = new SyntaxTree(tree, source, Python as unknown as Parser.Language).rootNode;
   const view: PyView = {
     aliases: Object.create(null) as Record<string, string>,
     modules: [],
@@ -702,11 +702,13 @@ function parseUncached(source: string): PyView {
   }
   for (const c of view.calls) {
     const edges = (view.callGraph[c.fn ?? '<module>'] ??= []);
-    edges.push(c.name.split('.').pop()!.replace(/\(\)$/, ''));
+    const callee = lastSegment(c.name);
+    edges.push(callee.endsWith('()') ? callee.slice(0, -2) : callee);
     if (c.via) edges.push(c.via);
     // A function handed to another call is called by it: atexit.register(f), Thread(target=f),
     // signal.signal(s, f), map(f, xs). Only names of functions defined in the file are followed.
-    for (const a of [...c.args, ...Object.values(c.kw)]) if (a.ref !== undefined) edges.push(a.ref.split('.').pop()!);
+    for (const a of c.args) if (a.ref !== undefined) edges.push(lastSegment(a.ref));
+    for (const a of Object.values(c.kw)) if (a.ref !== undefined) edges.push(lastSegment(a.ref));
   }
   // Identifiers holding non-ASCII letters, from the non-ASCII runs of the source.
   const seen = new Set<string>();
@@ -748,6 +750,9 @@ function parseUncached(source: string): PyView {
     return out;
   }
 }
+
+/** `a.b.c` → `c` (what `split('.').pop()` gives, without the array). */
+const lastSegment = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
 
 function resolveDotted(name: string, aliases: Record<string, string>): string {
   const [head, ...rest] = name.split('.');

@@ -8,20 +8,48 @@
 // malicious-dev it was two thirds of the scan CPU. A cursor walk reads four numbers per node
 // (type id, field id, start, end) and everything afterwards is plain JavaScript.
 //
-// The semantics are tree-sitter's (except that plain string literals keep no children, see
-// `plainString`): visible nodes only (hidden grammar nodes are walked through,
-// as the cursor does), a node's field is the one its cursor position reports (fields reached
-// through hidden nodes included; extras such as comments have none), `childForFieldName` is the
-// first child with that field, `descendantsOfType` is a pre-order walk that, like the binding's,
-// skips zero-width nodes at offset 0, and `descendantForIndex` follows ts_node_descendant_for_byte_range.
-// Offsets are UTF-16 code units (the binding parses JS strings as UTF-16), rows count '\n' only.
+// The semantics are tree-sitter's, except that plain string literals keep no children (see
+// `plainString`) and anonymous nodes (punctuation, keywords, operators) keep only their type: no
+// offsets, no field, no children (see `add`). Otherwise: visible nodes only (hidden grammar nodes
+// are walked through, as the cursor does), a node's field is the one its cursor position reports
+// (fields reached through hidden nodes included; extras such as comments have none),
+// `childForFieldName` is the first child with that field, `descendantsOfType` is a pre-order walk
+// that, like the binding's, skips zero-width nodes at offset 0, and `descendantForIndex` follows
+// ts_node_descendant_for_byte_range among named nodes (an offset inside an anonymous token gives
+// the named node around it). Offsets are UTF-16 code units (the binding parses JS strings as
+// UTF-16), rows count '\n' only.
+//
+// Every cursor call is a native call (about 0.1-0.2 µs), and the copy makes several per node; the
+// grammar's node types (node-types.json, `Language.nodeTypeInfo`) say which calls can be left
+// out: a token never has children (no `gotoFirstChild`), and a child of a node type that has no
+// fields never has a field (no `currentFieldId`). With the anonymous nodes' offsets left out, this
+// cut the copy's CPU time by about a fifth on the long tail's slowest files (bench/scan-time.mjs).
 import type Parser from 'tree-sitter';
 
 /** Type names and namedness by type id, and field names by field id: fixed per grammar, learnt as met. */
 const typeNames: string[] = [];
 const typeNamed: boolean[] = [];
+/** By type id: a token (no children ever), and a node type whose children can carry a field. */
+const typeLeaf: boolean[] = [];
+const typeHasFields: boolean[] = [];
 const fieldIds = new Map<string, number>();
 const fieldSeen: boolean[] = [];
+
+/**
+ * Named node types the grammar lists as tokens, and as nodes without fields (keyed `name`), from
+ * its node-types.json. Without that list every node is asked for children and fields, as before.
+ */
+let grammarTypes: { leaves: Set<string>; fieldless: Set<string> } | undefined;
+function learnGrammar(language: Parser.Language | undefined): void {
+  if (grammarTypes) return;
+  // node-types.json leaves out `fields` and `children` of tokens, which the binding's type omits.
+  const info = (language?.nodeTypeInfo ?? []) as { type: string; named: boolean; fields?: object; children?: unknown; subtypes?: unknown }[];
+  const named = info.filter((t) => t.named && !t.subtypes);
+  grammarTypes = {
+    leaves: new Set(named.filter((t) => !t.fields && !t.children).map((t) => t.type)),
+    fieldless: new Set(named.filter((t) => Object.keys(t.fields ?? {}).length === 0).map((t) => t.type)),
+  };
+}
 
 export class SyntaxTree {
   readonly source: string;
@@ -37,7 +65,8 @@ export class SyntaxTree {
   private count = 0;
   private lineStarts?: number[];
 
-  constructor(tree: Parser.Tree, source: string) {
+  constructor(tree: Parser.Tree, source: string, language?: Parser.Language) {
+    learnGrammar(language);
     this.source = source;
     this.hasError = tree.rootNode.hasError;
     const cap = Math.max(64, source.length >> 2);
@@ -51,7 +80,7 @@ export class SyntaxTree {
     const c = tree.walk();
     let cur = this.add(c, -1);
     for (;;) {
-      if (!this.plainString(cur) && c.gotoFirstChild()) {
+      if (!typeLeaf[this.typeId[cur]] && !this.plainString(cur) && c.gotoFirstChild()) {
         const i = this.add(c, cur);
         this.firstChildOf[cur] = i;
         cur = i;
@@ -92,27 +121,41 @@ export class SyntaxTree {
     return new Node(this, 0);
   }
 
+  /**
+   * Copies the cursor's node. An anonymous node keeps its type only (offsets -1): the analysis
+   * reads an operator's type (`child(1)` of a binary operator), never a token's text or position,
+   * and its children (`is not` has two) are anonymous too.
+   */
   private add(c: Parser.TreeCursor, parent: number): number {
     if (this.count === this.typeId.length) this.grow();
     const i = this.count++;
     const t = c.nodeTypeId;
     if (typeNames[t] === undefined) {
-      typeNames[t] = c.nodeType;
+      const name = c.nodeType;
+      typeNames[t] = name;
       typeNamed[t] = c.nodeIsNamed;
+      typeLeaf[t] = !typeNamed[t] || grammarTypes!.leaves.has(name);
+      typeHasFields[t] = !typeNamed[t] || !grammarTypes!.fieldless.has(name);
     }
-    const f = c.currentFieldId;
+    this.typeId[i] = t;
+    this.parentOf[i] = parent;
+    this.firstChildOf[i] = -1;
+    this.nextSiblingOf[i] = -1;
+    if (!typeNamed[t]) {
+      this.fieldId[i] = 0;
+      this.start[i] = -1;
+      this.end[i] = -1;
+      return i;
+    }
+    const f = parent !== -1 && typeHasFields[this.typeId[parent]] ? c.currentFieldId : 0;
     if (f && !fieldSeen[f]) {
       fieldSeen[f] = true;
       const name = c.currentFieldName;
       if (name) fieldIds.set(name, f);
     }
-    this.typeId[i] = t;
     this.fieldId[i] = f;
     this.start[i] = c.startIndex;
     this.end[i] = c.endIndex;
-    this.parentOf[i] = parent;
-    this.firstChildOf[i] = -1;
-    this.nextSiblingOf[i] = -1;
     return i;
   }
 
@@ -193,16 +236,21 @@ export class Node {
     return this.tree.typeOf(this.i);
   }
   get text(): string {
-    return this.tree.source.substring(this.tree.startOf(this.i), this.tree.endOf(this.i));
+    return this.tree.source.substring(this.startIndex, this.endIndex);
   }
   get startIndex(): number {
-    return this.tree.startOf(this.i);
+    return this.offset(this.tree.startOf(this.i));
   }
   get endIndex(): number {
-    return this.tree.endOf(this.i);
+    return this.offset(this.tree.endOf(this.i));
   }
   get startPosition(): { row: number } {
-    return { row: this.tree.rowOf(this.tree.startOf(this.i)) };
+    return { row: this.tree.rowOf(this.startIndex) };
+  }
+  /** Anonymous nodes keep no offsets (see SyntaxTree.add): asking for one is a bug, not a 0. */
+  private offset(o: number): number {
+    if (o < 0) throw new Error(`no offsets are kept for anonymous nodes ('${this.type}')`);
+    return o;
   }
   get hasError(): boolean {
     if (this.i === 0) return this.tree.hasError;
@@ -257,7 +305,10 @@ export class Node {
     }
     return out;
   }
-  /** The smallest node, anonymous ones included, that spans `index` (ts_node_descendant_for_byte_range). */
+  /**
+   * The smallest node that spans `index` (ts_node_descendant_for_byte_range), anonymous ones aside:
+   * with no offsets they span nothing, so an offset inside a token gives the named node around it.
+   */
   descendantForIndex(index: number): Node {
     let node = this.i;
     for (let descended = true; descended; ) {
