@@ -113,17 +113,26 @@ export function analyze(dist) {
     up2.clearFault();
   });
 
-  test('a truncated download: the scan under way is abandoned, nothing is recorded or kept, and the next file scans', async () => {
-    const url = await fileUrlFromPage(p.url, 'overlap-cut', cut.filename);
+  /** A download the upstream spoils with `kind`: 502, no verdict recorded, no temp file left. */
+  async function failedDownload(project: string, filename: string, kind: 'truncated' | 'wrong-bytes') {
+    const url = await fileUrlFromPage(p.url, project, filename);
     const verdicts = p.verdictCount();
-    up2.setFault('file', { kind: 'truncated' });
-    const r = await get(url);
-    expect(r.status).toBe(502);
+    up2.setFault('file', { kind });
+    try {
+      const r = await get(url);
+      expect(r.status).toBe(502);
+      expect(p.verdictCount()).toBe(verdicts);
+      expect(p.tmpFiles()).toEqual([]);
+      return r;
+    } finally {
+      up2.clearFault();
+    }
+  }
+
+  test('a truncated download: the scan under way is abandoned, nothing is recorded or kept, and the next file scans', async () => {
+    const r = await failedDownload('overlap-cut', cut.filename, 'truncated');
     expect(r.body.includes(cut.body.subarray(0, 64))).toBe(false);
-    expect(p.verdictCount()).toBe(verdicts);
-    expect(p.tmpFiles()).toEqual([]);
     expect(scanLogs().some((l) => l.filename === cut.filename)).toBe(false);
-    up2.clearFault();
     // The scan process the abandoned scan held is free again: another file scans and is served.
     const next = await get(await fileUrlFromPage(p.url, 'overlap-later', later.filename));
     expect(next.status, p.logs.filter((l) => l.includes('overlap_later') || l.includes('overlap_cut')).join('\n')).toBe(200);
@@ -131,15 +140,8 @@ export function analyze(dist) {
   });
 
   test('bytes that do not match the listed sha256: no verdict, nothing served or kept', async () => {
-    const url = await fileUrlFromPage(p.url, 'overlap-forged', forged.filename);
-    const verdicts = p.verdictCount();
-    up2.setFault('file', { kind: 'wrong-bytes' });
-    const r = await get(url);
-    expect(r.status).toBe(502);
-    expect(p.verdictCount()).toBe(verdicts);
-    expect(p.tmpFiles()).toEqual([]);
+    await failedDownload('overlap-forged', forged.filename, 'wrong-bytes');
     expect(p.blobFiles().some((f) => f.endsWith(sha256(forged.body)))).toBe(false);
-    up2.clearFault();
   });
 
   test('a member that only the central directory leads to (hidden from a walk of local headers) is scanned: the file is refused', async () => {
