@@ -16,7 +16,7 @@ const EXEC = /^(exec|eval|compile|execfile|builtins\.(exec|eval|compile)|__built
  */
 function xorScopes(f: PyFile, builders: RegExp): Set<string> {
   const xor = new Set(f.view.calls.filter((c) => builders.test(c.name) && /\^/.test(c.args[0]?.text ?? '')).map((c) => c.fn ?? '<module>'));
-  for (const c of f.view.calls) if (xor.has(c.name) && c.name !== '<module>') xor.add(c.fn ?? '<module>');
+  for (const c of f.view.calls) if (xor.has(c.name)) xor.add(c.fn ?? '<module>');
   return xor;
 }
 
