@@ -112,7 +112,6 @@ function capsOf(f: PyFile, filter?: (c: CallSite) => boolean): Set<Capability> {
 export const ENDPOINTS: { kind: string; re: RegExp; weight: 'strong' | 'medium' | 'weak' }[] = [
   { kind: 'Discord webhook', re: /discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\//i, weight: 'strong' },
   { kind: 'Telegram bot API', re: /api\.telegram\.org\/bot/i, weight: 'strong' },
-  { kind: 'Telegram bot token', re: /^\d{8,10}:AA[\w-]{33}$/, weight: 'strong' },
   { kind: 'OAST / DNS-log domain', re: /(?<![\w-])(?:[\w-]+\.){0,8}(?:interact\.sh|interactsh\.com|oast\.[a-z]{2,6}|oastify\.com|burpcollaborator\.net|dnslog\.cn|dnslog\.link|ceye\.io|requestbin\.(?:net|com)|pipedream\.net|webhook\.site|beeceptor\.com|canarytokens\.com|hookbin\.com|requestcatcher\.com|ptsv2\.com|postb\.in|mockbin\.org|eo\w*\.m\.pipedream\.net|dnslog\.\w+|bxss\.me|xss\.ht|ssrf\.\w+)\b/i, weight: 'strong' },
   { kind: 'tunnel', re: /(?<![\w-])[\w-]+\.(?:ngrok\.io|ngrok-free\.app|ngrok-free\.dev|ngrok\.app|ngrok\.dev|ngrok\.pizza|serveo\.net|loca\.lt|trycloudflare\.com|localhost\.run|pagekite\.me|localtunnel\.me)\b/i, weight: 'medium' },
   { kind: 'paste / file-drop site', re: /\b(?:pastebin\.com\/raw|paste\.ee\/r|hastebin\.com|rentry\.co|ghostbin|transfer\.sh|termbin\.com|anonfiles\.com|file\.io|gofile\.io|bashupload\.com|0x0\.st|temp\.sh|dpaste\.(?:com|org)|pastes\.io|paste\.c-net\.org)\b/i, weight: 'medium' },
